@@ -1,0 +1,21 @@
+
+# Consider dependencies only in project.
+set(CMAKE_DEPENDS_IN_PROJECT_ONLY OFF)
+
+# The set of languages for which implicit dependencies are needed:
+set(CMAKE_DEPENDS_LANGUAGES
+  )
+
+# The set of dependency files which are needed:
+set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/main/build/embed_gen.c" "CMakeFiles/gscore.dir/embed_gen.c.o" "gcc" "CMakeFiles/gscore.dir/embed_gen.c.o.d"
+  "/work/main/src/db.c" "CMakeFiles/gscore.dir/src/db.c.o" "gcc" "CMakeFiles/gscore.dir/src/db.c.o.d"
+  "/work/main/src/util.c" "CMakeFiles/gscore.dir/src/util.c.o" "gcc" "CMakeFiles/gscore.dir/src/util.c.o.d"
+  )
+
+# Targets to which this target links.
+set(CMAKE_TARGET_LINKED_INFO_FILES
+  )
+
+# Fortran module output directory.
+set(CMAKE_Fortran_TARGET_MODULE_DIR "")

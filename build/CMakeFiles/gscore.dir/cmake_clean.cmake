@@ -1,0 +1,16 @@
+file(REMOVE_RECURSE
+  "CMakeFiles/gscore.dir/embed_gen.c.o"
+  "CMakeFiles/gscore.dir/embed_gen.c.o.d"
+  "CMakeFiles/gscore.dir/src/db.c.o"
+  "CMakeFiles/gscore.dir/src/db.c.o.d"
+  "CMakeFiles/gscore.dir/src/util.c.o"
+  "CMakeFiles/gscore.dir/src/util.c.o.d"
+  "embed_gen.c"
+  "libgscore.a"
+  "libgscore.pdb"
+)
+
+# Per-language clean rules from dependency scanning.
+foreach(lang C)
+  include(CMakeFiles/gscore.dir/cmake_clean_${lang}.cmake OPTIONAL)
+endforeach()

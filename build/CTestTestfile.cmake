@@ -1,0 +1,8 @@
+# CMake generated Testfile for 
+# Source directory: /work/main
+# Build directory: /work/main/build
+# 
+# This file includes the relevant testing commands required for 
+# testing this directory and lists subdirectories to be tested as well.
+add_test([=[test_db]=] "/work/main/build/test_db")
+set_tests_properties([=[test_db]=] PROPERTIES  ENVIRONMENT "GS_BIN=/work/main/build/gridscore;GS_SRC=/work/main;GS_TMP=/work/main/build/testtmp" TIMEOUT "300" WORKING_DIRECTORY "/work/main" _BACKTRACE_TRIPLES "/work/main/CMakeLists.txt;64;add_test;/work/main/CMakeLists.txt;0;")

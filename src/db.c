@@ -1,0 +1,369 @@
+/* db.c — SQLite connection setup, embedded migrations and the statement cache.
+ * One struct db per thread: connections are never shared between threads. */
+#define _GNU_SOURCE
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define DB_BUSY_TIMEOUT_MS 5000
+#define DB_STMT_SLOTS 256 /* open-addressed cache; the project has far fewer statements */
+
+struct db_cached {
+	const char *sql; /* borrowed: callers pass string literals */
+	sqlite3_stmt *stmt;
+};
+
+struct db {
+	sqlite3 *h;
+	struct db_cached cache[DB_STMT_SLOTS];
+};
+
+static const char migration_prefix[] = "migrations/";
+
+/* Version number of an embedded migration ("migrations/007_x.sql" → 7), 0 if not one. */
+static int migration_version(const struct embed_file *f)
+{
+	size_t n = sizeof migration_prefix - 1;
+	if (strncmp(f->name, migration_prefix, n) != 0)
+		return 0;
+	const char *p = f->name + n;
+	int v = 0;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (*p++ - '0');
+	size_t len = strlen(f->name);
+	if (*p != '_' || len < 4 || strcmp(f->name + len - 4, ".sql") != 0)
+		return 0;
+	return v;
+}
+
+int db_schema_latest(void)
+{
+	int latest = 0;
+	for (size_t i = 0; i < embed_files_count; i++) {
+		int v = migration_version(&embed_files[i]);
+		if (v > latest)
+			latest = v;
+	}
+	return latest;
+}
+
+static const struct embed_file *migration_find(int version)
+{
+	for (size_t i = 0; i < embed_files_count; i++)
+		if (migration_version(&embed_files[i]) == version)
+			return &embed_files[i];
+	return NULL;
+}
+
+sqlite3 *db_handle(struct db *db)
+{
+	return db->h;
+}
+
+enum gs_result db_fail(struct db *db, sqlite3_stmt *stmt, int rc)
+{
+	char *sql = stmt ? sqlite3_expanded_sql(stmt) : NULL;
+	log_error("sqlite: %s (%d)%s%s", sqlite3_errmsg(db->h), rc, sql ? " in: " : "", sql ? sql : "");
+	sqlite3_free(sql);
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+		return GS_ERR_BUSY;
+	case SQLITE_CONSTRAINT:
+		return GS_ERR_CONFLICT;
+	case SQLITE_TOOBIG:
+		return GS_ERR_TOO_LARGE;
+	default:
+		return GS_ERR_DB;
+	}
+}
+
+enum gs_result db_exec(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+	if (rc == SQLITE_OK)
+		return GS_OK;
+	log_error("sqlite: %s in: %.200s", msg ? msg : sqlite3_errstr(rc), sql);
+	sqlite3_free(msg);
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+		return GS_ERR_BUSY;
+	default:
+		return GS_ERR_DB;
+	}
+}
+
+int db_schema_version(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "PRAGMA user_version");
+	int v = -1;
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	return v;
+}
+
+enum gs_result db_migrate(struct db *db, int *from, int *to)
+{
+	int cur = db_schema_version(db), latest = db_schema_latest();
+	if (from)
+		*from = cur;
+	if (to)
+		*to = cur;
+	if (cur < 0)
+		return GS_ERR_DB;
+	if (cur > latest)
+		return GS_ERR_VERSION;
+	for (int v = cur + 1; v <= latest; v++) {
+		const struct embed_file *m = migration_find(v);
+		if (!m) {
+			log_error("migration %d is missing from this build", v);
+			return GS_ERR_INTERNAL;
+		}
+		enum gs_result r = db_begin(db);
+		if (r != GS_OK)
+			return r;
+		r = db_exec(db, (const char *)m->data);
+		if (r == GS_OK) {
+			char pragma[64];
+			snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v);
+			r = db_exec(db, pragma);
+		}
+		if (r == GS_OK)
+			r = db_commit(db);
+		if (r != GS_OK) {
+			db_rollback(db);
+			log_error("migration %s failed; the database stays at version %d", m->name, v - 1);
+			return r;
+		}
+		if (to)
+			*to = v;
+	}
+	return GS_OK;
+}
+
+enum gs_result db_open(const char *path, int flags, struct db **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	char dummy[8];
+	if (!err) {
+		err = dummy;
+		errlen = sizeof dummy;
+	}
+	err[0] = '\0';
+	const char *target = path;
+	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	if (flags & DB_MEMORY) {
+		target = ":memory:";
+		oflags |= SQLITE_OPEN_CREATE;
+	} else if (flags & DB_CREATE) {
+		oflags |= SQLITE_OPEN_CREATE;
+		if (util_mkdir_parent(path) != GS_OK) {
+			snprintf(err, errlen, "%s: cannot create the folder for the database", path);
+			return GS_ERR_IO;
+		}
+	} else if (access(path, F_OK) != 0) {
+		snprintf(err, errlen, "%s: no database here; run 'gridscore init' first", path);
+		return GS_ERR_NOT_FOUND;
+	}
+	struct db *db = xcalloc(1, sizeof *db);
+	int rc = sqlite3_open_v2(target, &db->h, oflags, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot open database: %s", path, db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		db_close(db);
+		return GS_ERR_IO;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, DB_BUSY_TIMEOUT_MS);
+	/* Debian builds SQLite with synchronous=FULL as the WAL default; NORMAL is durable
+	 * against application crashes and keeps commits cheap. */
+	static const char setup[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+				    "PRAGMA trusted_schema=OFF;";
+	enum gs_result r = db_exec(db, setup);
+	if (r != GS_OK) {
+		snprintf(err, errlen, "%s: not a usable SQLite database: %s", path, sqlite3_errmsg(db->h));
+		db_close(db);
+		return r == GS_ERR_BUSY ? r : GS_ERR_IO;
+	}
+	int cur = db_schema_version(db), latest = db_schema_latest();
+	if (cur > latest) {
+		snprintf(err, errlen,
+			 "%s: the database has schema version %d but this gridscore knows only up to %d; "
+			 "use a newer gridscore",
+			 path, cur, latest);
+		db_close(db);
+		return GS_ERR_VERSION;
+	}
+	if (flags & DB_MIGRATE) {
+		r = db_migrate(db, NULL, NULL);
+		if (r != GS_OK) {
+			snprintf(err, errlen, "%s: migration failed (%s)", path, gs_result_str(r));
+			db_close(db);
+			return r;
+		}
+	} else if (cur < latest) {
+		if (cur == 0)
+			snprintf(err, errlen, "%s: the database is empty; run 'gridscore init' first", path);
+		else
+			snprintf(err, errlen, "%s: the database has schema version %d, this gridscore needs %d; run 'gridscore init' to migrate", path, cur, latest);
+		db_close(db);
+		return cur == 0 ? GS_ERR_INVALID : GS_ERR_VERSION;
+	}
+	*out = db;
+	return GS_OK;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	for (size_t i = 0; i < DB_STMT_SLOTS; i++)
+		sqlite3_finalize(db->cache[i].stmt);
+	sqlite3_close_v2(db->h);
+	free(db);
+}
+
+/* Resets every cached statement, so none holds a read transaction open. */
+static void db_reset_all(struct db *db)
+{
+	for (size_t i = 0; i < DB_STMT_SLOTS; i++)
+		if (db->cache[i].stmt)
+			sqlite3_reset(db->cache[i].stmt);
+}
+
+static size_t sql_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+sqlite3_stmt *db_stmt(struct db *db, const char *sql)
+{
+	size_t h = sql_hash(sql);
+	for (size_t probe = 0; probe < DB_STMT_SLOTS; probe++) {
+		struct db_cached *c = &db->cache[(h + probe) % DB_STMT_SLOTS];
+		if (c->stmt && (c->sql == sql || strcmp(c->sql, sql) == 0)) {
+			sqlite3_reset(c->stmt);
+			sqlite3_clear_bindings(c->stmt);
+			return c->stmt;
+		}
+		if (!c->stmt) {
+			int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->stmt, NULL);
+			if (rc != SQLITE_OK) {
+				log_error("sqlite: cannot prepare: %s in: %s", sqlite3_errmsg(db->h), sql);
+				sqlite3_finalize(c->stmt);
+				c->stmt = NULL;
+				return NULL;
+			}
+			c->sql = sql;
+			return c->stmt;
+		}
+	}
+	log_error("sqlite: statement cache full");
+	return NULL;
+}
+
+enum gs_result db_begin(struct db *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+enum gs_result db_commit(struct db *db)
+{
+	return db_exec(db, "COMMIT");
+}
+
+void db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int db_step_row(struct db *db, sqlite3_stmt *stmt)
+{
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	db_fail(db, stmt, rc);
+	return -1;
+}
+
+char *db_column_strdup(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
+enum gs_result db_backup(struct db *db, const char *dest, char *err, size_t errlen)
+{
+	sqlite3 *out = NULL;
+	char tmp[4096];
+	if (snprintf(tmp, sizeof tmp, "%s.partial", dest) >= (int)sizeof tmp) {
+		snprintf(err, errlen, "%s: path too long", dest);
+		return GS_ERR_INVALID;
+	}
+	unlink(tmp);
+	int rc = sqlite3_open_v2(tmp, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot create: %s", tmp, out ? sqlite3_errmsg(out) : sqlite3_errstr(rc));
+		sqlite3_close(out);
+		return GS_ERR_IO;
+	}
+	db_reset_all(db);
+	sqlite3_backup *b = sqlite3_backup_init(out, "main", db->h, "main");
+	if (!b) {
+		snprintf(err, errlen, "backup: %s", sqlite3_errmsg(out));
+		sqlite3_close(out);
+		unlink(tmp);
+		return GS_ERR_DB;
+	}
+	/* Copy in steps of 1024 pages, sleeping briefly while writers hold the lock. */
+	int waits = 0;
+	do {
+		rc = sqlite3_backup_step(b, 1024);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+			if (++waits > 3000) /* a minute of being locked out: give up */
+				break;
+			sqlite3_sleep(20);
+		}
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "backup failed: %s", sqlite3_errstr(rc));
+		sqlite3_close(out);
+		unlink(tmp);
+		return GS_ERR_IO;
+	}
+	/* The copy is a self-contained file: no WAL beside it. */
+	sqlite3_exec(out, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+	sqlite3_close(out);
+	if (rename(tmp, dest) != 0) {
+		snprintf(err, errlen, "%s: cannot move the finished backup into place", dest);
+		unlink(tmp);
+		return GS_ERR_IO;
+	}
+	return GS_OK;
+}
+
+enum gs_result db_checkpoint(struct db *db)
+{
+	db_reset_all(db);
+	int rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	return rc == SQLITE_OK ? GS_OK : db_fail(db, NULL, rc);
+}

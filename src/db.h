@@ -1,0 +1,75 @@
+/* db.h — the storage layer: opening SQLite with the project's pragmas, applying the
+ * embedded migrations (PRAGMA user_version), a per-connection cache of prepared
+ * statements, write transactions (BEGIN IMMEDIATE) and online backup.
+ * It knows no domain: modules own their SQL and pass it in. */
+#ifndef GS_DB_H
+#define GS_DB_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "gs.h"
+
+struct db;
+
+enum db_flags {
+	DB_CREATE = 1,  /* create the file (and its folder) if missing */
+	DB_MIGRATE = 2, /* apply pending migrations on open */
+	DB_MEMORY = 4   /* path is ignored: a private in-memory database (tests) */
+};
+
+/* Opens path with WAL, synchronous=NORMAL, foreign_keys=ON and a busy timeout.
+ * Without DB_MIGRATE a database whose schema is not exactly the binary's is refused
+ * (GS_ERR_VERSION, or GS_ERR_INVALID when it was never initialised); a database newer
+ * than the binary is always refused with GS_ERR_VERSION. On failure *out is NULL and
+ * err (if not NULL) holds a message for the user. The caller frees with db_close. */
+enum gs_result db_open(const char *path, int flags, struct db **out, char *err, size_t errlen);
+
+/* Closes the connection and finalizes cached statements. db_close(NULL) is a no-op. */
+void db_close(struct db *db);
+
+/* The newest schema version this binary knows, and the database's current one. */
+int db_schema_latest(void);
+int db_schema_version(struct db *db);
+
+/* Applies pending migrations, each in its own transaction. *from and *to (may be NULL)
+ * receive the versions before and after. GS_ERR_VERSION if the database is newer. */
+enum gs_result db_migrate(struct db *db, int *from, int *to);
+
+/* The raw handle, for sqlite3_* calls on statements obtained from db_stmt. */
+sqlite3 *db_handle(struct db *db);
+
+/* A prepared statement for sql, from this connection's cache (prepared on first use).
+ * The statement is reset with bindings cleared and stays owned by the cache: do not
+ * finalize it; it lives until db_close. Do not use the same SQL text twice at once
+ * (nested). NULL on a prepare error, which is logged with the SQL. */
+sqlite3_stmt *db_stmt(struct db *db, const char *sql);
+
+/* Runs sql (no results, no parameters), e.g. a PRAGMA. Logs on error. */
+enum gs_result db_exec(struct db *db, const char *sql);
+
+/* Write transactions. db_begin issues BEGIN IMMEDIATE (GS_ERR_BUSY when the busy
+ * timeout runs out, GS_ERR_DB otherwise); db_commit commits; db_rollback rolls back
+ * if a transaction is open and is safe to call after any failure. */
+enum gs_result db_begin(struct db *db);
+enum gs_result db_commit(struct db *db);
+void db_rollback(struct db *db);
+
+/* Maps an SQLite result code to a gs_result and logs the error with the statement's
+ * expanded SQL (stmt may be NULL). Use after a failed sqlite3_step. */
+enum gs_result db_fail(struct db *db, sqlite3_stmt *stmt, int rc);
+
+/* Consistent online copy of the database into dest (overwritten), done in steps so
+ * writers are not blocked for long. */
+enum gs_result db_backup(struct db *db, const char *dest, char *err, size_t errlen);
+
+/* Checkpoints the WAL into the main file (used at shutdown). */
+enum gs_result db_checkpoint(struct db *db);
+
+/* Helper: 1 if sqlite3_step returned SQLITE_ROW, 0 if SQLITE_DONE, -1 on error (logged). */
+int db_step_row(struct db *db, sqlite3_stmt *stmt);
+
+/* Copies column i as a fresh string (NULL for SQL NULL). Caller frees. */
+char *db_column_strdup(sqlite3_stmt *stmt, int i);
+
+#endif

@@ -1,0 +1,30 @@
+/* ratelimit.h — in-memory sliding-window counters keyed by short strings (a login
+ * name, a client address), shared by all server threads. Bounded memory: a fixed
+ * table; when full, the oldest key is evicted. Pure apart from a mutex. */
+#ifndef GS_RATELIMIT_H
+#define GS_RATELIMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ratelimit;
+
+/* At most max_events events per window_s seconds per key; slots bounds the number
+ * of keys tracked. Caller frees with ratelimit_free. */
+struct ratelimit *ratelimit_new(size_t slots, unsigned max_events, unsigned window_s);
+void ratelimit_free(struct ratelimit *rl); /* NULL is a no-op */
+
+/* 1 if key may act at time now (it has fewer than max_events in the window), else 0.
+ * Does not record anything. */
+int ratelimit_allowed(struct ratelimit *rl, const char *key, int64_t now);
+
+/* Records one event (a failed login, say) for key at time now. */
+void ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now);
+
+/* Forgets key (after a successful login). */
+void ratelimit_clear(struct ratelimit *rl, const char *key);
+
+/* Seconds until key may act again (0 if allowed now). */
+unsigned ratelimit_retry_after(struct ratelimit *rl, const char *key, int64_t now);
+
+#endif
