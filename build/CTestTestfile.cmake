@@ -5,4 +5,6 @@
 # This file includes the relevant testing commands required for 
 # testing this directory and lists subdirectories to be tested as well.
 add_test([=[test_db]=] "/work/main/build/test_db")
-set_tests_properties([=[test_db]=] PROPERTIES  ENVIRONMENT "GS_BIN=/work/main/build/gridscore;GS_SRC=/work/main;GS_TMP=/work/main/build/testtmp" TIMEOUT "300" WORKING_DIRECTORY "/work/main" _BACKTRACE_TRIPLES "/work/main/CMakeLists.txt;64;add_test;/work/main/CMakeLists.txt;0;")
+set_tests_properties([=[test_db]=] PROPERTIES  ENVIRONMENT "GS_BIN=/work/main/build/gridscore;GS_SRC=/work/main;GS_TMP=/work/main/build/testtmp" TIMEOUT "300" WORKING_DIRECTORY "/work/main" _BACKTRACE_TRIPLES "/work/main/CMakeLists.txt;66;add_test;/work/main/CMakeLists.txt;0;")
+add_test([=[test_route]=] "/work/main/build/test_route")
+set_tests_properties([=[test_route]=] PROPERTIES  ENVIRONMENT "GS_BIN=/work/main/build/gridscore;GS_SRC=/work/main;GS_TMP=/work/main/build/testtmp" TIMEOUT "300" WORKING_DIRECTORY "/work/main" _BACKTRACE_TRIPLES "/work/main/CMakeLists.txt;66;add_test;/work/main/CMakeLists.txt;0;")

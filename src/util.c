@@ -94,12 +94,15 @@ void buf_init(struct buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max;
+	b->failed = 0;
 }
 
 static enum gs_result buf_reserve(struct buf *b, size_t extra)
 {
-	if (extra > b->max || b->len > b->max - extra)
+	if (extra > b->max || b->len > b->max - extra) {
+		b->failed = 1;
 		return GS_ERR_TOO_LARGE;
+	}
 	size_t need = b->len + extra + 1;
 	if (need <= b->cap)
 		return GS_OK;

@@ -27,6 +27,7 @@ struct buf {
 	size_t len;
 	size_t cap;
 	size_t max;
+	int failed;  /* sticky: set when any append hit the cap; renderers check it once at the end */
 };
 
 void buf_init(struct buf *b, size_t max);

@@ -10,7 +10,12 @@ set(CMAKE_DEPENDS_LANGUAGES
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/build/embed_gen.c" "CMakeFiles/gscore.dir/embed_gen.c.o" "gcc" "CMakeFiles/gscore.dir/embed_gen.c.o.d"
   "/work/main/src/db.c" "CMakeFiles/gscore.dir/src/db.c.o" "gcc" "CMakeFiles/gscore.dir/src/db.c.o.d"
+  "/work/main/src/demo.c" "CMakeFiles/gscore.dir/src/demo.c.o" "gcc" "CMakeFiles/gscore.dir/src/demo.c.o.d"
+  "/work/main/src/http.c" "CMakeFiles/gscore.dir/src/http.c.o" "gcc" "CMakeFiles/gscore.dir/src/http.c.o.d"
+  "/work/main/src/route.c" "CMakeFiles/gscore.dir/src/route.c.o" "gcc" "CMakeFiles/gscore.dir/src/route.c.o.d"
   "/work/main/src/util.c" "CMakeFiles/gscore.dir/src/util.c.o" "gcc" "CMakeFiles/gscore.dir/src/util.c.o.d"
+  "/work/main/src/view.c" "CMakeFiles/gscore.dir/src/view.c.o" "gcc" "CMakeFiles/gscore.dir/src/view.c.o.d"
+  "/work/main/src/web.c" "CMakeFiles/gscore.dir/src/web.c.o" "gcc" "CMakeFiles/gscore.dir/src/web.c.o.d"
   )
 
 # Targets to which this target links.

@@ -1,0 +1,336 @@
+/* web.c — handlers for the foundation's pages and API: health, static files, login
+ * and logout, dashboard, unit and hall pages, and the units API. Scope rules (a
+ * station user sees only their own station) are enforced here, per handler. */
+#include "web.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "org.h"
+#include "ratelimit.h"
+#include "view.h"
+
+#define FORM_SMALL (16 * 1024)
+
+static void view_ctx_for(const struct http_request *req, struct view_ctx *v)
+{
+	v->lang = req->lang;
+	v->login = (req->logged_in && !req->by_token) ? req->user.login : NULL;
+	v->role = v->login ? auth_role_name(req->user.role) : NULL;
+	v->csrf = req->csrf;
+	v->path = req->path;
+}
+
+void web_error_page(struct http_request *req, struct http_response *res, int status, const char *message)
+{
+	struct view_ctx v;
+	view_ctx_for(req, &v);
+	view_error(&res->body, &v, status, message);
+}
+
+/* The unit a caller is confined to: 0 means the whole company. */
+static int64_t scope_unit(struct http_request *req)
+{
+	if (req->by_token) {
+		if (req->token.hall_id) {
+			struct org_hall h;
+			if (org_hall_get(req->db, req->token.hall_code, &h) == GS_OK) {
+				int64_t id = h.station_id;
+				org_hall_clear(&h);
+				return id;
+			}
+			return -1; /* the hall is gone: nothing is in scope */
+		}
+		return 0;
+	}
+	return req->user.role == AUTH_ROLE_STATION ? req->user.unit_id : 0;
+}
+
+/* GS_OK if unit_id is within the caller's scope, else GS_ERR_FORBIDDEN with a message. */
+static enum gs_result check_scope(struct http_request *req, struct http_response *res, int64_t unit_id)
+{
+	int64_t scope = scope_unit(req);
+	if (scope == 0)
+		return GS_OK;
+	if (scope > 0 && org_unit_within(req->db, unit_id, scope) == 1)
+		return GS_OK;
+	return http_fail(res, GS_ERR_FORBIDDEN, "%s",
+			 strcmp(req->lang, "en") == 0 ? "this page belongs to another station"
+						      : "该页面属于其他供电所，您无权查看");
+}
+
+static enum gs_result h_healthz(struct http_request *req, struct http_response *res)
+{
+	sqlite3_stmt *st = db_stmt(req->db, "SELECT 1");
+	int ok = st && sqlite3_step(st) == SQLITE_ROW;
+	if (st)
+		sqlite3_reset(st);
+	if (!ok)
+		return http_fail(res, GS_ERR_BUSY, "database unavailable");
+	res->content_type = "text/plain; charset=utf-8";
+	buf_puts(&res->body, "ok\n");
+	return GS_OK;
+}
+
+static enum gs_result h_static(struct http_request *req, struct http_response *res)
+{
+	char name[160];
+	snprintf(name, sizeof name, "src/static/%s", req->match.params[0]);
+	const struct embed_file *f = embed_find(name);
+	if (!f || strstr(req->match.params[0], ".."))
+		return http_fail(res, GS_ERR_NOT_FOUND, "no such file");
+	const char *dot = strrchr(name, '.');
+	if (dot && strcmp(dot, ".css") == 0)
+		res->content_type = "text/css; charset=utf-8";
+	else if (dot && strcmp(dot, ".js") == 0)
+		res->content_type = "text/javascript; charset=utf-8";
+	else if (dot && strcmp(dot, ".svg") == 0)
+		res->content_type = "image/svg+xml";
+	else
+		res->content_type = "application/octet-stream";
+	res->cacheable = 1;
+	buf_append(&res->body, f->data, f->len);
+	return GS_OK;
+}
+
+/* A safe local redirect target: an absolute path on this site, or "/". */
+static const char *safe_next(const char *next)
+{
+	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n\\") ||
+	    strlen(next) > 512)
+		return "/";
+	return next;
+}
+
+/* The pre-login cookie binds the login form's CSRF token to this browser. */
+static const char *pre_login_binding(struct http_request *req, struct http_response *res, char fresh[AUTH_TOKEN_LEN + 1])
+{
+	const char *pre = http_cookie(req, "gs_pre");
+	if (pre && strlen(pre) == AUTH_TOKEN_LEN)
+		return pre;
+	auth_random_token(fresh);
+	http_set_cookie(req, res, "gs_pre", fresh, 3600);
+	return fresh;
+}
+
+static enum gs_result render_login(struct http_request *req, struct http_response *res, const char *login,
+				   const char *error)
+{
+	char fresh[AUTH_TOKEN_LEN + 1], token[AUTH_TOKEN_LEN + 1];
+	const char *binding = pre_login_binding(req, res, fresh);
+	auth_csrf_token(http_csrf_key(req), "login", binding, token);
+	struct view_ctx v;
+	view_ctx_for(req, &v);
+	const char *next = req->form ? form_get(req->form, "next") : http_query(req, "next");
+	view_login(&res->body, &v, token, login, safe_next(next), error);
+	return GS_OK;
+}
+
+static enum gs_result h_login_page(struct http_request *req, struct http_response *res)
+{
+	if (req->logged_in) {
+		http_redirect(res, 303, safe_next(http_query(req, "next")));
+		return GS_OK;
+	}
+	return render_login(req, res, NULL, NULL);
+}
+
+static enum gs_result h_login(struct http_request *req, struct http_response *res)
+{
+	int en = strcmp(req->lang, "en") == 0;
+	const char *pre = http_cookie(req, "gs_pre");
+	const char *tok = form_get(req->form, "_csrf");
+	if (!pre || !tok || !auth_csrf_check(http_csrf_key(req), "login", pre, tok)) {
+		res->status = 403;
+		return render_login(req, res, NULL,
+				    en ? "The login form expired. Please try again." : "登录表单已过期，请重新登录。");
+	}
+	const char *login = form_get(req->form, "login");
+	const char *password = form_get(req->form, "password");
+	if (!login || !*login || !password || !*password) {
+		res->status = 400;
+		return render_login(req, res, login, en ? "Enter your login and password." : "请输入用户名和密码。");
+	}
+	char user_key[AUTH_LOGIN_MAX + 8], ip_key[80];
+	snprintf(user_key, sizeof user_key, "u:%.*s", AUTH_LOGIN_MAX, login);
+	snprintf(ip_key, sizeof ip_key, "ip:%s", req->client_ip);
+	struct ratelimit *rl_user = http_login_limiter_user(req), *rl_ip = http_login_limiter_ip(req);
+	int64_t now = util_now();
+	if (!ratelimit_allowed(rl_user, user_key, now) || !ratelimit_allowed(rl_ip, ip_key, now)) {
+		unsigned wait = ratelimit_retry_after(rl_user, user_key, now);
+		unsigned wait_ip = ratelimit_retry_after(rl_ip, ip_key, now);
+		if (wait_ip > wait)
+			wait = wait_ip;
+		char secs[16], msg[160];
+		snprintf(secs, sizeof secs, "%u", wait);
+		http_add_header(res, "Retry-After", secs);
+		snprintf(msg, sizeof msg,
+			 en ? "Too many failed attempts. Try again in %u minutes." : "登录失败次数过多，请 %u 分钟后再试。",
+			 (wait + 59) / 60);
+		res->status = 429;
+		return render_login(req, res, login, msg);
+	}
+	struct auth_user user;
+	if (auth_password_check(req->db, login, password, &user) != GS_OK) {
+		ratelimit_hit(rl_user, user_key, now);
+		ratelimit_hit(rl_ip, ip_key, now);
+		res->status = 401;
+		return render_login(req, res, login,
+				    en ? "Wrong login or password." : "用户名或密码错误。");
+	}
+	ratelimit_clear(rl_user, user_key);
+	/* A new session id at every login: a planted id never becomes authenticated. */
+	if (req->session_id[0])
+		auth_session_delete(req->db, req->session_id);
+	const char *old = http_cookie(req, "gs_session");
+	if (old)
+		auth_session_delete(req->db, old);
+	char sid[AUTH_TOKEN_LEN + 1];
+	enum gs_result r = auth_session_create(req->db, user.id, sid);
+	if (r != GS_OK)
+		return http_fail(res, r, "could not start a session");
+	http_set_cookie(req, res, "gs_session", sid, AUTH_SESSION_MAX_S);
+	http_set_cookie(req, res, "gs_pre", "", -1);
+	auth_audit(req->db, user.login, "login", req->client_ip);
+	http_redirect(res, 303, safe_next(form_get(req->form, "next")));
+	return GS_OK;
+}
+
+static enum gs_result h_logout(struct http_request *req, struct http_response *res)
+{
+	auth_session_delete(req->db, req->session_id);
+	http_set_cookie(req, res, "gs_session", "", -1);
+	http_redirect(res, 303, "/login");
+	return GS_OK;
+}
+
+static enum gs_result h_dashboard(struct http_request *req, struct http_response *res)
+{
+	int64_t scope = scope_unit(req);
+	if (scope < 0)
+		return http_fail(res, GS_ERR_FORBIDDEN, "nothing in scope");
+	struct org_unit *units = NULL;
+	struct org_hall *halls = NULL;
+	size_t nu = 0, nh = 0;
+	enum gs_result r = org_units_list(req->db, scope, &units, &nu);
+	if (r == GS_OK)
+		r = org_halls_list(req->db, scope, &halls, &nh);
+	if (r == GS_OK) {
+		struct view_ctx v;
+		view_ctx_for(req, &v);
+		view_dashboard(&res->body, &v, units, nu, halls, nh);
+	}
+	org_units_free(units, nu);
+	org_halls_free(halls, nh);
+	return r;
+}
+
+static enum gs_result h_unit(struct http_request *req, struct http_response *res)
+{
+	struct org_unit unit = {0};
+	struct org_unit *subtree = NULL;
+	struct org_hall *halls = NULL;
+	struct org_leader *leaders = NULL;
+	size_t ns = 0, nh = 0, nl = 0;
+	enum gs_result r = org_unit_get(req->db, req->match.params[0], &unit);
+	if (r == GS_ERR_NOT_FOUND)
+		return http_fail(res, r, "%s '%s'", strcmp(req->lang, "en") == 0 ? "no unit with code" : "没有此编码的单位",
+				 req->match.params[0]);
+	if (r == GS_OK)
+		r = check_scope(req, res, unit.id);
+	if (r == GS_OK)
+		r = org_units_list(req->db, unit.id, &subtree, &ns);
+	if (r == GS_OK)
+		r = org_halls_list(req->db, unit.id, &halls, &nh);
+	if (r == GS_OK)
+		r = org_leaders_of_unit(req->db, unit.id, &leaders, &nl);
+	if (r == GS_OK) {
+		struct view_ctx v;
+		view_ctx_for(req, &v);
+		view_unit(&res->body, &v, &unit, subtree, ns, halls, nh, leaders, nl);
+	}
+	org_unit_clear(&unit);
+	org_units_free(subtree, ns);
+	org_halls_free(halls, nh);
+	org_leaders_free(leaders, nl);
+	return r;
+}
+
+static enum gs_result h_hall(struct http_request *req, struct http_response *res)
+{
+	struct org_hall hall = {0};
+	struct org_hours *hours = NULL;
+	size_t n = 0;
+	enum gs_result r = org_hall_get(req->db, req->match.params[0], &hall);
+	if (r == GS_ERR_NOT_FOUND)
+		return http_fail(res, r, "%s '%s'",
+				 strcmp(req->lang, "en") == 0 ? "no service hall with code" : "没有此编码的营业厅",
+				 req->match.params[0]);
+	if (r == GS_OK)
+		r = check_scope(req, res, hall.station_id);
+	if (r == GS_OK)
+		r = org_hall_hours(req->db, hall.id, &hours, &n);
+	if (r == GS_OK) {
+		struct view_ctx v;
+		view_ctx_for(req, &v);
+		view_hall(&res->body, &v, &hall, hours, n);
+	}
+	org_hall_clear(&hall);
+	free(hours);
+	return r;
+}
+
+/* Serialises a jansson value as the response body and frees it. */
+static enum gs_result json_reply(struct http_response *res, json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(v);
+	if (!s)
+		return GS_ERR_INTERNAL;
+	res->content_type = "application/json";
+	buf_puts(&res->body, s);
+	buf_putc(&res->body, '\n');
+	free(s);
+	return GS_OK;
+}
+
+static enum gs_result h_api_units(struct http_request *req, struct http_response *res)
+{
+	int64_t scope = scope_unit(req);
+	struct org_unit *units = NULL;
+	size_t n = 0;
+	enum gs_result r = scope < 0 ? GS_OK : org_units_list(req->db, scope, &units, &n);
+	if (r != GS_OK)
+		return r;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "code", json_string(units[i].code));
+		json_object_set_new(o, "name", json_string(units[i].name));
+		json_object_set_new(o, "kind", json_string(units[i].kind));
+		json_object_set_new(o, "parent", units[i].parent_code ? json_string(units[i].parent_code) : json_null());
+		json_array_append_new(arr, o);
+	}
+	org_units_free(units, n);
+	return json_reply(res, arr);
+}
+
+static const struct http_route routes[] = {
+	{"GET", "/healthz", 0, AUTH_ROLE_NONE, 0, h_healthz},
+	{"GET", "/static/{file}", 0, AUTH_ROLE_NONE, 0, h_static},
+	{"GET", "/login", 0, AUTH_ROLE_NONE, 0, h_login_page},
+	{"POST", "/login", HTTP_FORM, AUTH_ROLE_NONE, FORM_SMALL, h_login},
+	{"POST", "/logout", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_STATION, FORM_SMALL, h_logout},
+	{"GET", "/", HTTP_LOGIN, AUTH_ROLE_STATION, 0, h_dashboard},
+	{"GET", "/units/{code}", HTTP_LOGIN, AUTH_ROLE_STATION, 0, h_unit},
+	{"GET", "/halls/{code}", HTTP_LOGIN, AUTH_ROLE_STATION, 0, h_hall},
+	{"GET", "/api/v1/units", HTTP_LOGIN | HTTP_API, AUTH_ROLE_STATION, 0, h_api_units},
+};
+
+const struct http_route *web_routes(size_t *n)
+{
+	*n = sizeof routes / sizeof routes[0];
+	return routes;
+}
