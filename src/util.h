@@ -35,7 +35,7 @@ enum gs_result buf_append(struct buf *b, const void *p, size_t n);
 enum gs_result buf_puts(struct buf *b, const char *s);
 enum gs_result buf_putc(struct buf *b, char c);
 enum gs_result buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-enum gs_result buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+enum gs_result buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void buf_reset(struct buf *b);                  /* len = 0, keeps memory */
 char *buf_steal(struct buf *b, size_t *len);    /* caller frees; buffer is left empty */
 void buf_free(struct buf *b);                   /* buf_free on an empty buffer is a no-op */
