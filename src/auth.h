@@ -75,7 +75,8 @@ enum gs_result auth_server_key(struct db *db, const char *name, unsigned char ke
 
 /* CSRF tokens: HMAC-SHA256(key, purpose || 0 || binding) in base64url, where binding is
  * the session id (or, before login, the pre-login cookie value). auth_csrf_check is
- * constant-time and returns 1 if token matches. */
+ * constant-time and returns 1 if token matches; it returns 0 for an empty or NULL
+ * binding (no cookie yet) and for a token that is not 43 base64url characters. */
 void auth_csrf_token(const unsigned char key[32], const char *purpose, const char *binding,
 		     char out[AUTH_TOKEN_LEN + 1]);
 int auth_csrf_check(const unsigned char key[32], const char *purpose, const char *binding, const char *token);

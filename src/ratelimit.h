@@ -27,4 +27,7 @@ void ratelimit_clear(struct ratelimit *rl, const char *key);
 /* Seconds until key may act again (0 if allowed now). */
 unsigned ratelimit_retry_after(struct ratelimit *rl, const char *key, int64_t now);
 
+/* Number of keys currently tracked (never more than slots). For tests and metrics. */
+size_t ratelimit_keys(struct ratelimit *rl);
+
 #endif

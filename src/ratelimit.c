@@ -1,0 +1,272 @@
+/* ratelimit.c — sliding-window event counters in a fixed table. Each tracked key
+ * keeps the times of its last max_events events in a small ring; keys are found
+ * through a chained hash index and the least recently hit key is evicted when the
+ * table is full. One mutex guards everything: each call is short and allocation-free. */
+#define _POSIX_C_SOURCE 200809L /* strnlen */
+#include "ratelimit.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Keys longer than this are stored as their first RL_KEY_PREFIX bytes, '#' and a
+ * 64-bit hash of the whole key in hex: RL_KEY_PREFIX + 17 = RL_KEY_CAP + 1 bytes,
+ * a length no short key has, so a long key never shares a slot with a short one. */
+#define RL_KEY_CAP 128
+#define RL_KEY_PREFIX 112
+#define RL_KEY_STORED (RL_KEY_CAP + 1)
+#define RL_NONE UINT32_MAX
+
+struct rl_slot {
+	char key[RL_KEY_STORED + 1]; /* "" when the slot is free */
+	uint32_t hash_next;          /* next slot in the same hash bucket */
+	uint32_t lru_prev, lru_next; /* recency list, most recent at the head */
+	unsigned count;              /* timestamps held in the ring, <= max_events */
+	int64_t *times;              /* ring of max_events event times (into rl->times) */
+};
+
+struct ratelimit {
+	pthread_mutex_t lock;
+	unsigned max_events;
+	unsigned window_s;
+	uint32_t nslots, used;
+	uint32_t nbuckets; /* a power of two */
+	uint32_t *buckets; /* first slot of each hash chain */
+	uint32_t lru_head, lru_tail;
+	uint32_t free_head; /* free slots, chained through hash_next */
+	struct rl_slot *slots;
+	int64_t *times; /* nslots * max_events */
+};
+
+static uint64_t rl_fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The stored form of key (see RL_KEY_CAP) into out. */
+static void rl_key_norm(const char *key, char out[RL_KEY_STORED + 1])
+{
+	size_t n = strnlen(key, RL_KEY_CAP + 1);
+	if (n <= RL_KEY_CAP) {
+		memcpy(out, key, n + 1);
+		return;
+	}
+	n += strlen(key + n);
+	memcpy(out, key, RL_KEY_PREFIX);
+	snprintf(out + RL_KEY_PREFIX, RL_KEY_STORED + 1 - RL_KEY_PREFIX, "#%016llx",
+	         (unsigned long long)rl_fnv1a(key, n));
+}
+
+struct ratelimit *ratelimit_new(size_t slots, unsigned max_events, unsigned window_s)
+{
+	if (slots == 0)
+		slots = 1;
+	if (slots > UINT32_MAX / 4)
+		slots = UINT32_MAX / 4;
+	if (max_events == 0)
+		max_events = 1;
+	struct ratelimit *rl = xcalloc(1, sizeof *rl);
+	pthread_mutex_init(&rl->lock, NULL);
+	rl->max_events = max_events;
+	rl->window_s = window_s;
+	rl->nslots = (uint32_t)slots;
+	rl->nbuckets = 1;
+	while (rl->nbuckets < rl->nslots * 2)
+		rl->nbuckets *= 2;
+	rl->buckets = xmalloc(rl->nbuckets * sizeof *rl->buckets);
+	for (uint32_t i = 0; i < rl->nbuckets; i++)
+		rl->buckets[i] = RL_NONE;
+	rl->slots = xcalloc(slots, sizeof *rl->slots);
+	rl->times = xcalloc(slots, max_events * sizeof *rl->times);
+	for (uint32_t i = 0; i < rl->nslots; i++) {
+		rl->slots[i].times = rl->times + (size_t)i * max_events;
+		rl->slots[i].hash_next = i + 1 < rl->nslots ? i + 1 : RL_NONE;
+		rl->slots[i].lru_prev = rl->slots[i].lru_next = RL_NONE;
+	}
+	rl->free_head = 0;
+	rl->lru_head = rl->lru_tail = RL_NONE;
+	return rl;
+}
+
+void ratelimit_free(struct ratelimit *rl)
+{
+	if (!rl)
+		return;
+	pthread_mutex_destroy(&rl->lock);
+	free(rl->buckets);
+	free(rl->slots);
+	free(rl->times);
+	free(rl);
+}
+
+static uint32_t rl_bucket(const struct ratelimit *rl, const char *norm)
+{
+	return (uint32_t)(rl_fnv1a(norm, strlen(norm)) & (rl->nbuckets - 1));
+}
+
+/* Slot index of a normalised key, or RL_NONE. */
+static uint32_t rl_find(const struct ratelimit *rl, const char *norm)
+{
+	for (uint32_t i = rl->buckets[rl_bucket(rl, norm)]; i != RL_NONE; i = rl->slots[i].hash_next)
+		if (strcmp(rl->slots[i].key, norm) == 0)
+			return i;
+	return RL_NONE;
+}
+
+static void rl_lru_unlink(struct ratelimit *rl, uint32_t i)
+{
+	struct rl_slot *s = &rl->slots[i];
+	if (s->lru_prev != RL_NONE)
+		rl->slots[s->lru_prev].lru_next = s->lru_next;
+	else
+		rl->lru_head = s->lru_next;
+	if (s->lru_next != RL_NONE)
+		rl->slots[s->lru_next].lru_prev = s->lru_prev;
+	else
+		rl->lru_tail = s->lru_prev;
+	s->lru_prev = s->lru_next = RL_NONE;
+}
+
+static void rl_lru_push_front(struct ratelimit *rl, uint32_t i)
+{
+	struct rl_slot *s = &rl->slots[i];
+	s->lru_prev = RL_NONE;
+	s->lru_next = rl->lru_head;
+	if (rl->lru_head != RL_NONE)
+		rl->slots[rl->lru_head].lru_prev = i;
+	rl->lru_head = i;
+	if (rl->lru_tail == RL_NONE)
+		rl->lru_tail = i;
+}
+
+/* Takes slot i out of the index and the recency list and puts it on the free list. */
+static void rl_remove(struct ratelimit *rl, uint32_t i)
+{
+	struct rl_slot *s = &rl->slots[i];
+	uint32_t *link = &rl->buckets[rl_bucket(rl, s->key)];
+	while (*link != i) {
+		assert(*link != RL_NONE);
+		link = &rl->slots[*link].hash_next;
+	}
+	*link = s->hash_next;
+	rl_lru_unlink(rl, i);
+	s->key[0] = '\0';
+	s->count = 0;
+	s->hash_next = rl->free_head;
+	rl->free_head = i;
+	rl->used--;
+}
+
+/* Slot for a normalised key, created (evicting the least recently hit key if the
+ * table is full) when missing. */
+static uint32_t rl_get(struct ratelimit *rl, const char *norm)
+{
+	uint32_t i = rl_find(rl, norm);
+	if (i != RL_NONE)
+		return i;
+	if (rl->free_head == RL_NONE)
+		rl_remove(rl, rl->lru_tail);
+	i = rl->free_head;
+	struct rl_slot *s = &rl->slots[i];
+	rl->free_head = s->hash_next;
+	memcpy(s->key, norm, strlen(norm) + 1);
+	s->count = 0;
+	uint32_t b = rl_bucket(rl, norm);
+	s->hash_next = rl->buckets[b];
+	rl->buckets[b] = i;
+	rl_lru_push_front(rl, i);
+	rl->used++;
+	return i;
+}
+
+static int rl_in_window(const struct ratelimit *rl, int64_t t, int64_t now)
+{
+	return t > now - (int64_t)rl->window_s;
+}
+
+/* Events of slot s still inside the window at now; *oldest gets the earliest of them. */
+static unsigned rl_count(const struct ratelimit *rl, const struct rl_slot *s, int64_t now, int64_t *oldest)
+{
+	unsigned n = 0;
+	for (unsigned k = 0; k < s->count; k++) {
+		if (!rl_in_window(rl, s->times[k], now))
+			continue;
+		if (n == 0 || s->times[k] < *oldest)
+			*oldest = s->times[k];
+		n++;
+	}
+	return n;
+}
+
+int ratelimit_allowed(struct ratelimit *rl, const char *key, int64_t now)
+{
+	return ratelimit_retry_after(rl, key, now) == 0;
+}
+
+void ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now)
+{
+	char norm[RL_KEY_STORED + 1];
+	rl_key_norm(key, norm);
+	pthread_mutex_lock(&rl->lock);
+	uint32_t i = rl_get(rl, norm);
+	struct rl_slot *s = &rl->slots[i];
+	if (s->count < rl->max_events) {
+		s->times[s->count++] = now;
+	} else {
+		/* Full ring: replace the earliest time. Times usually arrive in order, but
+		 * threads may pass slightly older clocks, so search rather than rotate. */
+		unsigned min = 0;
+		for (unsigned k = 1; k < s->count; k++)
+			if (s->times[k] < s->times[min])
+				min = k;
+		if (s->times[min] < now)
+			s->times[min] = now;
+	}
+	rl_lru_unlink(rl, i);
+	rl_lru_push_front(rl, i);
+	pthread_mutex_unlock(&rl->lock);
+}
+
+void ratelimit_clear(struct ratelimit *rl, const char *key)
+{
+	char norm[RL_KEY_STORED + 1];
+	rl_key_norm(key, norm);
+	pthread_mutex_lock(&rl->lock);
+	uint32_t i = rl_find(rl, norm);
+	if (i != RL_NONE)
+		rl_remove(rl, i);
+	pthread_mutex_unlock(&rl->lock);
+}
+
+unsigned ratelimit_retry_after(struct ratelimit *rl, const char *key, int64_t now)
+{
+	char norm[RL_KEY_STORED + 1];
+	rl_key_norm(key, norm);
+	unsigned wait = 0;
+	pthread_mutex_lock(&rl->lock);
+	uint32_t i = rl_find(rl, norm);
+	if (i != RL_NONE) {
+		int64_t oldest = 0;
+		if (rl_count(rl, &rl->slots[i], now, &oldest) >= rl->max_events) {
+			int64_t w = oldest + (int64_t)rl->window_s - now;
+			wait = w < 1 ? 1 : w > (int64_t)UINT32_MAX ? UINT32_MAX : (unsigned)w;
+		}
+	}
+	pthread_mutex_unlock(&rl->lock);
+	return wait;
+}
+
+size_t ratelimit_keys(struct ratelimit *rl)
+{
+	pthread_mutex_lock(&rl->lock);
+	size_t n = rl->used;
+	pthread_mutex_unlock(&rl->lock);
+	return n;
+}
