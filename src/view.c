@@ -231,7 +231,9 @@ void view_dashboard(struct buf *b, const struct view_ctx *v, const struct org_un
 	}
 	for (size_t i = 0; i < n_halls; i++)
 		active += halls[i].active != 0;
-	buf_printf(b, "<h1>%s</h1>\n", n_units ? view_unit_name(v, &units[0]) : view_tr(v, "总览", "Dashboard"));
+	buf_puts(b, "<h1>");
+	view_esc(b, n_units ? view_unit_name(v, &units[0]) : view_tr(v, "总览", "Dashboard"));
+	buf_puts(b, "</h1>\n");
 	buf_puts(b, "<ul class=\"figures\">");
 	buf_printf(b, "<li><strong>%zu</strong> %s</li>", depts, view_tr(v, "个机关部室", "departments"));
 	buf_printf(b, "<li><strong>%zu</strong> %s</li>", stations, view_tr(v, "个供电所", "supply stations"));

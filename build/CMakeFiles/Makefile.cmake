@@ -51,6 +51,10 @@ set(CMAKE_MAKEFILE_PRODUCTS
 set(CMAKE_DEPEND_INFO_FILES
   "CMakeFiles/gscore.dir/DependInfo.cmake"
   "CMakeFiles/gridscore.dir/DependInfo.cmake"
+  "CMakeFiles/test_auth.dir/DependInfo.cmake"
   "CMakeFiles/test_db.dir/DependInfo.cmake"
+  "CMakeFiles/test_http.dir/DependInfo.cmake"
+  "CMakeFiles/test_ratelimit.dir/DependInfo.cmake"
   "CMakeFiles/test_route.dir/DependInfo.cmake"
+  "CMakeFiles/test_view.dir/DependInfo.cmake"
   )

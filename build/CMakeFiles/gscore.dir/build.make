@@ -75,10 +75,24 @@ embed_gen.c: /work/main/cmake/embed.cmake
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --blue --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Embedding migrations, schemas and static files"
 	/usr/bin/cmake -DSRC=/work/main -DFILES=migrations/001_org_and_accounts.sql,src/static/app.css -DOUT=/work/main/build/embed_gen.c -P /work/main/cmake/embed.cmake
 
+CMakeFiles/gscore.dir/src/auth.c.o: CMakeFiles/gscore.dir/flags.make
+CMakeFiles/gscore.dir/src/auth.c.o: /work/main/src/auth.c
+CMakeFiles/gscore.dir/src/auth.c.o: CMakeFiles/gscore.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building C object CMakeFiles/gscore.dir/src/auth.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/gscore.dir/src/auth.c.o -MF CMakeFiles/gscore.dir/src/auth.c.o.d -o CMakeFiles/gscore.dir/src/auth.c.o -c /work/main/src/auth.c
+
+CMakeFiles/gscore.dir/src/auth.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/gscore.dir/src/auth.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/src/auth.c > CMakeFiles/gscore.dir/src/auth.c.i
+
+CMakeFiles/gscore.dir/src/auth.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/gscore.dir/src/auth.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/auth.c -o CMakeFiles/gscore.dir/src/auth.c.s
+
 CMakeFiles/gscore.dir/src/db.c.o: CMakeFiles/gscore.dir/flags.make
 CMakeFiles/gscore.dir/src/db.c.o: /work/main/src/db.c
 CMakeFiles/gscore.dir/src/db.c.o: CMakeFiles/gscore.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building C object CMakeFiles/gscore.dir/src/db.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/gscore.dir/src/db.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/gscore.dir/src/db.c.o -MF CMakeFiles/gscore.dir/src/db.c.o.d -o CMakeFiles/gscore.dir/src/db.c.o -c /work/main/src/db.c
 
 CMakeFiles/gscore.dir/src/db.c.i: cmake_force
@@ -92,7 +106,7 @@ CMakeFiles/gscore.dir/src/db.c.s: cmake_force
 CMakeFiles/gscore.dir/src/demo.c.o: CMakeFiles/gscore.dir/flags.make
 CMakeFiles/gscore.dir/src/demo.c.o: /work/main/src/demo.c
 CMakeFiles/gscore.dir/src/demo.c.o: CMakeFiles/gscore.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/gscore.dir/src/demo.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/gscore.dir/src/demo.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/gscore.dir/src/demo.c.o -MF CMakeFiles/gscore.dir/src/demo.c.o.d -o CMakeFiles/gscore.dir/src/demo.c.o -c /work/main/src/demo.c
 
 CMakeFiles/gscore.dir/src/demo.c.i: cmake_force
@@ -106,7 +120,7 @@ CMakeFiles/gscore.dir/src/demo.c.s: cmake_force
 CMakeFiles/gscore.dir/src/http.c.o: CMakeFiles/gscore.dir/flags.make
 CMakeFiles/gscore.dir/src/http.c.o: /work/main/src/http.c
 CMakeFiles/gscore.dir/src/http.c.o: CMakeFiles/gscore.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/gscore.dir/src/http.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/gscore.dir/src/http.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/gscore.dir/src/http.c.o -MF CMakeFiles/gscore.dir/src/http.c.o.d -o CMakeFiles/gscore.dir/src/http.c.o -c /work/main/src/http.c
 
 CMakeFiles/gscore.dir/src/http.c.i: cmake_force
@@ -117,10 +131,24 @@ CMakeFiles/gscore.dir/src/http.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/gscore.dir/src/http.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/http.c -o CMakeFiles/gscore.dir/src/http.c.s
 
+CMakeFiles/gscore.dir/src/ratelimit.c.o: CMakeFiles/gscore.dir/flags.make
+CMakeFiles/gscore.dir/src/ratelimit.c.o: /work/main/src/ratelimit.c
+CMakeFiles/gscore.dir/src/ratelimit.c.o: CMakeFiles/gscore.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/gscore.dir/src/ratelimit.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/gscore.dir/src/ratelimit.c.o -MF CMakeFiles/gscore.dir/src/ratelimit.c.o.d -o CMakeFiles/gscore.dir/src/ratelimit.c.o -c /work/main/src/ratelimit.c
+
+CMakeFiles/gscore.dir/src/ratelimit.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/gscore.dir/src/ratelimit.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/src/ratelimit.c > CMakeFiles/gscore.dir/src/ratelimit.c.i
+
+CMakeFiles/gscore.dir/src/ratelimit.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/gscore.dir/src/ratelimit.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/ratelimit.c -o CMakeFiles/gscore.dir/src/ratelimit.c.s
+
 CMakeFiles/gscore.dir/src/route.c.o: CMakeFiles/gscore.dir/flags.make
 CMakeFiles/gscore.dir/src/route.c.o: /work/main/src/route.c
 CMakeFiles/gscore.dir/src/route.c.o: CMakeFiles/gscore.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/gscore.dir/src/route.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/gscore.dir/src/route.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/gscore.dir/src/route.c.o -MF CMakeFiles/gscore.dir/src/route.c.o.d -o CMakeFiles/gscore.dir/src/route.c.o -c /work/main/src/route.c
 
 CMakeFiles/gscore.dir/src/route.c.i: cmake_force
@@ -134,7 +162,7 @@ CMakeFiles/gscore.dir/src/route.c.s: cmake_force
 CMakeFiles/gscore.dir/src/util.c.o: CMakeFiles/gscore.dir/flags.make
 CMakeFiles/gscore.dir/src/util.c.o: /work/main/src/util.c
 CMakeFiles/gscore.dir/src/util.c.o: CMakeFiles/gscore.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/gscore.dir/src/util.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/gscore.dir/src/util.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/gscore.dir/src/util.c.o -MF CMakeFiles/gscore.dir/src/util.c.o.d -o CMakeFiles/gscore.dir/src/util.c.o -c /work/main/src/util.c
 
 CMakeFiles/gscore.dir/src/util.c.i: cmake_force
@@ -148,7 +176,7 @@ CMakeFiles/gscore.dir/src/util.c.s: cmake_force
 CMakeFiles/gscore.dir/src/view.c.o: CMakeFiles/gscore.dir/flags.make
 CMakeFiles/gscore.dir/src/view.c.o: /work/main/src/view.c
 CMakeFiles/gscore.dir/src/view.c.o: CMakeFiles/gscore.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/gscore.dir/src/view.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/gscore.dir/src/view.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/gscore.dir/src/view.c.o -MF CMakeFiles/gscore.dir/src/view.c.o.d -o CMakeFiles/gscore.dir/src/view.c.o -c /work/main/src/view.c
 
 CMakeFiles/gscore.dir/src/view.c.i: cmake_force
@@ -162,7 +190,7 @@ CMakeFiles/gscore.dir/src/view.c.s: cmake_force
 CMakeFiles/gscore.dir/src/web.c.o: CMakeFiles/gscore.dir/flags.make
 CMakeFiles/gscore.dir/src/web.c.o: /work/main/src/web.c
 CMakeFiles/gscore.dir/src/web.c.o: CMakeFiles/gscore.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/gscore.dir/src/web.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/gscore.dir/src/web.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/gscore.dir/src/web.c.o -MF CMakeFiles/gscore.dir/src/web.c.o.d -o CMakeFiles/gscore.dir/src/web.c.o -c /work/main/src/web.c
 
 CMakeFiles/gscore.dir/src/web.c.i: cmake_force
@@ -176,7 +204,7 @@ CMakeFiles/gscore.dir/src/web.c.s: cmake_force
 CMakeFiles/gscore.dir/embed_gen.c.o: CMakeFiles/gscore.dir/flags.make
 CMakeFiles/gscore.dir/embed_gen.c.o: embed_gen.c
 CMakeFiles/gscore.dir/embed_gen.c.o: CMakeFiles/gscore.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/gscore.dir/embed_gen.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object CMakeFiles/gscore.dir/embed_gen.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/gscore.dir/embed_gen.c.o -MF CMakeFiles/gscore.dir/embed_gen.c.o.d -o CMakeFiles/gscore.dir/embed_gen.c.o -c /work/main/build/embed_gen.c
 
 CMakeFiles/gscore.dir/embed_gen.c.i: cmake_force
@@ -189,9 +217,11 @@ CMakeFiles/gscore.dir/embed_gen.c.s: cmake_force
 
 # Object files for target gscore
 gscore_OBJECTS = \
+"CMakeFiles/gscore.dir/src/auth.c.o" \
 "CMakeFiles/gscore.dir/src/db.c.o" \
 "CMakeFiles/gscore.dir/src/demo.c.o" \
 "CMakeFiles/gscore.dir/src/http.c.o" \
+"CMakeFiles/gscore.dir/src/ratelimit.c.o" \
 "CMakeFiles/gscore.dir/src/route.c.o" \
 "CMakeFiles/gscore.dir/src/util.c.o" \
 "CMakeFiles/gscore.dir/src/view.c.o" \
@@ -201,9 +231,11 @@ gscore_OBJECTS = \
 # External object files for target gscore
 gscore_EXTERNAL_OBJECTS =
 
+libgscore.a: CMakeFiles/gscore.dir/src/auth.c.o
 libgscore.a: CMakeFiles/gscore.dir/src/db.c.o
 libgscore.a: CMakeFiles/gscore.dir/src/demo.c.o
 libgscore.a: CMakeFiles/gscore.dir/src/http.c.o
+libgscore.a: CMakeFiles/gscore.dir/src/ratelimit.c.o
 libgscore.a: CMakeFiles/gscore.dir/src/route.c.o
 libgscore.a: CMakeFiles/gscore.dir/src/util.c.o
 libgscore.a: CMakeFiles/gscore.dir/src/view.c.o
@@ -211,7 +243,7 @@ libgscore.a: CMakeFiles/gscore.dir/src/web.c.o
 libgscore.a: CMakeFiles/gscore.dir/embed_gen.c.o
 libgscore.a: CMakeFiles/gscore.dir/build.make
 libgscore.a: CMakeFiles/gscore.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Linking C static library libgscore.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Linking C static library libgscore.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/gscore.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/gscore.dir/link.txt --verbose=$(VERBOSE)
 
