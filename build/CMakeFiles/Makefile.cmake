@@ -56,5 +56,6 @@ set(CMAKE_DEPEND_INFO_FILES
   "CMakeFiles/test_http.dir/DependInfo.cmake"
   "CMakeFiles/test_ratelimit.dir/DependInfo.cmake"
   "CMakeFiles/test_route.dir/DependInfo.cmake"
+  "CMakeFiles/test_stats.dir/DependInfo.cmake"
   "CMakeFiles/test_view.dir/DependInfo.cmake"
   )

@@ -21,6 +21,7 @@ set(OLD_GLOB
   "/work/main/src/main.c"
   "/work/main/src/ratelimit.c"
   "/work/main/src/route.c"
+  "/work/main/src/stats.c"
   "/work/main/src/util.c"
   "/work/main/src/view.c"
   "/work/main/src/web.c"
@@ -38,6 +39,7 @@ set(OLD_GLOB
   "/work/main/tests/test_http.c"
   "/work/main/tests/test_ratelimit.c"
   "/work/main/tests/test_route.c"
+  "/work/main/tests/test_stats.c"
   "/work/main/tests/test_view.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")

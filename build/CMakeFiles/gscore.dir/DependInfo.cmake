@@ -15,6 +15,7 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/src/http.c" "CMakeFiles/gscore.dir/src/http.c.o" "gcc" "CMakeFiles/gscore.dir/src/http.c.o.d"
   "/work/main/src/ratelimit.c" "CMakeFiles/gscore.dir/src/ratelimit.c.o" "gcc" "CMakeFiles/gscore.dir/src/ratelimit.c.o.d"
   "/work/main/src/route.c" "CMakeFiles/gscore.dir/src/route.c.o" "gcc" "CMakeFiles/gscore.dir/src/route.c.o.d"
+  "/work/main/src/stats.c" "CMakeFiles/gscore.dir/src/stats.c.o" "gcc" "CMakeFiles/gscore.dir/src/stats.c.o.d"
   "/work/main/src/util.c" "CMakeFiles/gscore.dir/src/util.c.o" "gcc" "CMakeFiles/gscore.dir/src/util.c.o.d"
   "/work/main/src/view.c" "CMakeFiles/gscore.dir/src/view.c.o" "gcc" "CMakeFiles/gscore.dir/src/view.c.o.d"
   "/work/main/src/web.c" "CMakeFiles/gscore.dir/src/web.c.o" "gcc" "CMakeFiles/gscore.dir/src/web.c.o.d"

@@ -159,10 +159,24 @@ CMakeFiles/gscore.dir/src/route.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/gscore.dir/src/route.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/route.c -o CMakeFiles/gscore.dir/src/route.c.s
 
+CMakeFiles/gscore.dir/src/stats.c.o: CMakeFiles/gscore.dir/flags.make
+CMakeFiles/gscore.dir/src/stats.c.o: /work/main/src/stats.c
+CMakeFiles/gscore.dir/src/stats.c.o: CMakeFiles/gscore.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/gscore.dir/src/stats.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/gscore.dir/src/stats.c.o -MF CMakeFiles/gscore.dir/src/stats.c.o.d -o CMakeFiles/gscore.dir/src/stats.c.o -c /work/main/src/stats.c
+
+CMakeFiles/gscore.dir/src/stats.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/gscore.dir/src/stats.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/src/stats.c > CMakeFiles/gscore.dir/src/stats.c.i
+
+CMakeFiles/gscore.dir/src/stats.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/gscore.dir/src/stats.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/stats.c -o CMakeFiles/gscore.dir/src/stats.c.s
+
 CMakeFiles/gscore.dir/src/util.c.o: CMakeFiles/gscore.dir/flags.make
 CMakeFiles/gscore.dir/src/util.c.o: /work/main/src/util.c
 CMakeFiles/gscore.dir/src/util.c.o: CMakeFiles/gscore.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/gscore.dir/src/util.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/gscore.dir/src/util.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/gscore.dir/src/util.c.o -MF CMakeFiles/gscore.dir/src/util.c.o.d -o CMakeFiles/gscore.dir/src/util.c.o -c /work/main/src/util.c
 
 CMakeFiles/gscore.dir/src/util.c.i: cmake_force
@@ -176,7 +190,7 @@ CMakeFiles/gscore.dir/src/util.c.s: cmake_force
 CMakeFiles/gscore.dir/src/view.c.o: CMakeFiles/gscore.dir/flags.make
 CMakeFiles/gscore.dir/src/view.c.o: /work/main/src/view.c
 CMakeFiles/gscore.dir/src/view.c.o: CMakeFiles/gscore.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/gscore.dir/src/view.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/gscore.dir/src/view.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/gscore.dir/src/view.c.o -MF CMakeFiles/gscore.dir/src/view.c.o.d -o CMakeFiles/gscore.dir/src/view.c.o -c /work/main/src/view.c
 
 CMakeFiles/gscore.dir/src/view.c.i: cmake_force
@@ -190,7 +204,7 @@ CMakeFiles/gscore.dir/src/view.c.s: cmake_force
 CMakeFiles/gscore.dir/src/web.c.o: CMakeFiles/gscore.dir/flags.make
 CMakeFiles/gscore.dir/src/web.c.o: /work/main/src/web.c
 CMakeFiles/gscore.dir/src/web.c.o: CMakeFiles/gscore.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/gscore.dir/src/web.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object CMakeFiles/gscore.dir/src/web.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/gscore.dir/src/web.c.o -MF CMakeFiles/gscore.dir/src/web.c.o.d -o CMakeFiles/gscore.dir/src/web.c.o -c /work/main/src/web.c
 
 CMakeFiles/gscore.dir/src/web.c.i: cmake_force
@@ -204,7 +218,7 @@ CMakeFiles/gscore.dir/src/web.c.s: cmake_force
 CMakeFiles/gscore.dir/embed_gen.c.o: CMakeFiles/gscore.dir/flags.make
 CMakeFiles/gscore.dir/embed_gen.c.o: embed_gen.c
 CMakeFiles/gscore.dir/embed_gen.c.o: CMakeFiles/gscore.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object CMakeFiles/gscore.dir/embed_gen.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object CMakeFiles/gscore.dir/embed_gen.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/gscore.dir/embed_gen.c.o -MF CMakeFiles/gscore.dir/embed_gen.c.o.d -o CMakeFiles/gscore.dir/embed_gen.c.o -c /work/main/build/embed_gen.c
 
 CMakeFiles/gscore.dir/embed_gen.c.i: cmake_force
@@ -223,6 +237,7 @@ gscore_OBJECTS = \
 "CMakeFiles/gscore.dir/src/http.c.o" \
 "CMakeFiles/gscore.dir/src/ratelimit.c.o" \
 "CMakeFiles/gscore.dir/src/route.c.o" \
+"CMakeFiles/gscore.dir/src/stats.c.o" \
 "CMakeFiles/gscore.dir/src/util.c.o" \
 "CMakeFiles/gscore.dir/src/view.c.o" \
 "CMakeFiles/gscore.dir/src/web.c.o" \
@@ -237,13 +252,14 @@ libgscore.a: CMakeFiles/gscore.dir/src/demo.c.o
 libgscore.a: CMakeFiles/gscore.dir/src/http.c.o
 libgscore.a: CMakeFiles/gscore.dir/src/ratelimit.c.o
 libgscore.a: CMakeFiles/gscore.dir/src/route.c.o
+libgscore.a: CMakeFiles/gscore.dir/src/stats.c.o
 libgscore.a: CMakeFiles/gscore.dir/src/util.c.o
 libgscore.a: CMakeFiles/gscore.dir/src/view.c.o
 libgscore.a: CMakeFiles/gscore.dir/src/web.c.o
 libgscore.a: CMakeFiles/gscore.dir/embed_gen.c.o
 libgscore.a: CMakeFiles/gscore.dir/build.make
 libgscore.a: CMakeFiles/gscore.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Linking C static library libgscore.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Linking C static library libgscore.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/gscore.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/gscore.dir/link.txt --verbose=$(VERBOSE)
 

@@ -13,6 +13,8 @@ file(REMOVE_RECURSE
   "CMakeFiles/gscore.dir/src/ratelimit.c.o.d"
   "CMakeFiles/gscore.dir/src/route.c.o"
   "CMakeFiles/gscore.dir/src/route.c.o.d"
+  "CMakeFiles/gscore.dir/src/stats.c.o"
+  "CMakeFiles/gscore.dir/src/stats.c.o.d"
   "CMakeFiles/gscore.dir/src/util.c.o"
   "CMakeFiles/gscore.dir/src/util.c.o.d"
   "CMakeFiles/gscore.dir/src/view.c.o"

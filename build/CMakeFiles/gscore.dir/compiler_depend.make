@@ -528,6 +528,37 @@ CMakeFiles/gscore.dir/src/route.c.o: /work/main/src/route.c \
   /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
   /usr/include/string.h
 
+CMakeFiles/gscore.dir/src/stats.c.o: /work/main/src/stats.c \
+  /usr/include/stdc-predef.h \
+  /work/main/src/stats.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /usr/include/math.h \
+  /usr/include/x86_64-linux-gnu/bits/math-vector.h \
+  /usr/include/x86_64-linux-gnu/bits/libm-simd-decl-stubs.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
+  /usr/include/x86_64-linux-gnu/bits/flt-eval-method.h \
+  /usr/include/x86_64-linux-gnu/bits/fp-logb.h \
+  /usr/include/x86_64-linux-gnu/bits/fp-fast.h \
+  /usr/include/x86_64-linux-gnu/bits/mathcalls-helper-functions.h \
+  /usr/include/x86_64-linux-gnu/bits/mathcalls.h
+
 CMakeFiles/gscore.dir/src/util.c.o: /work/main/src/util.c \
   /usr/include/stdc-predef.h \
   /work/main/src/util.h \
@@ -744,6 +775,18 @@ CMakeFiles/gscore.dir/src/web.c.o: /work/main/src/web.c \
 
 /usr/include/x86_64-linux-gnu/bits/stat.h:
 
+/usr/include/x86_64-linux-gnu/bits/mathcalls.h:
+
+/usr/include/x86_64-linux-gnu/bits/fp-fast.h:
+
+/usr/include/x86_64-linux-gnu/bits/fp-logb.h:
+
+/usr/include/x86_64-linux-gnu/bits/libm-simd-decl-stubs.h:
+
+/usr/include/x86_64-linux-gnu/bits/math-vector.h:
+
+/usr/include/math.h:
+
 /usr/lib/gcc/x86_64-linux-gnu/12/include/stdatomic.h:
 
 /usr/include/x86_64-linux-gnu/bits/timex.h:
@@ -755,6 +798,8 @@ CMakeFiles/gscore.dir/src/web.c.o: /work/main/src/web.c \
 /usr/include/x86_64-linux-gnu/sys/time.h:
 
 /usr/include/microhttpd.h:
+
+/usr/include/x86_64-linux-gnu/bits/mathcalls-helper-functions.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/error_t.h:
 
@@ -791,6 +836,8 @@ CMakeFiles/gscore.dir/src/web.c.o: /work/main/src/web.c \
 /usr/include/rpc/netdb.h:
 
 /work/main/src/http.c:
+
+/work/main/src/stats.c:
 
 /usr/include/x86_64-linux-gnu/bits/errno.h:
 
@@ -837,6 +884,8 @@ CMakeFiles/gscore.dir/src/web.c.o: /work/main/src/web.c \
 /usr/include/string.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_statx_timestamp.h:
+
+/usr/include/x86_64-linux-gnu/bits/flt-eval-method.h:
 
 /usr/include/linux/posix_types.h:
 
@@ -903,6 +952,8 @@ CMakeFiles/gscore.dir/src/web.c.o: /work/main/src/web.c \
 /usr/include/sodium/crypto_verify_32.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h:
+
+/work/main/src/stats.h:
 
 /usr/include/x86_64-linux-gnu/bits/pthread_stack_min.h:
 
