@@ -20,6 +20,7 @@ struct db_cached {
 
 struct db {
 	sqlite3 *h;
+	uint64_t serial;
 	struct db_cached cache[DB_STMT_SLOTS];
 };
 
@@ -58,6 +59,11 @@ static const struct embed_file *migration_find(int version)
 		if (migration_version(&embed_files[i]) == version)
 			return &embed_files[i];
 	return NULL;
+}
+
+uint64_t db_serial(const struct db *db)
+{
+	return db->serial;
 }
 
 sqlite3 *db_handle(struct db *db)
@@ -178,7 +184,9 @@ enum gs_result db_open(const char *path, int flags, struct db **out, char *err, 
 		snprintf(err, errlen, "%s: no database here; run 'gridscore init' first", path);
 		return GS_ERR_NOT_FOUND;
 	}
+	static _Atomic uint64_t next_serial = 1;
 	struct db *db = xcalloc(1, sizeof *db);
+	db->serial = next_serial++;
 	int rc = sqlite3_open_v2(target, &db->h, oflags, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot open database: %s", path, db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "gs.h"
 
@@ -35,6 +36,10 @@ int db_schema_version(struct db *db);
 /* Applies pending migrations, each in its own transaction. *from and *to (may be NULL)
  * receive the versions before and after. GS_ERR_VERSION if the database is newer. */
 enum gs_result db_migrate(struct db *db, int *from, int *to);
+
+/* A number no other connection of this process has had: caches keyed by connection
+ * use it, as a freed connection's address may come back. */
+uint64_t db_serial(const struct db *db);
 
 /* The raw handle, for sqlite3_* calls on statements obtained from db_stmt. */
 sqlite3 *db_handle(struct db *db);

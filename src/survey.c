@@ -1,0 +1,1090 @@
+/* survey.c — survey codes, tickets, response storage with flags, aggregates and
+ * follow-ups, and pooled statistics. Every write is one BEGIN IMMEDIATE transaction;
+ * statistics read the daily aggregates, never the raw rows. */
+#include "survey.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "stats.h"
+#include "util.h"
+
+/* ---- Local time ---------------------------------------------------------------- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (the usual era arithmetic). */
+static long days_from_civil(long y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long)doe - 719468;
+}
+
+static void civil_from_days(long z, long *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (long)yoe + era * 400 + (*m <= 2);
+}
+
+void survey_day_string(long days, char day[11])
+{
+	long y;
+	unsigned m, d;
+	civil_from_days(days, &y, &m, &d);
+	unsigned yy = (unsigned)(y < 0 ? 0 : y % 10000);
+	char s[11] = {(char)('0' + yy / 1000), (char)('0' + yy / 100 % 10), (char)('0' + yy / 10 % 10),
+		      (char)('0' + yy % 10), '-', (char)('0' + m / 10), (char)('0' + m % 10), '-',
+		      (char)('0' + d / 10), (char)('0' + d % 10), '\0'};
+	memcpy(day, s, sizeof s);
+}
+
+long survey_day_number(const char *day)
+{
+	if (!day || strlen(day) != 10 || day[4] != '-' || day[7] != '-')
+		return -1;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (day[i] < '0' || day[i] > '9'))
+			return -1;
+	long y = (day[0] - '0') * 1000 + (day[1] - '0') * 100 + (day[2] - '0') * 10 + (day[3] - '0');
+	unsigned m = (unsigned)((day[5] - '0') * 10 + (day[6] - '0'));
+	unsigned d = (unsigned)((day[8] - '0') * 10 + (day[9] - '0'));
+	static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return -1;
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (m == 2 && d == 29 && !leap)
+		return -1;
+	return days_from_civil(y, m, d);
+}
+
+void survey_local_time(int64_t t, char day[11], int *hour, int *weekday)
+{
+	int64_t local = t + SURVEY_TZ_OFFSET_S;
+	int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+	int64_t secs = local - days * 86400;
+	survey_day_string((long)days, day);
+	if (hour)
+		*hour = (int)(secs / 3600);
+	if (weekday) /* 1970-01-01 was a Thursday (4) */
+		*weekday = (int)(((days % 7) + 7 + 3) % 7) + 1;
+}
+
+/* First second (UTC) of a local day number. */
+static int64_t day_start(long days)
+{
+	return (int64_t)days * 86400 - SURVEY_TZ_OFFSET_S;
+}
+
+/* ---- Settings -------------------------------------------------------------------- */
+
+enum gs_result survey_settings_load(struct db *db, struct survey_settings *out)
+{
+	*out = (struct survey_settings){.ticket_ttl_s = 24 * 3600,
+					.followup_days = 15,
+					.unsatisfied_max = 2,
+					.min_sample = 30,
+					.min_breakdown = 5,
+					.verified_only = 0,
+					.fast_s = 5,
+					.burst_max = 2};
+	sqlite3_stmt *st = db_stmt(db, "SELECT name, value FROM settings WHERE name LIKE 'survey.%'");
+	if (!st)
+		return GS_ERR_DB;
+	int row;
+	while ((row = db_step_row(db, st)) > 0) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		long v = strtol((const char *)sqlite3_column_text(st, 1), NULL, 10);
+		if (v < 0 || v > 1000000)
+			continue;
+		if (strcmp(name, "survey.ticket_ttl_hours") == 0 && v >= 1 && v <= 24 * 90)
+			out->ticket_ttl_s = (int)v * 3600;
+		else if (strcmp(name, "survey.followup_days") == 0 && v >= 1)
+			out->followup_days = (int)v;
+		else if (strcmp(name, "survey.unsatisfied_max") == 0 && v <= 5)
+			out->unsatisfied_max = (int)v;
+		else if (strcmp(name, "survey.min_sample") == 0)
+			out->min_sample = (int)v;
+		else if (strcmp(name, "survey.min_breakdown") == 0)
+			out->min_breakdown = (int)v;
+		else if (strcmp(name, "survey.verified_only") == 0)
+			out->verified_only = v != 0;
+		else if (strcmp(name, "survey.fast_seconds") == 0)
+			out->fast_s = (int)v;
+		else if (strcmp(name, "survey.burst_max") == 0 && v >= 1)
+			out->burst_max = (int)v;
+	}
+	sqlite3_reset(st);
+	return row < 0 ? GS_ERR_DB : GS_OK;
+}
+
+/* ---- Survey codes ---------------------------------------------------------------- */
+
+static const char crockford[] = "0123456789abcdefghjkmnpqrstvwxyz";
+#define MAC_CHARS 10
+
+static enum gs_result code_mac(struct db *db, const char *hall_code, int key_version, char mac[MAC_CHARS + 1])
+{
+	unsigned char key[32], out[crypto_auth_hmacsha256_BYTES];
+	enum gs_result r = auth_server_key(db, "survey-code", key);
+	if (r != GS_OK)
+		return r;
+	char msg[AUTH_CODE_MAX + 48];
+	int n = snprintf(msg, sizeof msg, "gridscore survey code\n%s\n%d", hall_code, key_version);
+	crypto_auth_hmacsha256(out, (const unsigned char *)msg, (unsigned long long)n, key);
+	sodium_memzero(key, sizeof key);
+	/* 50 bits = the first 10 five-bit groups */
+	uint64_t bits = 0;
+	for (int i = 0; i < 8; i++)
+		bits = bits << 8 | out[i];
+	for (int i = 0; i < MAC_CHARS; i++)
+		mac[i] = crockford[(bits >> (59 - 5 * i)) & 31];
+	mac[MAC_CHARS] = '\0';
+	return GS_OK;
+}
+
+enum gs_result survey_code_make(struct db *db, const char *hall_code, int key_version, char out[SURVEY_CODE_MAX])
+{
+	if (!util_valid_code(hall_code) || key_version < 1)
+		return GS_ERR_INVALID;
+	char mac[MAC_CHARS + 1];
+	enum gs_result r = code_mac(db, hall_code, key_version, mac);
+	if (r == GS_OK)
+		snprintf(out, SURVEY_CODE_MAX, "%s.%d.%s", hall_code, key_version, mac);
+	return r;
+}
+
+/* Normalises a typed MAC: lower case, and the letters Crockford base32 reads as digits. */
+static int mac_normalise(const char *in, char out[MAC_CHARS + 1])
+{
+	if (strlen(in) != MAC_CHARS)
+		return 0;
+	for (int i = 0; i < MAC_CHARS; i++) {
+		char c = in[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c == 'o')
+			c = '0';
+		else if (c == 'i' || c == 'l')
+			c = '1';
+		if (!strchr(crockford, c) || c == '\0')
+			return 0;
+		out[i] = c;
+	}
+	out[MAC_CHARS] = '\0';
+	return 1;
+}
+
+enum gs_result survey_code_resolve(struct db *db, const char *code, struct org_hall *hall)
+{
+	memset(hall, 0, sizeof *hall);
+	if (!code || strlen(code) >= SURVEY_CODE_MAX)
+		return GS_ERR_NOT_FOUND;
+	char buf[SURVEY_CODE_MAX];
+	strcpy(buf, code);
+	char *dot_mac = strrchr(buf, '.');
+	if (!dot_mac)
+		return GS_ERR_NOT_FOUND;
+	*dot_mac = '\0';
+	char *dot_ver = strrchr(buf, '.');
+	if (!dot_ver)
+		return GS_ERR_NOT_FOUND;
+	*dot_ver = '\0';
+	const char *ver_s = dot_ver + 1;
+	size_t vlen = strlen(ver_s);
+	if (vlen < 1 || vlen > 6 || strspn(ver_s, "0123456789") != vlen || ver_s[0] == '0')
+		return GS_ERR_NOT_FOUND;
+	int version = atoi(ver_s);
+	char mac[MAC_CHARS + 1], want[MAC_CHARS + 1];
+	if (!mac_normalise(dot_mac + 1, mac) || !util_valid_code(buf))
+		return GS_ERR_NOT_FOUND;
+	enum gs_result r = code_mac(db, buf, version, want);
+	if (r != GS_OK)
+		return r;
+	if (!util_memeq_ct(mac, want, MAC_CHARS))
+		return GS_ERR_NOT_FOUND;
+	r = org_hall_get(db, buf, hall);
+	if (r != GS_OK)
+		return r;
+	if (hall->key_version != version || !hall->active) {
+		org_hall_clear(hall);
+		memset(hall, 0, sizeof *hall);
+		return GS_ERR_NOT_FOUND;
+	}
+	return GS_OK;
+}
+
+enum gs_result survey_hall_rotate_key(struct db *db, const char *hall_code, int *new_version)
+{
+	enum gs_result r = db_begin(db);
+	if (r != GS_OK)
+		return r;
+	sqlite3_stmt *st =
+		db_stmt(db, "UPDATE halls SET key_version = key_version + 1 WHERE code = ?1 RETURNING key_version");
+	if (!st) {
+		db_rollback(db);
+		return GS_ERR_DB;
+	}
+	sqlite3_bind_text(st, 1, hall_code, -1, SQLITE_STATIC);
+	int row = db_step_row(db, st);
+	if (row > 0)
+		*new_version = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (row <= 0) {
+		db_rollback(db);
+		return row < 0 ? GS_ERR_DB : GS_ERR_NOT_FOUND;
+	}
+	char detail[AUTH_CODE_MAX + 32];
+	snprintf(detail, sizeof detail, "%s key version %d", hall_code, *new_version);
+	r = auth_audit(db, "cli", "hall.rotate-key", detail);
+	if (r == GS_OK)
+		r = db_commit(db);
+	if (r != GS_OK)
+		db_rollback(db);
+	return r;
+}
+
+/* ---- Client hash ----------------------------------------------------------------- */
+
+/* Each thread caches the day's key of the connection it last used. */
+static _Thread_local struct {
+	uint64_t db;
+	char day[11];
+	unsigned char key[32];
+} client_key_cache;
+
+enum gs_result survey_client_hash(struct db *db, const char *ip, const char *user_agent, int64_t now,
+				  unsigned char out[SURVEY_CLIENT_HASH_LEN])
+{
+	char day[11];
+	survey_local_time(now, day, NULL, NULL);
+	if (client_key_cache.db != db_serial(db) || strcmp(client_key_cache.day, day) != 0) {
+		char name[32];
+		snprintf(name, sizeof name, "client-hash:%s", day);
+		enum gs_result r = auth_server_key(db, name, client_key_cache.key);
+		if (r != GS_OK)
+			return r;
+		/* Keys older than yesterday go: yesterday's is kept for requests in flight at
+		 * midnight, and nothing older can ever be recomputed. */
+		char old[11], oldname[32];
+		survey_day_string(survey_day_number(day) - 1, old);
+		snprintf(oldname, sizeof oldname, "client-hash:%s", old);
+		sqlite3_stmt *st = db_stmt(db, "DELETE FROM secrets WHERE name LIKE 'client-hash:%' AND name < ?1");
+		if (st) {
+			sqlite3_bind_text(st, 1, oldname, -1, SQLITE_STATIC);
+			int rc = sqlite3_step(st);
+			if (rc != SQLITE_DONE)
+				db_fail(db, NULL, rc);
+			sqlite3_reset(st);
+		}
+		client_key_cache.db = db_serial(db);
+		memcpy(client_key_cache.day, day, sizeof day);
+	}
+	crypto_generichash_state h;
+	crypto_generichash_init(&h, client_key_cache.key, sizeof client_key_cache.key, SURVEY_CLIENT_HASH_LEN);
+	const char *a = ip ? ip : "", *b = user_agent ? user_agent : "";
+	crypto_generichash_update(&h, (const unsigned char *)a, strlen(a) + 1);
+	crypto_generichash_update(&h, (const unsigned char *)b, strlen(b));
+	crypto_generichash_final(&h, out, SURVEY_CLIENT_HASH_LEN);
+	return GS_OK;
+}
+
+/* ---- Forms ----------------------------------------------------------------------- */
+
+enum gs_result survey_form_register(struct db *db, const char *form_id, const char *version, const char *source,
+				    size_t len, int64_t *row_id)
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char hex[2 * crypto_hash_sha256_BYTES + 1];
+	crypto_hash_sha256(digest, (const unsigned char *)source, len);
+	util_hex(digest, sizeof digest, hex);
+
+	enum gs_result r = db_begin(db);
+	if (r != GS_OK)
+		return r;
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, sha256 FROM survey_forms WHERE form_id = ?1 AND version = ?2");
+	if (!st) {
+		db_rollback(db);
+		return GS_ERR_DB;
+	}
+	sqlite3_bind_text(st, 1, form_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+	int row = db_step_row(db, st);
+	if (row > 0) {
+		*row_id = sqlite3_column_int64(st, 0);
+		r = strcmp((const char *)sqlite3_column_text(st, 1), hex) == 0 ? GS_OK : GS_ERR_CONFLICT;
+		sqlite3_reset(st);
+		db_rollback(db);
+		return r;
+	}
+	sqlite3_reset(st);
+	if (row < 0) {
+		db_rollback(db);
+		return GS_ERR_DB;
+	}
+	st = db_stmt(db, "INSERT INTO survey_forms(form_id, version, sha256, source, loaded_at) "
+			 "VALUES(?1, ?2, ?3, ?4, ?5)");
+	if (!st) {
+		db_rollback(db);
+		return GS_ERR_DB;
+	}
+	sqlite3_bind_text(st, 1, form_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, source, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, util_now());
+	int rc = sqlite3_step(st);
+	r = rc == SQLITE_DONE ? GS_OK : db_fail(db, st, rc);
+	sqlite3_reset(st);
+	if (r == GS_OK) {
+		*row_id = sqlite3_last_insert_rowid(db_handle(db));
+		r = db_commit(db);
+	}
+	if (r != GS_OK)
+		db_rollback(db);
+	return r;
+}
+
+/* ---- Tickets --------------------------------------------------------------------- */
+
+static void ticket_hash(const char *ticket, unsigned char out[crypto_hash_sha256_BYTES])
+{
+	crypto_hash_sha256(out, (const unsigned char *)ticket, strlen(ticket));
+}
+
+enum gs_result survey_ticket_issue(struct db *db, const char *hall_code, const char *issued_by, int ttl_s,
+				   char ticket[SURVEY_TICKET_LEN + 1], int64_t *expires_at)
+{
+	struct org_hall hall;
+	enum gs_result r = org_hall_get(db, hall_code, &hall);
+	if (r != GS_OK)
+		return r;
+	int active = hall.active;
+	int64_t hall_id = hall.id;
+	org_hall_clear(&hall);
+	if (!active)
+		return GS_ERR_CONFLICT;
+	if (ttl_s < 60)
+		ttl_s = 60;
+	auth_random_token(ticket);
+	unsigned char hash[crypto_hash_sha256_BYTES];
+	ticket_hash(ticket, hash);
+	int64_t now = util_now();
+	*expires_at = now + ttl_s;
+	sqlite3_stmt *st = db_stmt(db, "INSERT INTO survey_tickets(hall_id, token_hash, issued_at, expires_at, issued_by) "
+				       "VALUES(?1, ?2, ?3, ?4, ?5)");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, hall_id);
+	sqlite3_bind_blob(st, 2, hash, sizeof hash, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, *expires_at);
+	sqlite3_bind_text(st, 5, issued_by ? issued_by : "?", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	r = rc == SQLITE_DONE ? GS_OK : db_fail(db, NULL, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+enum gs_result survey_ticket_check(struct db *db, const char *ticket, int64_t now, int64_t *ticket_id,
+				   struct org_hall *hall, int *state)
+{
+	memset(hall, 0, sizeof *hall);
+	*state = 0;
+	if (!ticket || strlen(ticket) != SURVEY_TICKET_LEN) {
+		*state = 3;
+		return GS_ERR_NOT_FOUND;
+	}
+	unsigned char hash[crypto_hash_sha256_BYTES];
+	ticket_hash(ticket, hash);
+	sqlite3_stmt *st = db_stmt(db, "SELECT t.id, t.used_at, t.expires_at, h.code FROM survey_tickets t "
+				       "JOIN halls h ON h.id = t.hall_id WHERE t.token_hash = ?1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_TRANSIENT);
+	int row = db_step_row(db, st);
+	if (row <= 0) {
+		sqlite3_reset(st);
+		*state = 3;
+		return row < 0 ? GS_ERR_DB : GS_ERR_NOT_FOUND;
+	}
+	*ticket_id = sqlite3_column_int64(st, 0);
+	int used = sqlite3_column_type(st, 1) != SQLITE_NULL;
+	int64_t expires = sqlite3_column_int64(st, 2);
+	char *code = db_column_strdup(st, 3);
+	sqlite3_reset(st);
+	enum gs_result r;
+	if (used) {
+		*state = 1;
+		r = GS_ERR_CONFLICT;
+	} else if (expires <= now) {
+		*state = 2;
+		r = GS_ERR_CONFLICT;
+	} else {
+		r = org_hall_get(db, code, hall);
+		if (r == GS_OK && !hall->active) {
+			org_hall_clear(hall);
+			memset(hall, 0, sizeof *hall);
+			r = GS_ERR_NOT_FOUND;
+			*state = 3;
+		}
+	}
+	free(code);
+	return r;
+}
+
+/* ---- Storing a response ---------------------------------------------------------- */
+
+void survey_flag_reasons(int flags, char *out, size_t len)
+{
+	static const struct {
+		int flag;
+		const char *text;
+	} names[] = {{SURVEY_FLAG_BURST, "burst from one client"},
+		     {SURVEY_FLAG_OUTSIDE_HOURS, "outside opening hours"},
+		     {SURVEY_FLAG_FAST, "answered too fast"},
+		     {SURVEY_FLAG_UNSERVED, "form not served by this site"}};
+	size_t used = 0;
+	if (len)
+		out[0] = '\0';
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (!(flags & names[i].flag) || used >= len)
+			continue;
+		int n = snprintf(out + used, len - used, "%s%s", used ? "; " : "", names[i].text);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* Runs a prepared single statement to completion. */
+static enum gs_result step_done(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	enum gs_result r = rc == SQLITE_DONE || rc == SQLITE_ROW ? GS_OK : db_fail(db, st, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+/* 1 if the hall has opening hours and t (local) falls outside all of them, allowing
+ * 30 minutes after closing for customers served at the last minute. */
+static int outside_hours(struct db *db, int64_t hall_id, int64_t t, enum gs_result *r)
+{
+	char day[11], hhmm[6], hhmm_late[6];
+	int hour, weekday, wd_unused;
+	survey_local_time(t, day, &hour, &weekday);
+	int64_t local = t + SURVEY_TZ_OFFSET_S;
+	int minute = (int)((local % 3600 + 3600) % 3600 / 60);
+	snprintf(hhmm, sizeof hhmm, "%02d:%02d", hour, minute);
+	int late_h;
+	survey_local_time(t - 30 * 60, day, &late_h, &wd_unused);
+	int late_m = (int)(((local - 1800) % 3600 + 3600) % 3600 / 60);
+	/* Just after midnight the grace would reach back into yesterday: keep it simple. */
+	if (wd_unused != weekday)
+		snprintf(hhmm_late, sizeof hhmm_late, "00:00");
+	else
+		snprintf(hhmm_late, sizeof hhmm_late, "%02d:%02d", late_h, late_m);
+	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT count(*) FROM hall_hours WHERE hall_id = ?1), "
+				       "(SELECT count(*) FROM hall_hours WHERE hall_id = ?1 AND weekday = ?2 "
+				       "AND opens <= ?3 AND closes >= ?4)");
+	if (!st) {
+		*r = GS_ERR_DB;
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, hall_id);
+	sqlite3_bind_int(st, 2, weekday);
+	sqlite3_bind_text(st, 3, hhmm, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, hhmm_late, -1, SQLITE_TRANSIENT);
+	int row = db_step_row(db, st);
+	int outside = 0;
+	if (row > 0)
+		outside = sqlite3_column_int(st, 0) > 0 && sqlite3_column_int(st, 1) == 0;
+	sqlite3_reset(st);
+	*r = row < 0 ? GS_ERR_DB : GS_OK;
+	return outside;
+}
+
+static enum gs_result store_aggregates(struct db *db, const struct survey_submission *s, const char *day, int hour,
+				       int flags)
+{
+	int verified = s->ticket != NULL, flagged = flags != 0;
+	sqlite3_stmt *st = db_stmt(db, "INSERT INTO survey_daily(hall_id, day, verified, flagged, n1, n2, n3, n4, n5, "
+				       "satisfied) VALUES(?1, ?2, ?3, ?4, ?5 = 1, ?5 = 2, ?5 = 3, ?5 = 4, ?5 = 5, ?6) "
+				       "ON CONFLICT DO UPDATE SET n1 = n1 + excluded.n1, n2 = n2 + excluded.n2, "
+				       "n3 = n3 + excluded.n3, n4 = n4 + excluded.n4, n5 = n5 + excluded.n5, "
+				       "satisfied = satisfied + excluded.satisfied");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, s->hall_id);
+	sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, verified);
+	sqlite3_bind_int(st, 4, flagged);
+	sqlite3_bind_int(st, 5, s->rating);
+	sqlite3_bind_int(st, 6, s->satisfied ? 1 : 0);
+	enum gs_result r = step_done(db, st);
+	if (r != GS_OK || flagged)
+		return r;
+
+	st = db_stmt(db, "INSERT INTO survey_hourly(hall_id, day, hour, n, satisfied) VALUES(?1, ?2, ?3, 1, ?4) "
+			 "ON CONFLICT DO UPDATE SET n = n + 1, satisfied = satisfied + excluded.satisfied");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, s->hall_id);
+	sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, hour);
+	sqlite3_bind_int(st, 4, s->satisfied ? 1 : 0);
+	r = step_done(db, st);
+	for (size_t i = 0; r == GS_OK && i < s->n_choices; i++) {
+		st = db_stmt(db, "INSERT INTO survey_answer_daily(hall_id, day, question, value, n) "
+				 "VALUES(?1, ?2, ?3, ?4, 1) ON CONFLICT DO UPDATE SET n = n + 1");
+		if (!st)
+			return GS_ERR_DB;
+		sqlite3_bind_int64(st, 1, s->hall_id);
+		sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, s->choices[i].question, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, s->choices[i].value, -1, SQLITE_STATIC);
+		r = step_done(db, st);
+	}
+	return r;
+}
+
+/* Consumes the ticket inside the open transaction; sets *state on refusal. */
+static enum gs_result consume_ticket(struct db *db, const struct survey_submission *s, int64_t *ticket_id,
+				     int *state)
+{
+	unsigned char hash[crypto_hash_sha256_BYTES];
+	ticket_hash(s->ticket, hash);
+	sqlite3_stmt *st = db_stmt(db, "UPDATE survey_tickets SET used_at = ?2 WHERE token_hash = ?1 AND "
+				       "used_at IS NULL AND expires_at > ?2 AND hall_id = ?3 RETURNING id");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, s->submitted_at);
+	sqlite3_bind_int64(st, 3, s->hall_id);
+	int row = db_step_row(db, st);
+	if (row > 0)
+		*ticket_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (row < 0)
+		return GS_ERR_DB;
+	if (row > 0)
+		return GS_OK;
+	st = db_stmt(db, "SELECT used_at IS NOT NULL FROM survey_tickets WHERE token_hash = ?1 AND hall_id = ?2");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, s->hall_id);
+	row = db_step_row(db, st);
+	*state = row > 0 ? (sqlite3_column_int(st, 0) ? 1 : 2) : 3;
+	sqlite3_reset(st);
+	return row < 0 ? GS_ERR_DB : GS_ERR_CONFLICT;
+}
+
+static enum gs_result store_locked(struct db *db, const struct survey_settings *set,
+				   const struct survey_submission *s, struct survey_stored *out)
+{
+	enum gs_result r;
+	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM survey_responses WHERE instance = ?1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_text(st, 1, s->instance, -1, SQLITE_STATIC);
+	int row = db_step_row(db, st);
+	sqlite3_reset(st);
+	if (row != 0) {
+		out->duplicate = row > 0;
+		return row > 0 ? GS_ERR_CONFLICT : GS_ERR_DB;
+	}
+
+	int64_t ticket_id = 0;
+	if (s->ticket) {
+		r = consume_ticket(db, s, &ticket_id, &out->ticket_state);
+		if (r != GS_OK)
+			return r;
+	}
+
+	int flags = 0;
+	if (s->client_hash) {
+		st = db_stmt(db, "SELECT count(*) FROM survey_responses WHERE client_hash = ?1 AND hall_id = ?2 "
+				 "AND submitted_at > ?3");
+		if (!st)
+			return GS_ERR_DB;
+		sqlite3_bind_blob(st, 1, s->client_hash, SURVEY_CLIENT_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, s->hall_id);
+		sqlite3_bind_int64(st, 3, s->submitted_at - 3600);
+		row = db_step_row(db, st);
+		if (row > 0 && sqlite3_column_int(st, 0) >= set->burst_max)
+			flags |= SURVEY_FLAG_BURST;
+		sqlite3_reset(st);
+		if (row < 0)
+			return GS_ERR_DB;
+	}
+	if (outside_hours(db, s->hall_id, s->submitted_at, &r))
+		flags |= SURVEY_FLAG_OUTSIDE_HOURS;
+	if (r != GS_OK)
+		return r;
+	if (s->duration_s >= 0 && s->duration_s < set->fast_s)
+		flags |= SURVEY_FLAG_FAST;
+	if (s->unserved)
+		flags |= SURVEY_FLAG_UNSERVED;
+	out->flags = flags;
+
+	char day[11], reasons[160];
+	int hour;
+	survey_local_time(s->submitted_at, day, &hour, NULL);
+	survey_flag_reasons(flags, reasons, sizeof reasons);
+	st = db_stmt(db, "INSERT INTO survey_responses(hall_id, form, submitted_at, day, hour, rating, satisfied, "
+			 "answers, comment, verified, ticket_id, instance, client_hash, duration_s, flags, flag_reasons) "
+			 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, s->hall_id);
+	sqlite3_bind_int64(st, 2, s->form_row);
+	sqlite3_bind_int64(st, 3, s->submitted_at);
+	sqlite3_bind_text(st, 4, day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 5, hour);
+	sqlite3_bind_int(st, 6, s->rating);
+	sqlite3_bind_int(st, 7, s->satisfied ? 1 : 0);
+	sqlite3_bind_text(st, 8, s->answers_json, -1, SQLITE_STATIC);
+	if (s->comment && *s->comment)
+		sqlite3_bind_text(st, 9, s->comment, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 10, s->ticket != NULL);
+	if (ticket_id)
+		sqlite3_bind_int64(st, 11, ticket_id);
+	sqlite3_bind_text(st, 12, s->instance, -1, SQLITE_STATIC);
+	if (s->client_hash)
+		sqlite3_bind_blob(st, 13, s->client_hash, SURVEY_CLIENT_HASH_LEN, SQLITE_STATIC);
+	if (s->duration_s >= 0)
+		sqlite3_bind_int(st, 14, s->duration_s);
+	sqlite3_bind_int(st, 15, flags);
+	if (flags)
+		sqlite3_bind_text(st, 16, reasons, -1, SQLITE_TRANSIENT);
+	r = step_done(db, st);
+	if (r != GS_OK)
+		return r;
+	out->response_id = sqlite3_last_insert_rowid(db_handle(db));
+
+	r = store_aggregates(db, s, day, hour, flags);
+	if (r != GS_OK)
+		return r;
+
+	/* Suspicious responses are kept for audit but do not create work for a station. */
+	if (s->rating <= set->unsatisfied_max && flags == 0) {
+		st = db_stmt(db, "INSERT INTO survey_followups(response_id, hall_id, opened_at, due_at) "
+				 "VALUES(?1, ?2, ?3, ?4)");
+		if (!st)
+			return GS_ERR_DB;
+		sqlite3_bind_int64(st, 1, out->response_id);
+		sqlite3_bind_int64(st, 2, s->hall_id);
+		sqlite3_bind_int64(st, 3, s->submitted_at);
+		sqlite3_bind_int64(st, 4, s->submitted_at + (int64_t)set->followup_days * 86400);
+		r = step_done(db, st);
+		if (r == GS_OK)
+			out->followup_id = sqlite3_last_insert_rowid(db_handle(db));
+	}
+	return r;
+}
+
+enum gs_result survey_store(struct db *db, const struct survey_settings *set, const struct survey_submission *s,
+			    struct survey_stored *out)
+{
+	memset(out, 0, sizeof *out);
+	if (s->rating < 1 || s->rating > 5 || !s->instance || !*s->instance || !s->answers_json)
+		return GS_ERR_INVALID;
+	enum gs_result r = db_begin(db);
+	if (r != GS_OK)
+		return r;
+	r = store_locked(db, set, s, out);
+	if (r == GS_OK)
+		r = db_commit(db);
+	if (r != GS_OK) {
+		db_rollback(db);
+		if (r != GS_ERR_CONFLICT) {
+			out->response_id = 0;
+			out->followup_id = 0;
+		}
+	}
+	return r;
+}
+
+/* ---- Statistics ------------------------------------------------------------------ */
+
+/* The halls in scope, as a CTE every statistics query starts with (?1 unit, ?2 hall). */
+#define SCOPE_CTE                                                                                                \
+	"WITH RECURSIVE sub(id) AS (SELECT ?1 UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id), " \
+	"hs(id) AS (SELECT id FROM halls WHERE (?1 = 0 AND id = ?2) OR station_id IN sub) "
+
+static void bind_scope(sqlite3_stmt *st, const struct survey_scope *scope)
+{
+	sqlite3_bind_int64(st, 1, scope->unit_id);
+	sqlite3_bind_int64(st, 2, scope->unit_id ? 0 : scope->hall_id);
+}
+
+enum gs_result survey_stats_get(struct db *db, const struct survey_settings *set, const struct survey_scope *scope,
+				const char *from, const char *to, int verified_only, int detail,
+				struct survey_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	long d_from = survey_day_number(from), d_to = survey_day_number(to);
+	if (d_from < 0 || d_to < 0 || d_to < d_from)
+		return GS_ERR_INVALID;
+
+	sqlite3_stmt *st = db_stmt(db, SCOPE_CTE "SELECT verified, flagged, sum(n1), sum(n2), sum(n3), sum(n4), "
+						 "sum(n5), sum(satisfied) FROM survey_daily WHERE hall_id IN hs "
+						 "AND day BETWEEN ?3 AND ?4 GROUP BY verified, flagged");
+	if (!st)
+		return GS_ERR_DB;
+	bind_scope(st, scope);
+	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
+	int row;
+	while ((row = db_step_row(db, st)) > 0) {
+		int verified = sqlite3_column_int(st, 0), flagged = sqlite3_column_int(st, 1);
+		int64_t lv[6] = {0}, n = 0;
+		for (int k = 1; k <= 5; k++) {
+			lv[k] = sqlite3_column_int64(st, 1 + k);
+			n += lv[k];
+		}
+		int64_t sat = sqlite3_column_int64(st, 7);
+		if (flagged) {
+			out->flagged += n;
+			continue;
+		}
+		if (verified) {
+			out->verified += n;
+			out->verified_satisfied += sat;
+		} else {
+			out->unverified += n;
+			out->unverified_satisfied += sat;
+			if (verified_only)
+				continue;
+		}
+		out->responses += n;
+		out->satisfied += sat;
+		for (int k = 1; k <= 5; k++)
+			out->levels[k] += lv[k];
+	}
+	sqlite3_reset(st);
+	if (row < 0)
+		return GS_ERR_DB;
+	struct stats_proportion p = stats_wilson(out->satisfied, out->responses, STATS_Z95);
+	if (out->responses > 0) {
+		out->rate = p.rate;
+		out->ci_low = p.low;
+		out->ci_high = p.high;
+	}
+	out->sample_ok = out->responses >= set->min_sample;
+
+	st = db_stmt(db, SCOPE_CTE "SELECT count(*), count(used_at) FROM survey_tickets WHERE hall_id IN hs "
+				   "AND issued_at >= ?3 AND issued_at < ?4");
+	if (!st)
+		return GS_ERR_DB;
+	bind_scope(st, scope);
+	sqlite3_bind_int64(st, 3, day_start(d_from));
+	sqlite3_bind_int64(st, 4, day_start(d_to + 1));
+	row = db_step_row(db, st);
+	if (row > 0) {
+		out->tickets_issued = sqlite3_column_int64(st, 0);
+		out->tickets_answered = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (row < 0 || !detail)
+		return row < 0 ? GS_ERR_DB : GS_OK;
+
+	/* Weekday of a day: days since 1970-01-01 (a Thursday), via julianday. */
+	st = db_stmt(db, SCOPE_CTE "SELECT hour, CAST(julianday(day) - 2440587.5 AS INTEGER), sum(n), sum(satisfied) "
+				   "FROM survey_hourly WHERE hall_id IN hs AND day BETWEEN ?3 AND ?4 GROUP BY day, hour");
+	if (!st)
+		return GS_ERR_DB;
+	bind_scope(st, scope);
+	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
+	while ((row = db_step_row(db, st)) > 0) {
+		int hour = sqlite3_column_int(st, 0);
+		int64_t days = sqlite3_column_int64(st, 1);
+		int wd = (int)(((days % 7) + 7 + 3) % 7) + 1;
+		int64_t n = sqlite3_column_int64(st, 2), sat = sqlite3_column_int64(st, 3);
+		if (hour < 0 || hour > 23)
+			continue;
+		out->hour_n[hour] += n;
+		out->hour_sat[hour] += sat;
+		out->weekday_n[wd] += n;
+		out->weekday_sat[wd] += sat;
+	}
+	sqlite3_reset(st);
+	if (row < 0)
+		return GS_ERR_DB;
+
+	st = db_stmt(db, SCOPE_CTE "SELECT question, value, sum(n) FROM survey_answer_daily WHERE hall_id IN hs "
+				   "AND day BETWEEN ?3 AND ?4 GROUP BY question, value ORDER BY question, value");
+	if (!st)
+		return GS_ERR_DB;
+	bind_scope(st, scope);
+	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
+	size_t cap = 0;
+	while ((row = db_step_row(db, st)) > 0) {
+		if (out->n_questions == cap) {
+			cap = cap ? cap * 2 : 16;
+			out->questions = xrealloc(out->questions, cap * sizeof *out->questions);
+		}
+		struct survey_question_count *q = &out->questions[out->n_questions++];
+		q->question = db_column_strdup(st, 0);
+		q->value = db_column_strdup(st, 1);
+		q->n = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	return row < 0 ? GS_ERR_DB : GS_OK;
+}
+
+void survey_stats_clear(struct survey_stats *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_questions; i++) {
+		free(s->questions[i].question);
+		free(s->questions[i].value);
+	}
+	free(s->questions);
+	s->questions = NULL;
+	s->n_questions = 0;
+}
+
+enum gs_result survey_monthly(struct db *db, const struct survey_scope *scope, const char *from, const char *to,
+			      int verified_only, struct survey_month **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	long d_from = survey_day_number(from), d_to = survey_day_number(to);
+	if (d_from < 0 || d_to < d_from)
+		return GS_ERR_INVALID;
+	int y0 = atoi(from), m0 = atoi(from + 5), y1 = atoi(to), m1 = atoi(to + 5);
+	long months = (long)(y1 - y0) * 12 + (m1 - m0) + 1;
+	if (months < 1 || months > 36)
+		return GS_ERR_INVALID;
+	struct survey_month *m = xcalloc((size_t)months, sizeof *m);
+	for (long i = 0; i < months; i++) {
+		long k = (long)(m0 - 1) + i;
+		char day[11];
+		survey_day_string(days_from_civil(y0 + k / 12, (unsigned)(k % 12 + 1), 1), day);
+		memcpy(m[i].month, day, 7);
+		m[i].month[7] = '\0';
+	}
+	sqlite3_stmt *st = db_stmt(db, SCOPE_CTE "SELECT substr(day, 1, 7), sum(n1 + n2 + n3 + n4 + n5), "
+						 "sum(satisfied) FROM survey_daily WHERE hall_id IN hs AND "
+						 "day BETWEEN ?3 AND ?4 AND flagged = 0 AND verified >= ?5 "
+						 "GROUP BY 1 ORDER BY 1");
+	if (!st) {
+		free(m);
+		return GS_ERR_DB;
+	}
+	bind_scope(st, scope);
+	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, verified_only ? 1 : 0);
+	int row;
+	while ((row = db_step_row(db, st)) > 0) {
+		const char *month = (const char *)sqlite3_column_text(st, 0);
+		for (long i = 0; i < months; i++)
+			if (strcmp(m[i].month, month) == 0) {
+				m[i].responses = sqlite3_column_int64(st, 1);
+				m[i].satisfied = sqlite3_column_int64(st, 2);
+			}
+	}
+	sqlite3_reset(st);
+	if (row < 0) {
+		free(m);
+		return GS_ERR_DB;
+	}
+	*out = m;
+	*n = (size_t)months;
+	return GS_OK;
+}
+
+enum gs_result survey_responses_each(struct db *db, const struct survey_scope *scope, const char *from,
+				     const char *to, int only_flagged, int with_comment, size_t limit,
+				     survey_response_fn fn, void *ctx)
+{
+	if (survey_day_number(from) < 0 || survey_day_number(to) < 0)
+		return GS_ERR_INVALID;
+	/* Not a cached statement: fn may run other queries, and exports may be long. */
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(
+		db_handle(db),
+		SCOPE_CTE "SELECT r.id, h.code, r.submitted_at, r.rating, r.verified, r.flags, r.flag_reasons, "
+			  "r.answers, r.comment, f.form_id, f.version FROM survey_responses r "
+			  "JOIN halls h ON h.id = r.hall_id JOIN survey_forms f ON f.id = r.form "
+			  "WHERE r.hall_id IN hs AND r.day BETWEEN ?3 AND ?4 AND (?5 = 0 OR r.flags <> 0) "
+			  "AND (?6 = 0 OR r.comment IS NOT NULL) ORDER BY r.submitted_at DESC, r.id DESC LIMIT ?7",
+		-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, NULL, rc);
+	bind_scope(st, scope);
+	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, only_flagged);
+	sqlite3_bind_int(st, 6, with_comment);
+	sqlite3_bind_int64(st, 7, limit ? (int64_t)limit : -1);
+	enum gs_result r = GS_OK;
+	int row;
+	while (r == GS_OK && (row = db_step_row(db, st)) > 0) {
+		struct survey_response x = {
+			.id = sqlite3_column_int64(st, 0),
+			.hall_code = (char *)sqlite3_column_text(st, 1),
+			.submitted_at = sqlite3_column_int64(st, 2),
+			.rating = sqlite3_column_int(st, 3),
+			.verified = sqlite3_column_int(st, 4),
+			.flags = sqlite3_column_int(st, 5),
+			.flag_reasons = (char *)sqlite3_column_text(st, 6),
+			.answers_json = (char *)sqlite3_column_text(st, 7),
+			.comment = (char *)sqlite3_column_text(st, 8),
+			.form_id = (char *)sqlite3_column_text(st, 9),
+			.form_version = (char *)sqlite3_column_text(st, 10),
+		};
+		r = fn(ctx, &x);
+	}
+	if (r == GS_OK && row < 0)
+		r = GS_ERR_DB;
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* ---- Follow-ups ------------------------------------------------------------------ */
+
+enum gs_result survey_followups_list(struct db *db, int64_t unit_id, int state, size_t limit,
+				     struct survey_followup **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = db_stmt(
+		db, SCOPE_CTE "SELECT f.id, f.response_id, h.code, h.name, s.code, s.name, r.rating, r.comment, "
+			      "f.opened_at, f.due_at, f.closed_at, f.closed_by, f.note FROM survey_followups f "
+			      "JOIN halls h ON h.id = f.hall_id JOIN units s ON s.id = h.station_id "
+			      "JOIN survey_responses r ON r.id = f.response_id "
+			      "WHERE (?1 = 0 OR f.hall_id IN hs) AND (?3 = 2 OR (f.closed_at IS NOT NULL) = ?3) "
+			      "ORDER BY f.closed_at IS NOT NULL, f.due_at, f.id LIMIT ?4");
+	if (!st)
+		return GS_ERR_DB;
+	struct survey_scope scope = {.unit_id = unit_id};
+	bind_scope(st, &scope);
+	sqlite3_bind_int(st, 3, state);
+	sqlite3_bind_int64(st, 4, limit ? (int64_t)limit : -1);
+	size_t cap = 0;
+	int row;
+	while ((row = db_step_row(db, st)) > 0) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		struct survey_followup *f = &(*out)[(*n)++];
+		f->id = sqlite3_column_int64(st, 0);
+		f->response_id = sqlite3_column_int64(st, 1);
+		f->hall_code = db_column_strdup(st, 2);
+		f->hall_name = db_column_strdup(st, 3);
+		f->station_code = db_column_strdup(st, 4);
+		f->station_name = db_column_strdup(st, 5);
+		f->rating = sqlite3_column_int(st, 6);
+		f->comment = db_column_strdup(st, 7);
+		f->opened_at = sqlite3_column_int64(st, 8);
+		f->due_at = sqlite3_column_int64(st, 9);
+		f->closed_at = sqlite3_column_int64(st, 10);
+		f->closed_by = db_column_strdup(st, 11);
+		f->note = db_column_strdup(st, 12);
+	}
+	sqlite3_reset(st);
+	if (row < 0) {
+		survey_followups_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return GS_ERR_DB;
+	}
+	return GS_OK;
+}
+
+void survey_followups_free(struct survey_followup *f, size_t n)
+{
+	for (size_t i = 0; f && i < n; i++) {
+		free(f[i].hall_code);
+		free(f[i].hall_name);
+		free(f[i].station_code);
+		free(f[i].station_name);
+		free(f[i].comment);
+		free(f[i].closed_by);
+		free(f[i].note);
+	}
+	free(f);
+}
+
+enum gs_result survey_followups_count(struct db *db, int64_t unit_id, int64_t now, int64_t *open, int64_t *overdue)
+{
+	*open = *overdue = 0;
+	sqlite3_stmt *st = db_stmt(db, SCOPE_CTE "SELECT count(*), count(CASE WHEN due_at < ?3 THEN 1 END) "
+						 "FROM survey_followups WHERE closed_at IS NULL AND (?1 = 0 OR hall_id IN hs)");
+	if (!st)
+		return GS_ERR_DB;
+	struct survey_scope scope = {.unit_id = unit_id};
+	bind_scope(st, &scope);
+	sqlite3_bind_int64(st, 3, now);
+	int row = db_step_row(db, st);
+	if (row > 0) {
+		*open = sqlite3_column_int64(st, 0);
+		*overdue = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return row < 0 ? GS_ERR_DB : GS_OK;
+}
+
+enum gs_result survey_followup_close(struct db *db, int64_t id, int64_t unit_id, const char *by, const char *note)
+{
+	if (!note || !*note || strlen(note) > 2000)
+		return GS_ERR_INVALID;
+	enum gs_result r = db_begin(db);
+	if (r != GS_OK)
+		return r;
+	sqlite3_stmt *st = db_stmt(db, SCOPE_CTE "SELECT closed_at IS NOT NULL FROM survey_followups "
+						 "WHERE id = ?3 AND (?1 = 0 OR hall_id IN hs)");
+	if (!st) {
+		db_rollback(db);
+		return GS_ERR_DB;
+	}
+	struct survey_scope scope = {.unit_id = unit_id};
+	bind_scope(st, &scope);
+	sqlite3_bind_int64(st, 3, id);
+	int row = db_step_row(db, st);
+	int closed = row > 0 && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (row <= 0 || closed) {
+		db_rollback(db);
+		return row < 0 ? GS_ERR_DB : row == 0 ? GS_ERR_NOT_FOUND : GS_ERR_CONFLICT;
+	}
+	st = db_stmt(db, "UPDATE survey_followups SET closed_at = ?2, closed_by = ?3, note = ?4 WHERE id = ?1");
+	if (!st) {
+		db_rollback(db);
+		return GS_ERR_DB;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, util_now());
+	sqlite3_bind_text(st, 3, by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
+	r = step_done(db, st);
+	if (r == GS_OK) {
+		char detail[64];
+		snprintf(detail, sizeof detail, "follow-up %lld", (long long)id);
+		r = auth_audit(db, by, "followup.close", detail);
+	}
+	if (r == GS_OK)
+		r = db_commit(db);
+	if (r != GS_OK)
+		db_rollback(db);
+	return r;
+}
