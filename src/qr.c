@@ -18,7 +18,7 @@ static enum gs_result qr_encode(const char *text, QRcode **qr)
 	if (!text || !*text)
 		return GS_ERR_INVALID;
 	size_t len = 0;
-	while (text[len] && len <= QR_TEXT_MAX)
+	while (len <= QR_TEXT_MAX && text[len])
 		len++;
 	if (len > QR_TEXT_MAX)
 		return GS_ERR_INVALID;

@@ -622,6 +622,8 @@ int main(void)
 	    "https://gs.example.cn/s/QH-H01",
 	    "https://survey.example.com/s/QH-S01?hall=QH-H01&lang=zh-CN&src=poster&t=1764150000#start",
 	    "https://gs.example.cn/s/QH-H01?name=%E6%9C%8D%E5%8A%A1%E5%A4%A7%E5%8E%85&city=%E9%9D%92%E5%B2%9B",
+	    /* raw UTF-8, not percent-encoded */
+	    "https://\xe4\xbe\x8b\xe5\xad\x90.cn/\xe8\xb0\x83\xe6\x9f\xa5?q=\xe6\xbb\xa1\xe6\x84\x8f\xe5\xba\xa6",
 	    "HTTPS://GS.EXAMPLE.CN/S/QH-H01",
 	    "https://Gs.Example.CN/S/AbCdEf?X=Yz",
 	    "1234567890123456",
