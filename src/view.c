@@ -243,7 +243,14 @@ void view_dashboard(struct buf *b, const struct view_ctx *v, const struct org_un
 	unit_tree(b, v, units, n_units);
 	buf_printf(b, "</section>\n<section>\n<h2>%s</h2>\n", view_tr(v, "营业厅", "Service halls"));
 	hall_table(b, v, halls, n_halls);
+	if (strcmp(unit->kind, "station") == 0 && n_halls > 0) {
+		buf_puts(b, "<p><a href=\"/units/");
+		view_url_segment(b, unit->code);
+		buf_printf(b, "/posters\">%s</a></p>\n", view_tr(v, "打印本所全部营业厅的二维码海报", "Print the QR posters of all halls"));
+	}
 	buf_puts(b, "</section>\n</div>\n");
+	if (extra)
+		buf_puts(b, extra);
 	view_end(b, v);
 }
 
@@ -262,7 +269,7 @@ static const char *link_kind_name(const struct view_ctx *v, const char *kind)
 
 void view_unit(struct buf *b, const struct view_ctx *v, const struct org_unit *unit, const struct org_unit *subtree,
 	       size_t n_subtree, const struct org_hall *halls, size_t n_halls, const struct org_leader *leaders,
-	       size_t n_leaders)
+	       size_t n_leaders, const char *extra)
 {
 	view_begin(b, v, view_unit_name(v, unit));
 	buf_puts(b, "<p class=\"crumbs\">");
@@ -317,12 +324,19 @@ void view_unit(struct buf *b, const struct view_ctx *v, const struct org_unit *u
 	}
 	buf_printf(b, "</section>\n<section>\n<h2>%s</h2>\n", view_tr(v, "营业厅", "Service halls"));
 	hall_table(b, v, halls, n_halls);
+	if (strcmp(unit->kind, "station") == 0 && n_halls > 0) {
+		buf_puts(b, "<p><a href=\"/units/");
+		view_url_segment(b, unit->code);
+		buf_printf(b, "/posters\">%s</a></p>\n", view_tr(v, "打印本所全部营业厅的二维码海报", "Print the QR posters of all halls"));
+	}
 	buf_puts(b, "</section>\n</div>\n");
+	if (extra)
+		buf_puts(b, extra);
 	view_end(b, v);
 }
 
 void view_hall(struct buf *b, const struct view_ctx *v, const struct org_hall *hall, const struct org_hours *hours,
-	       size_t n_hours)
+	       size_t n_hours, const char *extra)
 {
 	static const char *days_zh[] = {"", "周一", "周二", "周三", "周四", "周五", "周六", "周日"};
 	static const char *days_en[] = {"", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
@@ -364,5 +378,10 @@ void view_hall(struct buf *b, const struct view_ctx *v, const struct org_hall *h
 		}
 		buf_puts(b, "</tbody>\n</table>\n");
 	}
+	buf_puts(b, "<p><a href=\"/halls/");
+	view_url_segment(b, hall->code);
+	buf_printf(b, "/poster\">%s</a></p>\n", view_tr(v, "打印评价二维码海报", "Print the survey QR poster"));
+	if (extra)
+		buf_puts(b, extra);
 	view_end(b, v);
 }

@@ -8,7 +8,9 @@
 #include <stddef.h>
 
 #include "org.h"
+#include "survey.h"
 #include "util.h"
+#include "xform.h"
 
 /* Who is looking and how: passed to every page. Strings are borrowed. */
 struct view_ctx {
@@ -51,13 +53,62 @@ void view_dashboard(struct buf *b, const struct view_ctx *v, const struct org_un
 		    const struct org_hall *halls, size_t n_halls);
 
 /* A unit page: the unit, its parent (may be NULL), descendants in tree order (the
- * first entry is the unit itself), halls within it and its leader links. */
+ * first entry is the unit itself), halls within it and its leader links; extra (may be
+ * NULL) is HTML made by another view, placed at the end. */
 void view_unit(struct buf *b, const struct view_ctx *v, const struct org_unit *unit, const struct org_unit *subtree,
 	       size_t n_subtree, const struct org_hall *halls, size_t n_halls, const struct org_leader *leaders,
-	       size_t n_leaders);
+	       size_t n_leaders, const char *extra);
 
-/* A hall page: the hall and its opening hours. */
+/* A hall page: the hall, its opening hours, the poster link and extra (may be NULL). */
 void view_hall(struct buf *b, const struct view_ctx *v, const struct org_hall *hall, const struct org_hours *hours,
-	       size_t n_hours);
+	       size_t n_hours, const char *extra);
+
+/* ---- Survey pages (view_survey.c): public, small, no JavaScript. */
+
+/* Gives the posted value(s) of a field when re-rendering a form after errors. */
+struct view_answers {
+	xform_get_fn get;
+	void *ctx;
+};
+
+/* The survey page for a hall. action is the form's URL; instance and stamp go into
+ * hidden fields; answers (may be NULL) refill the form; errs are shown beside their
+ * questions. */
+void view_survey(struct buf *b, const struct view_ctx *v, const struct xform *form, const struct org_hall *hall,
+		 const char *action, const char *instance, const char *stamp, const struct view_answers *answers,
+		 const struct xform_field_error *errs, size_t n_errs);
+/* A short public page (thank-you, already received, invalid code, used ticket, slow
+ * down): heading and one message; hall may be NULL. */
+void view_survey_notice(struct buf *b, const struct view_ctx *v, const char *heading, const char *message,
+			const struct org_hall *hall);
+
+/* Printable A4 posters, one per hall: name, QR code (inline SVG), fallback URL. */
+struct view_poster {
+	const struct org_hall *hall;
+	const char *url;
+	const char *qr_svg;
+};
+void view_posters(struct buf *b, const struct view_ctx *v, const char *title, const struct view_poster *p, size_t n);
+
+/* Follow-ups of bad ratings; can_close shows the close form on open ones. */
+void view_followups(struct buf *b, const struct view_ctx *v, const struct survey_followup *open, size_t n_open,
+		    const struct survey_followup *closed, size_t n_closed, int64_t now, int can_close,
+		    const char *error);
+
+/* The satisfaction block of unit and hall pages (counts pooled over the scope). */
+struct view_satisfaction {
+	const char *from, *to;
+	const char *csv_href;           /* statistics as CSV */
+	const char *responses_href;     /* responses as CSV */
+	const struct survey_stats *stats;
+	const struct survey_month *months;
+	size_t n_months;
+	const struct xform *form;       /* question and choice labels */
+	int min_breakdown;
+	const char *const *comments;    /* recent comments (already vetted for the privacy rule) */
+	size_t n_comments;
+	int64_t followups_open, followups_overdue;
+};
+void view_satisfaction(struct buf *b, const struct view_ctx *v, const struct view_satisfaction *s);
 
 #endif

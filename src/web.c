@@ -11,10 +11,11 @@
 #include "org.h"
 #include "ratelimit.h"
 #include "view.h"
+#include "web_int.h"
 
 #define FORM_SMALL (16 * 1024)
 
-static void view_ctx_for(const struct http_request *req, struct view_ctx *v)
+void web_view_ctx(const struct http_request *req, struct view_ctx *v)
 {
 	v->lang = req->lang;
 	v->login = (req->logged_in && !req->by_token) ? req->user.login : NULL;
@@ -26,12 +27,12 @@ static void view_ctx_for(const struct http_request *req, struct view_ctx *v)
 void web_error_page(struct http_request *req, struct http_response *res, int status, const char *message)
 {
 	struct view_ctx v;
-	view_ctx_for(req, &v);
+	web_view_ctx(req, &v);
 	view_error(&res->body, &v, status, message);
 }
 
 /* The unit a caller is confined to: 0 means the whole company. */
-static int64_t scope_unit(struct http_request *req)
+int64_t web_scope_unit(struct http_request *req)
 {
 	if (req->by_token) {
 		if (req->token.hall_id) {
@@ -49,9 +50,9 @@ static int64_t scope_unit(struct http_request *req)
 }
 
 /* GS_OK if unit_id is within the caller's scope, else GS_ERR_FORBIDDEN with a message. */
-static enum gs_result check_scope(struct http_request *req, struct http_response *res, int64_t unit_id)
+enum gs_result web_check_scope(struct http_request *req, struct http_response *res, int64_t unit_id)
 {
-	int64_t scope = scope_unit(req);
+	int64_t scope = web_scope_unit(req);
 	if (scope == 0)
 		return GS_OK;
 	if (scope > 0 && org_unit_within(req->db, unit_id, scope) == 1)
@@ -122,7 +123,7 @@ static enum gs_result render_login(struct http_request *req, struct http_respons
 	const char *binding = pre_login_binding(req, res, fresh);
 	auth_csrf_token(http_csrf_key(req), "login", binding, token);
 	struct view_ctx v;
-	view_ctx_for(req, &v);
+	web_view_ctx(req, &v);
 	const char *next = req->form ? form_get(req->form, "next") : http_query(req, "next");
 	view_login(&res->body, &v, token, login, safe_next(next), error);
 	return GS_OK;
@@ -208,7 +209,7 @@ static enum gs_result h_logout(struct http_request *req, struct http_response *r
 
 static enum gs_result h_dashboard(struct http_request *req, struct http_response *res)
 {
-	int64_t scope = scope_unit(req);
+	int64_t scope = web_scope_unit(req);
 	if (scope < 0)
 		return http_fail(res, GS_ERR_FORBIDDEN, "nothing in scope");
 	struct org_unit *units = NULL;
@@ -219,7 +220,7 @@ static enum gs_result h_dashboard(struct http_request *req, struct http_response
 		r = org_halls_list(req->db, scope, &halls, &nh);
 	if (r == GS_OK) {
 		struct view_ctx v;
-		view_ctx_for(req, &v);
+		web_view_ctx(req, &v);
 		view_dashboard(&res->body, &v, units, nu, halls, nh);
 	}
 	org_units_free(units, nu);
@@ -239,7 +240,7 @@ static enum gs_result h_unit(struct http_request *req, struct http_response *res
 		return http_fail(res, r, "%s '%s'", strcmp(req->lang, "en") == 0 ? "no unit with code" : "没有此编码的单位",
 				 req->match.params[0]);
 	if (r == GS_OK)
-		r = check_scope(req, res, unit.id);
+		r = web_check_scope(req, res, unit.id);
 	if (r == GS_OK)
 		r = org_units_list(req->db, unit.id, &subtree, &ns);
 	if (r == GS_OK)
@@ -248,8 +249,14 @@ static enum gs_result h_unit(struct http_request *req, struct http_response *res
 		r = org_leaders_of_unit(req->db, unit.id, &leaders, &nl);
 	if (r == GS_OK) {
 		struct view_ctx v;
-		view_ctx_for(req, &v);
-		view_unit(&res->body, &v, &unit, subtree, ns, halls, nh, leaders, nl);
+		web_view_ctx(req, &v);
+		struct buf block;
+		buf_init(&block, 1 << 20);
+		struct survey_scope scope = {.unit_id = unit.id};
+		web_survey_block(req, &v, &scope, unit.id, &block);
+		buf_putc(&block, '\0');
+		view_unit(&res->body, &v, &unit, subtree, ns, halls, nh, leaders, nl, block.data);
+		buf_free(&block);
 	}
 	org_unit_clear(&unit);
 	org_units_free(subtree, ns);
@@ -269,13 +276,19 @@ static enum gs_result h_hall(struct http_request *req, struct http_response *res
 				 strcmp(req->lang, "en") == 0 ? "no service hall with code" : "没有此编码的营业厅",
 				 req->match.params[0]);
 	if (r == GS_OK)
-		r = check_scope(req, res, hall.station_id);
+		r = web_check_scope(req, res, hall.station_id);
 	if (r == GS_OK)
 		r = org_hall_hours(req->db, hall.id, &hours, &n);
 	if (r == GS_OK) {
 		struct view_ctx v;
-		view_ctx_for(req, &v);
-		view_hall(&res->body, &v, &hall, hours, n);
+		web_view_ctx(req, &v);
+		struct buf block;
+		buf_init(&block, 1 << 20);
+		struct survey_scope scope = {.hall_id = hall.id};
+		web_survey_block(req, &v, &scope, hall.station_id, &block);
+		buf_putc(&block, '\0');
+		view_hall(&res->body, &v, &hall, hours, n, block.data);
+		buf_free(&block);
 	}
 	org_hall_clear(&hall);
 	free(hours);
@@ -283,7 +296,7 @@ static enum gs_result h_hall(struct http_request *req, struct http_response *res
 }
 
 /* Serialises a jansson value as the response body and frees it. */
-static enum gs_result json_reply(struct http_response *res, json_t *v)
+enum gs_result web_json_reply(struct http_response *res, json_t *v)
 {
 	char *s = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(v);
@@ -298,7 +311,7 @@ static enum gs_result json_reply(struct http_response *res, json_t *v)
 
 static enum gs_result h_api_units(struct http_request *req, struct http_response *res)
 {
-	int64_t scope = scope_unit(req);
+	int64_t scope = web_scope_unit(req);
 	struct org_unit *units = NULL;
 	size_t n = 0;
 	enum gs_result r = scope < 0 ? GS_OK : org_units_list(req->db, scope, &units, &n);
@@ -314,7 +327,7 @@ static enum gs_result h_api_units(struct http_request *req, struct http_response
 		json_array_append_new(arr, o);
 	}
 	org_units_free(units, n);
-	return json_reply(res, arr);
+	return web_json_reply(res, arr);
 }
 
 static const struct http_route routes[] = {
@@ -327,6 +340,26 @@ static const struct http_route routes[] = {
 	{"GET", "/units/{code}", HTTP_LOGIN, AUTH_ROLE_STATION, 0, h_unit},
 	{"GET", "/halls/{code}", HTTP_LOGIN, AUTH_ROLE_STATION, 0, h_hall},
 	{"GET", "/api/v1/units", HTTP_LOGIN | HTTP_API, AUTH_ROLE_STATION, 0, h_api_units},
+	/* surveys (web_survey.c): public pages first */
+	{"GET", "/s/{code}", 0, AUTH_ROLE_NONE, 0, web_survey_page},
+	{"POST", "/s/{code}", HTTP_FORM, AUTH_ROLE_NONE, FORM_SMALL, web_survey_submit},
+	{"GET", "/s/{code}/thanks", 0, AUTH_ROLE_NONE, 0, web_survey_thanks},
+	{"GET", "/t/{ticket}", HTTP_REDACT, AUTH_ROLE_NONE, 0, web_ticket_page},
+	{"POST", "/t/{ticket}", HTTP_FORM | HTTP_REDACT, AUTH_ROLE_NONE, FORM_SMALL, web_ticket_submit},
+	{"GET", "/thanks", 0, AUTH_ROLE_NONE, 0, web_ticket_thanks},
+	{"GET", "/halls/{code}/poster", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_poster},
+	{"GET", "/halls/{code}/qr", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_qr_image},
+	{"GET", "/halls/{code}/responses.csv", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_responses_csv},
+	{"GET", "/units/{code}/posters", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_posters},
+	{"GET", "/units/{code}/satisfaction.csv", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_satisfaction_csv},
+	{"GET", "/units/{code}/responses.csv", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_responses_csv},
+	{"GET", "/followups", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_followups},
+	{"POST", "/followups/{id}/close", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_STATION, FORM_SMALL,
+	 web_followup_close},
+	{"GET", "/api/v1/halls", HTTP_LOGIN | HTTP_API, AUTH_ROLE_STATION, 0, web_api_halls},
+	{"GET", "/api/v1/units/{code}/satisfaction", HTTP_LOGIN | HTTP_API, AUTH_ROLE_STATION, 0, web_api_satisfaction},
+	{"POST", "/api/v1/halls/{code}/tickets", HTTP_LOGIN | HTTP_API | HTTP_CSRF, AUTH_ROLE_STATION, FORM_SMALL,
+	 web_api_ticket},
 };
 
 const struct http_route *web_routes(size_t *n)

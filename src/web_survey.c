@@ -1,0 +1,1046 @@
+/* web_survey.c — the survey handlers: the public survey pages for hall codes and
+ * tickets (render, validate, rate-limit, store, thank), the ticket and satisfaction
+ * API, QR posters, follow-ups and CSV exports. Domain work is in survey.c and xform.c;
+ * HTML is in view_survey.c. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "qr.h"
+#include "ratelimit.h"
+#include "util.h"
+#include "web_int.h"
+
+#define DEFAULT_FORM "forms/hall-satisfaction.xml"
+
+/* ---- Application state ----------------------------------------------------------- */
+
+enum gs_result web_app_new(struct db *db, const struct web_options *opt, struct web_app **out, char *err,
+			   size_t errlen)
+{
+	*out = NULL;
+	char *data = NULL;
+	size_t len = 0;
+	const char *name = opt && opt->form_path ? opt->form_path : DEFAULT_FORM;
+	if (opt && opt->form_path) {
+		enum gs_result r = util_read_file(opt->form_path, XFORM_MAX_BYTES, &data, &len);
+		if (r != GS_OK) {
+			snprintf(err, errlen, "%s: cannot read the survey form (%s)", name, gs_result_str(r));
+			return r;
+		}
+	} else {
+		const struct embed_file *f = embed_find(DEFAULT_FORM);
+		if (!f) {
+			snprintf(err, errlen, "%s is missing from this build", DEFAULT_FORM);
+			return GS_ERR_INTERNAL;
+		}
+		data = xstrndup(f->data, f->len);
+		len = f->len;
+	}
+	struct web_app *app = xcalloc(1, sizeof *app);
+	struct xform_error xe = {0};
+	enum gs_result r = xform_load_memory(name, data, len, &app->form, &xe);
+	if (r != GS_OK) {
+		xform_error_format(&xe, err, errlen);
+	} else {
+		r = survey_form_register(db, app->form->id, app->form->version, data, len, &app->form_row);
+		if (r == GS_ERR_CONFLICT)
+			snprintf(err, errlen,
+				 "%s: form '%s' version '%s' was served before with other content; give the changed form a "
+				 "new version",
+				 name, app->form->id, app->form->version);
+		else if (r != GS_OK)
+			snprintf(err, errlen, "%s: cannot register the form (%s)", name, gs_result_str(r));
+	}
+	free(data);
+	if (r == GS_OK && (r = survey_settings_load(db, &app->settings)) != GS_OK)
+		snprintf(err, errlen, "cannot read the survey settings");
+	if (r == GS_OK && (r = auth_server_key(db, "survey-stamp", app->stamp_key)) != GS_OK)
+		snprintf(err, errlen, "cannot read the server keys");
+	if (r != GS_OK) {
+		web_app_free(app);
+		return r;
+	}
+	unsigned per_hall = opt && opt->hall_per_minute ? opt->hall_per_minute : 120;
+	unsigned per_client = opt && opt->client_per_hour ? opt->client_per_hour : 20;
+	unsigned gap = opt && opt->client_hall_gap_s ? opt->client_hall_gap_s : 30;
+	app->rl_client = ratelimit_new(1 << 16, per_client, 3600);
+	app->rl_client_hall = ratelimit_new(1 << 16, 1, gap);
+	app->rl_hall = ratelimit_new(4096, per_hall, 60);
+	app->trusted_proxy = opt && opt->trusted_proxy ? xstrdup(opt->trusted_proxy) : NULL;
+	*out = app;
+	return GS_OK;
+}
+
+void web_app_free(struct web_app *app)
+{
+	if (!app)
+		return;
+	xform_free(app->form);
+	ratelimit_free(app->rl_client);
+	ratelimit_free(app->rl_client_hall);
+	ratelimit_free(app->rl_hall);
+	free(app->trusted_proxy);
+	sodium_memzero(app->stamp_key, sizeof app->stamp_key);
+	free(app);
+}
+
+static struct web_app *app_of(struct http_request *req)
+{
+	return http_app(req);
+}
+
+static int is_en(const struct http_request *req)
+{
+	return strcmp(req->lang, "en") == 0;
+}
+
+#define TR(req, zh, en) (is_en(req) ? (en) : (zh))
+
+/* ---- Helpers --------------------------------------------------------------------- */
+
+/* The index-th value of a posted field (xform_get_fn over the parsed body). */
+static const char *posted(void *ctx, const char *name, size_t index)
+{
+	const struct form_parser *p = ctx;
+	size_t n = form_count(p), seen = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct form_field *f = form_field_at(p, i);
+		if (f->value && strcmp(f->name, name) == 0 && seen++ == index)
+			return f->value;
+	}
+	return NULL;
+}
+
+/* The customer's address: the peer, or behind the trusted proxy the last hop it saw. */
+static void client_address(struct http_request *req, char *out, size_t len)
+{
+	struct web_app *app = app_of(req);
+	snprintf(out, len, "%s", req->client_ip ? req->client_ip : "");
+	if (!app->trusted_proxy || strcmp(out, app->trusted_proxy) != 0)
+		return;
+	const char *xff = http_header(req, "X-Forwarded-For");
+	if (!xff)
+		return;
+	const char *last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	while (*last == ' ')
+		last++;
+	if (*last && strlen(last) < len && strspn(last, "0123456789abcdefABCDEF.:") == strlen(last))
+		snprintf(out, len, "%s", last);
+}
+
+/* The render stamp: "{unix time}.{mac}" binding the time to the instance and hall. */
+static void stamp_make(const struct web_app *app, const char *instance, const char *hall, int64_t t, char out[96])
+{
+	char msg[256];
+	int n = snprintf(msg, sizeof msg, "%s\n%s\n%lld", instance, hall, (long long)t);
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256(mac, (const unsigned char *)msg, (unsigned long long)n, app->stamp_key);
+	char hex[33];
+	util_hex(mac, 16, hex);
+	snprintf(out, 96, "%lld.%s", (long long)t, hex);
+}
+
+/* Seconds since the page was rendered, or -1 if the stamp is missing or forged. */
+static int stamp_age(const struct web_app *app, const char *instance, const char *hall, const char *stamp,
+		     int64_t now)
+{
+	if (!stamp || !instance)
+		return -1;
+	char *end = NULL;
+	long long t = strtoll(stamp, &end, 10);
+	if (!end || *end != '.' || t <= 0 || t > now + 60)
+		return -1;
+	char want[96];
+	stamp_make(app, instance, hall, (int64_t)t, want);
+	if (strlen(want) != strlen(stamp) || !util_memeq_ct(want, stamp, strlen(want)))
+		return -1;
+	int64_t age = now - (int64_t)t;
+	return age < 0 ? 0 : age > 7 * 86400 ? 7 * 86400 : (int)age;
+}
+
+static int valid_instance(const char *s)
+{
+	return s && strlen(s) == AUTH_TOKEN_LEN &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == AUTH_TOKEN_LEN;
+}
+
+static enum gs_result notice(struct http_request *req, struct http_response *res, int status, const char *heading,
+			     const char *message, const struct org_hall *hall)
+{
+	struct view_ctx v;
+	web_view_ctx(req, &v);
+	res->status = status;
+	buf_reset(&res->body);
+	view_survey_notice(&res->body, &v, heading, message, hall);
+	return GS_OK;
+}
+
+static enum gs_result invalid_code(struct http_request *req, struct http_response *res)
+{
+	return notice(req, res, 404, TR(req, "二维码无效", "This code is not valid"),
+		      TR(req, "这个评价二维码无效或已停用。请扫描营业厅现场张贴的二维码，或向工作人员咨询。",
+			 "This survey code is not valid or has been withdrawn. Please scan the code displayed in the "
+			 "service hall, or ask a member of staff."),
+		      NULL);
+}
+
+static enum gs_result ticket_refused(struct http_request *req, struct http_response *res, int state)
+{
+	if (state == 1)
+		return notice(req, res, 410, TR(req, "该评价链接已使用", "This link has been used"),
+			      TR(req, "每个评价链接只能提交一次，我们已经收到了这次评价。谢谢！",
+				 "Each survey link can be answered once, and this one has been. Thank you!"),
+			      NULL);
+	if (state == 2)
+		return notice(req, res, 410, TR(req, "该评价链接已过期", "This link has expired"),
+			      TR(req, "评价链接在办理业务后 24 小时内有效。您仍可扫描营业厅的二维码进行评价。",
+				 "Survey links are valid for a limited time after your visit. You can still rate the "
+				 "service by scanning the code in the hall."),
+			      NULL);
+	return notice(req, res, 404, TR(req, "评价链接无效", "This link is not valid"),
+		      TR(req, "没有找到这个评价链接，请检查链接是否完整。", "This survey link was not found; please check it is complete."),
+		      NULL);
+}
+
+/* Renders the survey; instance/stamp NULL: fresh ones. */
+static enum gs_result render_survey(struct http_request *req, struct http_response *res, const struct org_hall *hall,
+				    const char *action, const char *instance, const char *stamp,
+				    const struct xform_field_error *errs, size_t n_errs)
+{
+	struct web_app *app = app_of(req);
+	char fresh[AUTH_TOKEN_LEN + 1], fresh_stamp[96];
+	if (!instance || !stamp) {
+		auth_random_token(fresh);
+		stamp_make(app, fresh, hall->code, util_now(), fresh_stamp);
+		instance = fresh;
+		stamp = fresh_stamp;
+	}
+	struct view_ctx v;
+	web_view_ctx(req, &v);
+	struct view_answers a = {.get = posted, .ctx = req->form};
+	buf_reset(&res->body);
+	view_survey(&res->body, &v, app->form, hall, action, instance, stamp, req->form ? &a : NULL, errs, n_errs);
+	return GS_OK;
+}
+
+/* ---- Survey pages ----------------------------------------------------------------- */
+
+enum gs_result web_survey_page(struct http_request *req, struct http_response *res)
+{
+	struct org_hall hall;
+	enum gs_result r = survey_code_resolve(req->db, req->match.params[0], &hall);
+	if (r == GS_ERR_NOT_FOUND)
+		return invalid_code(req, res);
+	if (r != GS_OK)
+		return r;
+	char action[SURVEY_CODE_MAX + 8];
+	snprintf(action, sizeof action, "/s/%s", req->match.params[0]);
+	r = render_survey(req, res, &hall, action, NULL, NULL, NULL, 0);
+	org_hall_clear(&hall);
+	return r;
+}
+
+/* The values of the choice questions (other than the rating) and the first free text,
+ * read back from the answers' JSON for the aggregates and follow-ups. */
+struct answer_parts {
+	json_t *root;
+	struct survey_choice choices[XFORM_MAX_QUESTIONS * 4];
+	size_t n;
+	const char *comment;
+};
+
+static void answer_parts(const struct xform *f, const char *json, struct answer_parts *p)
+{
+	memset(p, 0, sizeof *p);
+	p->root = json_loads(json, 0, NULL);
+	if (!p->root)
+		return;
+	for (size_t i = 0; i < f->n_questions; i++) {
+		const struct xform_question *q = &f->questions[i];
+		json_t *val = json_object_get(p->root, q->name);
+		if (!val || q->is_rating)
+			continue;
+		if (q->type == XFORM_SELECT1 && json_is_string(val) && p->n < sizeof p->choices / sizeof p->choices[0]) {
+			p->choices[p->n++] = (struct survey_choice){q->name, json_string_value(val)};
+		} else if (q->type == XFORM_SELECT && json_is_array(val)) {
+			size_t k;
+			json_t *e;
+			json_array_foreach(val, k, e)
+			{
+				if (json_is_string(e) && p->n < sizeof p->choices / sizeof p->choices[0])
+					p->choices[p->n++] = (struct survey_choice){q->name, json_string_value(e)};
+			}
+		} else if (q->type == XFORM_STRING && json_is_string(val) && !p->comment) {
+			p->comment = json_string_value(val);
+		}
+	}
+}
+
+/* The shared submit path of hall codes and tickets. */
+static enum gs_result submit(struct http_request *req, struct http_response *res, const struct org_hall *hall,
+			     const char *action, const char *ticket, const char *thanks)
+{
+	struct web_app *app = app_of(req);
+	int64_t now = util_now();
+
+	/* Rate limits, by a client hash that never stores the address. */
+	char ip[64];
+	client_address(req, ip, sizeof ip);
+	unsigned char ch[SURVEY_CLIENT_HASH_LEN];
+	enum gs_result r = survey_client_hash(req->db, ip, http_header(req, "User-Agent"), now, ch);
+	if (r != GS_OK)
+		return r;
+	char client_key[2 * SURVEY_CLIENT_HASH_LEN + 1], pair_key[2 * SURVEY_CLIENT_HASH_LEN + AUTH_CODE_MAX + 2];
+	util_hex(ch, sizeof ch, client_key);
+	snprintf(pair_key, sizeof pair_key, "%s/%s", client_key, hall->code);
+	unsigned wait = 0;
+	if (!ratelimit_allowed(app->rl_hall, hall->code, now))
+		wait = ratelimit_retry_after(app->rl_hall, hall->code, now);
+	else if (!ratelimit_allowed(app->rl_client, client_key, now))
+		wait = ratelimit_retry_after(app->rl_client, client_key, now);
+	else if (!ratelimit_allowed(app->rl_client_hall, pair_key, now))
+		wait = ratelimit_retry_after(app->rl_client_hall, pair_key, now);
+	if (wait) {
+		char secs[16];
+		snprintf(secs, sizeof secs, "%u", wait);
+		http_add_header(res, "Retry-After", secs);
+		return notice(req, res, 429, TR(req, "请稍后再试", "Please try again later"),
+			      TR(req, "刚才收到了太多评价，请稍等片刻再提交。谢谢您的耐心！",
+				 "We have just received many responses from here. Please wait a moment before "
+				 "submitting again. Thank you!"),
+			      hall);
+	}
+	ratelimit_hit(app->rl_hall, hall->code, now);
+	ratelimit_hit(app->rl_client, client_key, now);
+
+	/* Only the form's own fields. */
+	size_t nf = form_count(req->form);
+	for (size_t i = 0; i < nf; i++) {
+		const struct form_field *f = form_field_at(req->form, i);
+		if (strcmp(f->name, "_i") == 0 || strcmp(f->name, "_t") == 0 || xform_find(app->form, f->name) >= 0)
+			continue;
+		char msg[200];
+		snprintf(msg, sizeof msg, "%s '%.64s'", TR(req, "表单中有无法识别的字段", "the form has an unknown field"),
+			 f->name);
+		return notice(req, res, 400, TR(req, "无法提交", "Could not submit"), msg, hall);
+	}
+	const char *instance = form_get(req->form, "_i");
+	const char *stamp = form_get(req->form, "_t");
+	if (!valid_instance(instance))
+		return notice(req, res, 400, TR(req, "无法提交", "Could not submit"),
+			      TR(req, "表单不完整，请重新扫码打开评价页面。",
+				 "The form is incomplete; please open the survey again from the QR code."),
+			      hall);
+
+	struct xform_answers ans = {0};
+	struct xform_field_error errs[XFORM_MAX_QUESTIONS];
+	size_t n_errs = 0;
+	r = xform_answers_parse(app->form, posted, req->form, is_en(req) ? XFORM_EN : XFORM_ZH, &ans, errs,
+				XFORM_MAX_QUESTIONS, &n_errs);
+	if (r == GS_ERR_INVALID) {
+		res->status = 400;
+		return render_survey(req, res, hall, action, instance, stamp, errs, n_errs);
+	}
+	if (r != GS_OK)
+		return r;
+
+	int age = stamp_age(app, instance, hall->code, stamp, now);
+	struct answer_parts parts;
+	answer_parts(app->form, ans.json, &parts);
+	struct survey_submission s = {
+		.hall_id = hall->id,
+		.form_row = app->form_row,
+		.submitted_at = now,
+		.rating = ans.rating,
+		.satisfied = ans.rating >= 1 && ans.rating <= 5 && app->form->satisfied[ans.rating],
+		.answers_json = ans.json,
+		.comment = parts.comment,
+		.ticket = ticket,
+		.instance = instance,
+		.client_hash = ch,
+		.duration_s = age,
+		.unserved = age < 0,
+		.choices = parts.choices,
+		.n_choices = parts.n,
+	};
+	struct survey_stored stored;
+	r = survey_store(req->db, &app->settings, &s, &stored);
+	json_decref(parts.root);
+	xform_answers_clear(&ans);
+	if (r == GS_ERR_CONFLICT && stored.duplicate)
+		return notice(req, res, 200, TR(req, "已收到您的评价", "Already received"),
+			      TR(req, "这份评价之前已经提交成功，无需重复提交。谢谢！",
+				 "This response was already submitted; there is no need to send it again. Thank you!"),
+			      hall);
+	if (r == GS_ERR_CONFLICT && stored.ticket_state)
+		return ticket_refused(req, res, stored.ticket_state);
+	if (r == GS_ERR_BUSY)
+		return http_fail(res, r, "%s", TR(req, "系统繁忙，请稍后再提交。", "The system is busy; please submit again shortly."));
+	if (r != GS_OK)
+		return r;
+	ratelimit_hit(app->rl_client_hall, pair_key, now);
+	http_redirect(res, 303, thanks);
+	return GS_OK;
+}
+
+enum gs_result web_survey_submit(struct http_request *req, struct http_response *res)
+{
+	struct org_hall hall;
+	enum gs_result r = survey_code_resolve(req->db, req->match.params[0], &hall);
+	if (r == GS_ERR_NOT_FOUND)
+		return invalid_code(req, res);
+	if (r != GS_OK)
+		return r;
+	char action[SURVEY_CODE_MAX + 8], thanks[SURVEY_CODE_MAX + 16];
+	snprintf(action, sizeof action, "/s/%s", req->match.params[0]);
+	snprintf(thanks, sizeof thanks, "/s/%s/thanks", req->match.params[0]);
+	r = submit(req, res, &hall, action, NULL, thanks);
+	org_hall_clear(&hall);
+	return r;
+}
+
+enum gs_result web_survey_thanks(struct http_request *req, struct http_response *res)
+{
+	struct org_hall hall;
+	enum gs_result r = survey_code_resolve(req->db, req->match.params[0], &hall);
+	if (r == GS_ERR_NOT_FOUND)
+		return invalid_code(req, res);
+	if (r != GS_OK)
+		return r;
+	notice(req, res, 200, TR(req, "感谢您的评价", "Thank you"),
+	       TR(req, "您的评价已提交。我们会认真对待每一条意见，不断改进服务。",
+		  "Your answers have been received. We read every one and use them to improve our service."),
+	       &hall);
+	org_hall_clear(&hall);
+	return GS_OK;
+}
+
+enum gs_result web_ticket_page(struct http_request *req, struct http_response *res)
+{
+	struct org_hall hall;
+	int64_t tid;
+	int state = 0;
+	enum gs_result r = survey_ticket_check(req->db, req->match.params[0], util_now(), &tid, &hall, &state);
+	if (r == GS_ERR_NOT_FOUND || r == GS_ERR_CONFLICT)
+		return ticket_refused(req, res, state);
+	if (r != GS_OK)
+		return r;
+	char action[SURVEY_TICKET_LEN + 8];
+	snprintf(action, sizeof action, "/t/%s", req->match.params[0]);
+	r = render_survey(req, res, &hall, action, NULL, NULL, NULL, 0);
+	org_hall_clear(&hall);
+	return r;
+}
+
+enum gs_result web_ticket_submit(struct http_request *req, struct http_response *res)
+{
+	struct org_hall hall;
+	int64_t tid;
+	int state = 0;
+	enum gs_result r = survey_ticket_check(req->db, req->match.params[0], util_now(), &tid, &hall, &state);
+	if (r == GS_ERR_CONFLICT && state == 1) {
+		/* A second submit of the same page after success is "already received". */
+		const char *instance = form_get(req->form, "_i");
+		sqlite3_stmt *st = db_stmt(req->db, "SELECT 1 FROM survey_responses WHERE instance = ?1");
+		int dup = 0;
+		if (st && instance) {
+			sqlite3_bind_text(st, 1, instance, -1, SQLITE_STATIC);
+			dup = db_step_row(req->db, st) > 0;
+			sqlite3_reset(st);
+		}
+		if (dup)
+			return notice(req, res, 200, TR(req, "已收到您的评价", "Already received"),
+				      TR(req, "这份评价之前已经提交成功，无需重复提交。谢谢！",
+					 "This response was already submitted; there is no need to send it again. Thank you!"),
+				      NULL);
+	}
+	if (r == GS_ERR_NOT_FOUND || r == GS_ERR_CONFLICT)
+		return ticket_refused(req, res, state);
+	if (r != GS_OK)
+		return r;
+	char action[SURVEY_TICKET_LEN + 8];
+	snprintf(action, sizeof action, "/t/%s", req->match.params[0]);
+	r = submit(req, res, &hall, action, req->match.params[0], "/thanks");
+	org_hall_clear(&hall);
+	return r;
+}
+
+enum gs_result web_ticket_thanks(struct http_request *req, struct http_response *res)
+{
+	return notice(req, res, 200, TR(req, "感谢您的评价", "Thank you"),
+		      TR(req, "您的评价已提交。我们会认真对待每一条意见，不断改进服务。",
+			 "Your answers have been received. We read every one and use them to improve our service."),
+		      NULL);
+}
+
+/* ---- API -------------------------------------------------------------------------- */
+
+static void iso_local(int64_t t, char out[32])
+{
+	char day[11];
+	int hour;
+	survey_local_time(t, day, &hour, NULL);
+	int64_t local = t + SURVEY_TZ_OFFSET_S;
+	int min = (int)((local % 3600 + 3600) % 3600 / 60), sec = (int)((local % 60 + 60) % 60);
+	snprintf(out, 32, "%sT%02d:%02d:%02d+08:00", day, hour % 24, min % 60, sec % 60);
+}
+
+enum gs_result web_api_ticket(struct http_request *req, struct http_response *res)
+{
+	struct web_app *app = app_of(req);
+	struct org_hall hall;
+	enum gs_result r = org_hall_get(req->db, req->match.params[0], &hall);
+	if (r == GS_ERR_NOT_FOUND)
+		return http_fail(res, r, "no service hall with code '%s'", req->match.params[0]);
+	if (r != GS_OK)
+		return r;
+	if (req->by_token && req->token.hall_id && req->token.hall_id != hall.id) {
+		org_hall_clear(&hall);
+		return http_fail(res, GS_ERR_FORBIDDEN, "this token issues tickets for hall '%s' only", req->token.hall_code);
+	}
+	r = web_check_scope(req, res, hall.station_id);
+	int active = hall.active;
+	org_hall_clear(&hall);
+	if (r != GS_OK)
+		return r;
+	if (!active)
+		return http_fail(res, GS_ERR_CONFLICT, "hall '%s' is inactive", req->match.params[0]);
+	char ticket[SURVEY_TICKET_LEN + 1], by[96];
+	snprintf(by, sizeof by, "%s:%s", req->by_token ? "token" : "user",
+		 req->by_token ? req->token.name : req->user.login);
+	int64_t expires = 0;
+	r = survey_ticket_issue(req->db, req->match.params[0], by, app->settings.ticket_ttl_s, ticket, &expires);
+	if (r != GS_OK)
+		return r;
+	char url[512], when[32];
+	snprintf(url, sizeof url, "%s/t/%s", http_base_url(req), ticket);
+	iso_local(expires, when);
+	json_t *o = json_object();
+	json_object_set_new(o, "url", json_string(url));
+	json_object_set_new(o, "expires", json_string(when));
+	res->status = 201;
+	return web_json_reply(res, o);
+}
+
+enum gs_result web_api_halls(struct http_request *req, struct http_response *res)
+{
+	int64_t scope = web_scope_unit(req);
+	struct org_hall *halls = NULL;
+	size_t n = 0;
+	enum gs_result r = scope < 0 ? GS_OK : org_halls_list(req->db, scope, &halls, &n);
+	if (r != GS_OK)
+		return r;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n && r == GS_OK; i++) {
+		char code[SURVEY_CODE_MAX], url[512];
+		r = survey_code_make(req->db, halls[i].code, halls[i].key_version, code);
+		snprintf(url, sizeof url, "%s/s/%s", http_base_url(req), code);
+		json_t *o = json_object();
+		json_object_set_new(o, "code", json_string(halls[i].code));
+		json_object_set_new(o, "name", json_string(halls[i].name));
+		json_object_set_new(o, "station", json_string(halls[i].station_code));
+		json_object_set_new(o, "active", json_boolean(halls[i].active));
+		json_object_set_new(o, "survey_url", halls[i].active ? json_string(url) : json_null());
+		json_array_append_new(arr, o);
+	}
+	org_halls_free(halls, n);
+	if (r != GS_OK) {
+		json_decref(arr);
+		return r;
+	}
+	return web_json_reply(res, arr);
+}
+
+/* Resolves {code} as a unit or a hall within the caller's scope; fills the survey scope
+ * and the display code. */
+static enum gs_result scope_of_code(struct http_request *req, struct http_response *res, const char *code,
+				    struct survey_scope *scope, int64_t *station_or_unit)
+{
+	struct org_unit u;
+	enum gs_result r = org_unit_get(req->db, code, &u);
+	if (r == GS_OK) {
+		*scope = (struct survey_scope){.unit_id = u.id};
+		*station_or_unit = u.id;
+		org_unit_clear(&u);
+		return web_check_scope(req, res, scope->unit_id);
+	}
+	if (r != GS_ERR_NOT_FOUND)
+		return r;
+	struct org_hall h;
+	r = org_hall_get(req->db, code, &h);
+	if (r == GS_ERR_NOT_FOUND)
+		return http_fail(res, r, "%s '%s'", TR(req, "没有此编码的单位或营业厅", "no unit or hall with code"), code);
+	if (r != GS_OK)
+		return r;
+	*scope = (struct survey_scope){.hall_id = h.id};
+	*station_or_unit = h.station_id;
+	org_hall_clear(&h);
+	return web_check_scope(req, res, *station_or_unit);
+}
+
+/* from/to from the query: both optional; defaults to the last 365 days. */
+static enum gs_result date_range(struct http_request *req, struct http_response *res, char from[11], char to[11])
+{
+	const char *f = http_query(req, "from"), *t = http_query(req, "to");
+	char today[11];
+	survey_local_time(util_now(), today, NULL, NULL);
+	if (t && survey_day_number(t) < 0)
+		return http_fail(res, GS_ERR_INVALID, "'to' must be a date YYYY-MM-DD, got '%.20s'", t);
+	if (f && survey_day_number(f) < 0)
+		return http_fail(res, GS_ERR_INVALID, "'from' must be a date YYYY-MM-DD, got '%.20s'", f);
+	snprintf(to, 11, "%s", t ? t : today);
+	if (f)
+		snprintf(from, 11, "%s", f);
+	else
+		survey_day_string(survey_day_number(to) - 364, from);
+	if (survey_day_number(from) > survey_day_number(to))
+		return http_fail(res, GS_ERR_INVALID, "'from' (%s) is after 'to' (%s)", from, to);
+	if (survey_day_number(to) - survey_day_number(from) > 3660)
+		return http_fail(res, GS_ERR_INVALID, "the range may span at most ten years");
+	return GS_OK;
+}
+
+static int verified_only(struct http_request *req)
+{
+	const char *q = http_query(req, "verified");
+	if (q && strcmp(q, "only") == 0)
+		return 1;
+	if (q && strcmp(q, "all") == 0)
+		return 0;
+	return app_of(req)->settings.verified_only;
+}
+
+enum gs_result web_api_satisfaction(struct http_request *req, struct http_response *res)
+{
+	struct survey_scope scope;
+	int64_t unit;
+	char from[11], to[11];
+	enum gs_result r = scope_of_code(req, res, req->match.params[0], &scope, &unit);
+	if (r == GS_OK)
+		r = date_range(req, res, from, to);
+	if (r != GS_OK)
+		return r;
+	struct survey_stats s;
+	r = survey_stats_get(req->db, &app_of(req)->settings, &scope, from, to, verified_only(req), 0, &s);
+	if (r != GS_OK)
+		return r;
+	json_t *o = json_object();
+	json_object_set_new(o, "unit", json_string(req->match.params[0]));
+	json_object_set_new(o, "from", json_string(from));
+	json_object_set_new(o, "to", json_string(to));
+	json_object_set_new(o, "responses", json_integer(s.responses));
+	json_object_set_new(o, "satisfied", json_integer(s.satisfied));
+	json_object_set_new(o, "rate", json_real(s.rate));
+	json_object_set_new(o, "ci_low", json_real(s.ci_low));
+	json_object_set_new(o, "ci_high", json_real(s.ci_high));
+	json_t *lv = json_object();
+	for (int k = 5; k >= 1; k--) {
+		char key[2] = {(char)('0' + k), '\0'};
+		json_object_set_new(lv, key, json_integer(s.levels[k]));
+	}
+	json_object_set_new(o, "levels", lv);
+	json_object_set_new(o, "sample_ok", json_boolean(s.sample_ok));
+	json_object_set_new(o, "flagged", json_integer(s.flagged));
+	json_object_set_new(o, "verified", json_integer(s.verified));
+	json_object_set_new(o, "unverified", json_integer(s.unverified));
+	json_object_set_new(o, "verified_only", json_boolean(verified_only(req)));
+	json_object_set_new(o, "tickets_issued", json_integer(s.tickets_issued));
+	json_object_set_new(o, "tickets_answered", json_integer(s.tickets_answered));
+	survey_stats_clear(&s);
+	return web_json_reply(res, o);
+}
+
+/* ---- Posters and QR images ------------------------------------------------------------ */
+
+static enum gs_result hall_survey_url(struct http_request *req, const struct org_hall *h, char *out, size_t len)
+{
+	char code[SURVEY_CODE_MAX];
+	enum gs_result r = survey_code_make(req->db, h->code, h->key_version, code);
+	if (r == GS_OK)
+		snprintf(out, len, "%s/s/%s", http_base_url(req), code);
+	return r;
+}
+
+static enum gs_result posters(struct http_request *req, struct http_response *res, const struct org_hall *halls,
+			      size_t n, const char *title)
+{
+	struct view_poster *p = xcalloc(n ? n : 1, sizeof *p);
+	char **urls = xcalloc(n ? n : 1, sizeof *urls);
+	struct buf *svgs = xcalloc(n ? n : 1, sizeof *svgs);
+	enum gs_result r = GS_OK;
+	size_t k = 0;
+	for (size_t i = 0; i < n && r == GS_OK; i++) {
+		if (!halls[i].active)
+			continue;
+		urls[k] = xmalloc(512);
+		r = hall_survey_url(req, &halls[i], urls[k], 512);
+		buf_init(&svgs[k], 256 * 1024);
+		if (r == GS_OK)
+			r = qr_svg_inline(urls[k], 480, &svgs[k]);
+		if (r == GS_OK)
+			r = buf_putc(&svgs[k], '\0');
+		p[k] = (struct view_poster){.hall = &halls[i], .url = urls[k], .qr_svg = svgs[k].data};
+		k++;
+	}
+	if (r == GS_OK) {
+		struct view_ctx v;
+		web_view_ctx(req, &v);
+		view_posters(&res->body, &v, title, p, k);
+	}
+	for (size_t i = 0; i < k; i++) {
+		free(urls[i]);
+		buf_free(&svgs[i]);
+	}
+	free(urls);
+	free(svgs);
+	free(p);
+	return r;
+}
+
+enum gs_result web_poster(struct http_request *req, struct http_response *res)
+{
+	struct org_hall hall;
+	enum gs_result r = org_hall_get(req->db, req->match.params[0], &hall);
+	if (r == GS_ERR_NOT_FOUND)
+		return http_fail(res, r, "%s '%s'", TR(req, "没有此编码的营业厅", "no service hall with code"),
+				 req->match.params[0]);
+	if (r != GS_OK)
+		return r;
+	r = web_check_scope(req, res, hall.station_id);
+	if (r == GS_OK && !hall.active)
+		r = http_fail(res, GS_ERR_CONFLICT, "%s", TR(req, "该营业厅已停用，没有评价二维码。", "This hall is inactive and has no survey code."));
+	if (r == GS_OK)
+		r = posters(req, res, &hall, 1, hall.name);
+	org_hall_clear(&hall);
+	return r;
+}
+
+enum gs_result web_posters(struct http_request *req, struct http_response *res)
+{
+	struct org_unit u;
+	enum gs_result r = org_unit_get(req->db, req->match.params[0], &u);
+	if (r == GS_ERR_NOT_FOUND)
+		return http_fail(res, r, "%s '%s'", TR(req, "没有此编码的单位", "no unit with code"), req->match.params[0]);
+	if (r != GS_OK)
+		return r;
+	struct org_hall *halls = NULL;
+	size_t n = 0;
+	r = web_check_scope(req, res, u.id);
+	if (r == GS_OK)
+		r = org_halls_list(req->db, u.id, &halls, &n);
+	if (r == GS_OK)
+		r = posters(req, res, halls, n, u.name);
+	org_halls_free(halls, n);
+	org_unit_clear(&u);
+	return r;
+}
+
+enum gs_result web_qr_image(struct http_request *req, struct http_response *res)
+{
+	struct org_hall hall;
+	enum gs_result r = org_hall_get(req->db, req->match.params[0], &hall);
+	if (r == GS_ERR_NOT_FOUND)
+		return http_fail(res, r, "no service hall with code '%s'", req->match.params[0]);
+	if (r != GS_OK)
+		return r;
+	r = web_check_scope(req, res, hall.station_id);
+	char url[512];
+	if (r == GS_OK && !hall.active)
+		r = http_fail(res, GS_ERR_CONFLICT, "hall '%s' is inactive", hall.code);
+	if (r == GS_OK)
+		r = hall_survey_url(req, &hall, url, sizeof url);
+	org_hall_clear(&hall);
+	if (r != GS_OK)
+		return r;
+	const char *fmt = http_query(req, "format");
+	if (fmt && strcmp(fmt, "svg") == 0) {
+		res->content_type = "image/svg+xml";
+		return qr_svg(url, &res->body);
+	}
+	if (fmt && strcmp(fmt, "png") != 0)
+		return http_fail(res, GS_ERR_INVALID, "format must be png or svg");
+	res->content_type = "image/png";
+	return qr_png(url, 10, &res->body);
+}
+
+/* ---- Follow-ups ------------------------------------------------------------------------ */
+
+static enum gs_result followups_page(struct http_request *req, struct http_response *res, const char *error)
+{
+	int64_t scope = web_scope_unit(req);
+	if (scope < 0)
+		return http_fail(res, GS_ERR_FORBIDDEN, "nothing in scope");
+	struct survey_followup *open = NULL, *closed = NULL;
+	size_t no = 0, nc = 0;
+	enum gs_result r = survey_followups_list(req->db, scope, 0, 500, &open, &no);
+	if (r == GS_OK)
+		r = survey_followups_list(req->db, scope, 1, 50, &closed, &nc);
+	if (r == GS_OK) {
+		struct view_ctx v;
+		web_view_ctx(req, &v);
+		buf_reset(&res->body);
+		view_followups(&res->body, &v, open, no, closed, nc, util_now(), !req->by_token, error);
+	}
+	survey_followups_free(open, no);
+	survey_followups_free(closed, nc);
+	return r;
+}
+
+enum gs_result web_followups(struct http_request *req, struct http_response *res)
+{
+	return followups_page(req, res, NULL);
+}
+
+enum gs_result web_followup_close(struct http_request *req, struct http_response *res)
+{
+	char *end = NULL;
+	long long id = strtoll(req->match.params[0], &end, 10);
+	if (!end || *end || id <= 0)
+		return http_fail(res, GS_ERR_NOT_FOUND, "no such follow-up");
+	int64_t scope = web_scope_unit(req);
+	if (scope < 0)
+		return http_fail(res, GS_ERR_FORBIDDEN, "nothing in scope");
+	enum gs_result r = survey_followup_close(req->db, id, scope, req->user.login, form_get(req->form, "note"));
+	if (r == GS_OK) {
+		http_redirect(res, 303, "/followups");
+		return GS_OK;
+	}
+	const char *msg = r == GS_ERR_INVALID   ? TR(req, "请填写处理说明（不超过 2000 字节）。", "Say what was done (at most 2000 bytes).")
+			  : r == GS_ERR_CONFLICT ? TR(req, "该跟进事项已办结。", "This follow-up is already closed.")
+			  : r == GS_ERR_NOT_FOUND ? TR(req, "没有找到该跟进事项。", "No such follow-up in your scope.")
+						  : NULL;
+	if (!msg)
+		return r;
+	res->status = http_status_for(r);
+	return followups_page(req, res, msg);
+}
+
+/* ---- CSV ---------------------------------------------------------------------------------- */
+
+/* One CSV field: quoted when needed; a leading = + - @ is neutralised so a spreadsheet
+ * never runs a formula from a customer's comment. */
+static void csv_field(struct buf *b, const char *s, int last)
+{
+	if (!s)
+		s = "";
+	int quote = strpbrk(s, ",\"\r\n") != NULL || strchr("=+-@", s[0]) != NULL;
+	if (s[0] && strchr("=+-@", s[0]) && !(s[0] == '-' && s[1] >= '0' && s[1] <= '9')) {
+		buf_puts(b, "\"'");
+	} else if (quote) {
+		buf_putc(b, '"');
+	} else {
+		buf_puts(b, s);
+		buf_puts(b, last ? "\r\n" : ",");
+		return;
+	}
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			buf_putc(b, '"');
+		buf_putc(b, *p);
+	}
+	buf_puts(b, last ? "\"\r\n" : "\",");
+}
+
+static void csv_int(struct buf *b, long long x, int last)
+{
+	buf_printf(b, "%lld%s", x, last ? "\r\n" : ",");
+}
+
+static void csv_stats_row(struct buf *b, const char *code, const char *name, const char *kind,
+			  const struct survey_stats *s)
+{
+	csv_field(b, code, 0);
+	csv_field(b, name, 0);
+	csv_field(b, kind, 0);
+	csv_int(b, s->responses, 0);
+	csv_int(b, s->satisfied, 0);
+	buf_printf(b, "%.4f,%.4f,%.4f,", s->rate, s->ci_low, s->ci_high);
+	for (int k = 5; k >= 1; k--)
+		csv_int(b, s->levels[k], 0);
+	csv_int(b, s->verified, 0);
+	csv_int(b, s->unverified, 0);
+	csv_int(b, s->flagged, 0);
+	csv_int(b, s->tickets_issued, 0);
+	csv_int(b, s->tickets_answered, 0);
+	csv_field(b, s->sample_ok ? "yes" : "no", 1);
+}
+
+static void csv_headers(struct http_request *req, struct http_response *res, const char *name)
+{
+	char cd[200];
+	snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", name);
+	res->content_type = "text/csv; charset=utf-8";
+	http_add_header(res, "Content-Disposition", cd);
+	buf_puts(&res->body, "\xEF\xBB\xBF"); /* a BOM, so spreadsheet programs read UTF-8 */
+}
+
+enum gs_result web_satisfaction_csv(struct http_request *req, struct http_response *res)
+{
+	struct web_app *app = app_of(req);
+	struct org_unit u;
+	enum gs_result r = org_unit_get(req->db, req->match.params[0], &u);
+	if (r == GS_ERR_NOT_FOUND)
+		return http_fail(res, r, "no unit with code '%s'", req->match.params[0]);
+	if (r != GS_OK)
+		return r;
+	char from[11], to[11];
+	struct org_unit *units = NULL;
+	struct org_hall *halls = NULL;
+	size_t nu = 0, nh = 0;
+	r = web_check_scope(req, res, u.id);
+	if (r == GS_OK)
+		r = date_range(req, res, from, to);
+	if (r == GS_OK)
+		r = org_units_list(req->db, u.id, &units, &nu);
+	if (r == GS_OK)
+		r = org_halls_list(req->db, u.id, &halls, &nh);
+	int vo = verified_only(req);
+	if (r == GS_OK) {
+		char name[160];
+		snprintf(name, sizeof name, "satisfaction-%s-%s-%s.csv", u.code, from, to);
+		csv_headers(req, res, name);
+		buf_printf(&res->body, "code,name,kind,responses,satisfied,rate,ci_low,ci_high,n5,n4,n3,n2,n1,"
+				       "verified,unverified,flagged,tickets_issued,tickets_answered,sample_ok\r\n");
+	}
+	for (size_t i = 0; r == GS_OK && i < nu; i++) {
+		struct survey_stats s;
+		struct survey_scope sc = {.unit_id = units[i].id};
+		r = survey_stats_get(req->db, &app->settings, &sc, from, to, vo, 0, &s);
+		if (r == GS_OK)
+			csv_stats_row(&res->body, units[i].code, units[i].name, units[i].kind, &s);
+		survey_stats_clear(&s);
+	}
+	for (size_t i = 0; r == GS_OK && i < nh; i++) {
+		struct survey_stats s;
+		struct survey_scope sc = {.hall_id = halls[i].id};
+		r = survey_stats_get(req->db, &app->settings, &sc, from, to, vo, 0, &s);
+		if (r == GS_OK)
+			csv_stats_row(&res->body, halls[i].code, halls[i].name, "hall", &s);
+		survey_stats_clear(&s);
+	}
+	org_units_free(units, nu);
+	org_halls_free(halls, nh);
+	org_unit_clear(&u);
+	return r;
+}
+
+static enum gs_result csv_response(void *ctx, const struct survey_response *x)
+{
+	struct buf *b = ctx;
+	char when[32];
+	iso_local(x->submitted_at, when);
+	csv_int(b, x->id, 0);
+	csv_field(b, x->hall_code, 0);
+	csv_field(b, when, 0);
+	csv_field(b, x->form_id, 0);
+	csv_field(b, x->form_version, 0);
+	csv_int(b, x->rating, 0);
+	csv_field(b, x->verified ? "yes" : "no", 0);
+	csv_field(b, x->flag_reasons, 0);
+	csv_field(b, x->comment, 0);
+	csv_field(b, x->answers_json, 1);
+	return b->failed ? GS_ERR_TOO_LARGE : GS_OK;
+}
+
+enum gs_result web_responses_csv(struct http_request *req, struct http_response *res)
+{
+	struct survey_scope scope;
+	int64_t unit;
+	char from[11], to[11];
+	enum gs_result r = scope_of_code(req, res, req->match.params[0], &scope, &unit);
+	if (r == GS_OK)
+		r = date_range(req, res, from, to);
+	if (r != GS_OK)
+		return r;
+	char name[160];
+	snprintf(name, sizeof name, "responses-%s-%s-%s.csv", req->match.params[0], from, to);
+	csv_headers(req, res, name);
+	buf_puts(&res->body, "id,hall,submitted_at,form,form_version,rating,verified,flags,comment,answers\r\n");
+	/* The privacy rule: a scope with fewer than min_breakdown responses shows none. */
+	struct survey_stats s;
+	r = survey_stats_get(req->db, &app_of(req)->settings, &scope, from, to, 0, 0, &s);
+	if (r != GS_OK)
+		return r;
+	int64_t total = s.responses + s.flagged;
+	survey_stats_clear(&s);
+	if (total < app_of(req)->settings.min_breakdown)
+		return GS_OK;
+	r = survey_responses_each(req->db, &scope, from, to, 0, 0, 200000, csv_response, &res->body);
+	if (r == GS_ERR_TOO_LARGE)
+		return http_fail(res, r, "too many responses for one file: choose a shorter date range");
+	return r;
+}
+
+/* ---- The block on unit and hall pages -------------------------------------------------------- */
+
+struct comments {
+	char *items[10];
+	size_t n;
+};
+
+static enum gs_result collect_comment(void *ctx, const struct survey_response *x)
+{
+	struct comments *c = ctx;
+	if (c->n < 10 && x->comment)
+		c->items[c->n++] = xstrdup(x->comment);
+	return GS_OK;
+}
+
+void web_survey_block(struct http_request *req, const struct view_ctx *v, const struct survey_scope *scope,
+		      int64_t station_for_followups, struct buf *out)
+{
+	struct web_app *app = app_of(req);
+	char from[11], to[11];
+	const char *qf = http_query(req, "from"), *qt = http_query(req, "to");
+	survey_local_time(util_now(), to, NULL, NULL);
+	if (qt && survey_day_number(qt) >= 0)
+		snprintf(to, sizeof to, "%s", qt);
+	if (qf && survey_day_number(qf) >= 0 && survey_day_number(qf) <= survey_day_number(to))
+		snprintf(from, sizeof from, "%s", qf);
+	else
+		survey_day_string(survey_day_number(to) - 364, from);
+	int vo = verified_only(req);
+	struct survey_stats s;
+	if (survey_stats_get(req->db, &app->settings, scope, from, to, vo, 1, &s) != GS_OK)
+		return;
+	/* The monthly table covers at most the last 12 months of the range. */
+	char mfrom[11];
+	long dfrom = survey_day_number(from), dto = survey_day_number(to);
+	survey_day_string(dto - dfrom > 334 ? dto - 334 : dfrom, mfrom);
+	struct survey_month *months = NULL;
+	size_t nm = 0;
+	survey_monthly(req->db, scope, mfrom, to, vo, &months, &nm);
+	struct comments c = {0};
+	if (s.responses >= app->settings.min_breakdown)
+		survey_responses_each(req->db, scope, from, to, 0, 1, 10, collect_comment, &c);
+	int64_t open = 0, overdue = 0;
+	survey_followups_count(req->db, station_for_followups, util_now(), &open, &overdue);
+	char csv[256], rcsv[256];
+	snprintf(csv, sizeof csv, "/units/%s/satisfaction.csv?from=%s&to=%s", req->match.params[0], from, to);
+	snprintf(rcsv, sizeof rcsv, "/%s/%s/responses.csv?from=%s&to=%s", scope->unit_id ? "units" : "halls",
+		 req->match.params[0], from, to);
+	struct view_satisfaction vs = {
+		.from = from,
+		.to = to,
+		.csv_href = scope->unit_id ? csv : NULL,
+		.responses_href = rcsv,
+		.stats = &s,
+		.months = months,
+		.n_months = nm,
+		.form = app->form,
+		.min_breakdown = app->settings.min_breakdown,
+		.comments = (const char *const *)c.items,
+		.n_comments = c.n,
+		.followups_open = open,
+		.followups_overdue = overdue,
+	};
+	view_satisfaction(out, v, &vs);
+	for (size_t i = 0; i < c.n; i++)
+		free(c.items[i]);
+	free(months);
+	survey_stats_clear(&s);
+}
