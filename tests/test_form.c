@@ -228,8 +228,8 @@ static void test_content_type(void)
 	    "multipart/form-data;boundary=\"a b'()+_,-./:=?\"",
 	    "multipart/form-data; charset=utf-8; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW",
 	    "multipart/form-data ; boundary = abc ; x=\"y\\\"z\"",
-	    "multipart/form-data; boundary=1234567890123456789012345678901234567890123456789012345678901234"
-	    "567890"};
+	    ("multipart/form-data; boundary=1234567890123456789012345678901234567890123456789012345678901234"
+	     "567890")};
 	for (size_t i = 0; i < GS_ARRAY_LEN(ok); i++) {
 		p = NULL;
 		enum gs_result r = form_parser_new(ok[i], &big, NULL, NULL, &p);
@@ -262,8 +262,8 @@ static void test_content_type(void)
 	    "multipart/form-data; boundary=\"a\\\"b\"",
 	    "multipart/form-data; boundary=a; boundary=b",
 	    "multipart/form-data; boundary=a; charset=koi8-r",
-	    "multipart/form-data; boundary=1234567890123456789012345678901234567890123456789012345678901"
-	    "2345678901",
+	    ("multipart/form-data; boundary=1234567890123456789012345678901234567890123456789012345678901"
+	     "2345678901"),
 	    "multipart/form-data boundary=a"};
 	for (size_t i = 0; i < GS_ARRAY_LEN(bad); i++) {
 		p = (struct form_parser *)&p;
