@@ -464,7 +464,14 @@ static enum gs_result ue_feed(struct form_parser *p, const char *data, size_t le
 	return r;
 }
 
-/* ---- multipart ---- */
+/* ---- multipart ----
+ * CRLF is required, as RFC 2046 and RFC 7578 say and as every browser sends: the
+ * delimiter is CRLF "--" boundary and header lines end in CRLF. A body framed with
+ * bare LF is refused (its delimiter is never found, or its header block is malformed)
+ * rather than guessed at, so that a stray "\n--boundary" inside a file stays content.
+ * Delimiters are matched byte by byte with a counter that survives between feeds; the
+ * bytes held back while a match is pending are always a prefix of the delimiter, so
+ * no separate lookbehind buffer is kept. */
 
 static void part_clear(struct form_parser *p)
 {

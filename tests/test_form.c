@@ -18,9 +18,8 @@ static const struct form_limits big = {
 struct seen {
 	struct buf log;
 	int finals;
-	int after_final; /* pieces of a part delivered after its final call */
-	int open;        /* a part is between its first piece and its final call */
-	int fail_at;     /* if > 0, the fail_at-th call returns GS_ERR_IO */
+	int open;    /* a part is between its first piece and its final call */
+	int fail_at; /* if > 0, the fail_at-th call returns GS_ERR_IO */
 	int calls;
 };
 
@@ -207,6 +206,27 @@ static void test_urlencoded(void)
 	check_ue("x=%C3%28", "r=1;err=field 'x' is not valid UTF-8;");
 	check_ue("%FF=1", "r=1;err=a field name is not valid UTF-8;");
 	check_ue("a=1&b=%FF", "r=1;err=field 'b' is not valid UTF-8;");
+	/* A long name is cut short in messages. */
+	check_ue("n123456789012345678901234567890123456789012345678901234567890123456789=%",
+	         "r=1;err=field 'n123456789012345678901234567890123456789012345678901234567890123' has a bad percent "
+	         "escape;");
+	check_ue("\xc3\xa9"
+	         "123456789012345678901234567890123456789012345678901234567890123456789=%",
+	         "r=1;err=field '\xc3\xa9"
+	         "12345678901234567890123456789012345678901234567890123456789012' has a bad "
+	         "percent escape;");
+	{ /* cut at a character boundary: 'n' and 31 two-byte characters fit in 64 bytes */
+		char body[128], want[160];
+		strcpy(body, "n");
+		for (int i = 0; i < 40; i++)
+			strcat(body, "\xc3\xa9");
+		strcat(body, "=%");
+		strcpy(want, "r=1;err=field 'n");
+		for (int i = 0; i < 31; i++)
+			strcat(want, "\xc3\xa9");
+		strcat(want, "' has a bad percent escape;");
+		check_ue(body, want);
+	}
 	/* A name that cannot be quoted as is is made safe in the message. */
 	check_ue("a%0Ab=%", "r=1;err=field 'a?b' has a bad percent escape;");
 }
