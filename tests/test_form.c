@@ -534,6 +534,11 @@ static void test_caps(void)
 	buf_free(&b);
 }
 
+static enum gs_result feed_str(struct form_parser *p, const char *s)
+{
+	return form_parser_feed(p, s, strlen(s));
+}
+
 static void test_sticky(void)
 {
 	struct form_parser *p = NULL;
@@ -556,6 +561,36 @@ static void test_sticky(void)
 	CHECK_INT(form_parser_feed(p, "", 0), GS_ERR_TOO_LARGE);
 	CHECK_INT(form_parser_finish(p), GS_ERR_TOO_LARGE);
 	CHECK_STR(form_parser_error(p), "the body is larger than 4 bytes");
+	form_parser_free(p);
+
+	/* A callback error sticks too, and no final call follows it. */
+	struct seen sn;
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.log, 4096);
+	sn.fail_at = 2;
+	CHECK_INT(form_parser_new(MP, &big, collect, &sn, &p), GS_OK);
+	CHECK_INT(feed_str(p, "--XyZ\r\nContent-Disposition: form-data; name=up; filename=x\r\n\r\nab"), GS_OK);
+	CHECK_INT(feed_str(p, "cd"), GS_ERR_IO);
+	CHECK_INT(feed_str(p, "\r\n--XyZ--"), GS_ERR_IO);
+	CHECK_INT(form_parser_finish(p), GS_ERR_IO);
+	CHECK_STR(form_parser_error(p), "file 'up' was not accepted (I/O error)");
+	CHECK_INT(sn.finals, 0);
+	CHECK_INT(sn.calls, 2);
+	form_parser_free(p);
+	buf_free(&sn.log);
+
+	/* Multipart that stops inside a delimiter, and inside the padding after one. */
+	CHECK_INT(form_parser_new(MP, &big, NULL, NULL, &p), GS_OK);
+	CHECK_INT(feed_str(p, "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--X"), GS_OK);
+	CHECK_INT(form_parser_finish(p), GS_ERR_INVALID);
+	CHECK_STR(form_parser_error(p), "the body ended in the middle of field 'a'");
+	CHECK_INT(form_count(p), 0);
+	form_parser_free(p);
+	CHECK_INT(form_parser_new(MP, &big, NULL, NULL, &p), GS_OK);
+	CHECK_INT(feed_str(p, "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZ  "), GS_OK);
+	CHECK_INT(form_parser_finish(p), GS_ERR_INVALID);
+	CHECK_STR(form_parser_error(p), "the body ended without the closing multipart boundary");
+	CHECK_INT(form_count(p), 1); /* fields parsed so far stay readable */
 	form_parser_free(p);
 
 	/* Finish twice is harmless; feeding after finish is refused. */
