@@ -65,7 +65,8 @@ const char *form_get(const struct form_parser *p, const char *name);
 void form_parser_free(struct form_parser *p); /* NULL is a no-op */
 
 /* Decodes a urlencoded string (a query string, say) in one go: a convenience over
- * form_parser_new + feed + finish with the given limits. */
+ * form_parser_new + feed + finish with the given limits. *out is always set to a
+ * parser, even on error (so form_parser_error works); the caller always frees it. */
 enum gs_result form_parse_urlencoded(const char *s, size_t len, const struct form_limits *lim,
 				     struct form_parser **out);
 
