@@ -8,7 +8,9 @@
 
 #include "auth.h"
 #include "org.h"
+#include "survey.h"
 #include "util.h"
+#include "xform.h"
 
 #define DEMO_ORG "src/demo/county-org.xml"
 
@@ -29,6 +31,225 @@ static enum gs_result demo_login(struct db *db, FILE *out, const char *login, en
 	}
 	fprintf(out, "  %-16s %-18s %s\n", login, password, what);
 	return GS_OK;
+}
+
+/* ---- A year of survey responses ------------------------------------------------
+ * Deterministic (a fixed-seed generator) so the demo looks the same on every machine,
+ * but relative to today so the dashboard shows a current year. Every response goes
+ * through survey_store, the path real submissions take: aggregates, flags and
+ * follow-ups come out as they would in production. */
+
+static uint64_t demo_rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t demo_rand(void)
+{
+	/* xorshift64* */
+	demo_rng ^= demo_rng >> 12;
+	demo_rng ^= demo_rng << 25;
+	demo_rng ^= demo_rng >> 27;
+	return (uint32_t)((demo_rng * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+static double demo_unit(void)
+{
+	return demo_rand() / 4294967296.0;
+}
+
+struct demo_answer {
+	const char *names[XFORM_MAX_QUESTIONS];
+	const char *values[XFORM_MAX_QUESTIONS][4];
+	size_t n;
+};
+
+static const char *demo_get(void *ctx, const char *name, size_t index)
+{
+	const struct demo_answer *a = ctx;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->names[i], name) == 0)
+			return index < 4 ? a->values[i][index] : NULL;
+	return NULL;
+}
+
+static const char *const good_comments[] = {"工作人员很耐心，讲解清楚。", "办理很快，十分钟就好了。", "服务态度好，点赞！",
+					    "环境干净整洁。", "一次就办完了，不用来回跑。"};
+static const char *const bad_comments[] = {"排队时间太长了。", "窗口开得太少，等了快一个小时。",
+					   "工作人员态度冷淡。", "材料要求没有一次说清楚，跑了两趟。",
+					   "电费账单看不懂，没人解释。"};
+
+static enum gs_result demo_surveys(struct db *db, FILE *out)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM survey_responses");
+	if (!st)
+		return GS_ERR_DB;
+	int64_t have = db_step_row(db, st) > 0 ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	if (have != 0) {
+		if (have > 0)
+			fprintf(out, "demo surveys: %lld responses already loaded\n", (long long)have);
+		return have > 0 ? GS_OK : GS_ERR_DB;
+	}
+	const struct embed_file *ff = embed_find("forms/hall-satisfaction.xml");
+	if (!ff)
+		return GS_ERR_INTERNAL;
+	struct xform *form = NULL;
+	struct xform_error xe;
+	enum gs_result r = xform_load_memory("forms/hall-satisfaction.xml", ff->data, ff->len, &form, &xe);
+	if (r != GS_OK)
+		return r;
+	int64_t form_row = 0;
+	r = survey_form_register(db, form->id, form->version, ff->data, ff->len, &form_row);
+	struct survey_settings set;
+	if (r == GS_OK)
+		r = survey_settings_load(db, &set);
+	struct org_hall *halls = NULL;
+	size_t nh = 0;
+	if (r == GS_OK)
+		r = org_halls_list(db, 0, &halls, &nh);
+	if (r != GS_OK || nh == 0) {
+		xform_free(form);
+		org_halls_free(halls, nh);
+		return r != GS_OK ? r : GS_ERR_INTERNAL;
+	}
+
+	int64_t now = util_now();
+	long today = survey_day_number("1970-01-01");
+	char day[11];
+	survey_local_time(now, day, NULL, NULL);
+	today = survey_day_number(day);
+	long stored = 0, flagged = 0, tickets = 0, followups = 0;
+	for (size_t h = 0; h < nh && r == GS_OK; h++) {
+		if (!halls[h].active)
+			continue;
+		/* Each hall has its own level (70%..90% top-two) and volume. */
+		double base = 0.70 + 0.20 * demo_unit();
+		double per_day = 1.2 + 1.4 * demo_unit();
+		for (long d = today - 365; d < today && r == GS_OK; d++) {
+			char dstr[11];
+			survey_day_string(d, dstr);
+			int month = (dstr[5] - '0') * 10 + (dstr[6] - '0');
+			/* Busier and a little less satisfied in the summer peak and at year end. */
+			double season = (month >= 7 && month <= 8) || month == 12 ? -0.05 : 0.01;
+			long wd = ((d % 7) + 7 + 3) % 7 + 1;
+			double volume = per_day * (wd >= 6 ? 0.25 : 1.0) * (season < 0 ? 1.3 : 1.0);
+			int count = (int)volume + (demo_unit() < volume - (int)volume);
+			for (int k = 0; k < count && r == GS_OK; k++) {
+				double p_sat = base + season;
+				int rating;
+				double u = demo_unit();
+				if (u < p_sat)
+					rating = demo_unit() < 0.62 ? 5 : 4;
+				else
+					rating = (u = demo_unit()) < 0.55 ? 3 : u < 0.82 ? 2 : 1;
+				/* Mostly within opening hours; a few late or implausibly fast. */
+				int minute = 8 * 60 + 40 + (int)(demo_unit() * 8.5 * 60);
+				if (demo_unit() < 0.02)
+					minute = 20 * 60 + (int)(demo_unit() * 120);
+				int64_t t = (int64_t)d * 86400 + minute * 60 + (int)(demo_unit() * 60) - SURVEY_TZ_OFFSET_S;
+				if (t >= now)
+					continue;
+				struct demo_answer a = {0};
+				char rating_s[2] = {(char)('0' + rating), '\0'};
+				for (size_t qi = 0; qi < form->n_questions; qi++) {
+					const struct xform_question *q = &form->questions[qi];
+					a.names[a.n] = q->name;
+					if (q->is_rating) {
+						a.values[a.n][0] = rating_s;
+					} else if (q->type == XFORM_SELECT1 && q->n_choices) {
+						/* Better ratings go with better answers to the other questions. */
+						size_t c = rating >= 4 ? (size_t)(demo_unit() * 1.6) : (size_t)(demo_unit() * q->n_choices);
+						if (c >= q->n_choices)
+							c = q->n_choices - 1;
+						a.values[a.n][0] = q->choices[c].value;
+					} else if (q->type == XFORM_SELECT && q->n_choices) {
+						a.values[a.n][0] = q->choices[demo_rand() % q->n_choices].value;
+					} else if (q->type == XFORM_STRING) {
+						if (demo_unit() < (rating <= 2 ? 0.6 : 0.12))
+							a.values[a.n][0] = rating <= 2 ? bad_comments[demo_rand() % 5]
+										      : good_comments[demo_rand() % 5];
+						else
+							continue;
+					} else {
+						continue;
+					}
+					a.n++;
+				}
+				struct xform_answers ans = {0};
+				size_t n_errs = 0;
+				r = xform_answers_parse(form, demo_get, &a, XFORM_ZH, &ans, NULL, 0, &n_errs);
+				if (r != GS_OK)
+					break;
+				char instance[48], ticket[SURVEY_TICKET_LEN + 1];
+				snprintf(instance, sizeof instance, "demo-%zu-%ld-%d", h, d, k);
+				struct survey_choice choices[XFORM_MAX_QUESTIONS];
+				size_t nc = 0;
+				const char *comment = NULL;
+				for (size_t i = 0; i < a.n; i++) {
+					long qi = xform_find(form, a.names[i]);
+					if (qi < 0 || form->questions[qi].is_rating)
+						continue;
+					if (form->questions[qi].type == XFORM_STRING)
+						comment = a.values[i][0];
+					else
+						choices[nc++] = (struct survey_choice){a.names[i], a.values[i][0]};
+				}
+				struct survey_submission s = {.hall_id = halls[h].id,
+							      .form_row = form_row,
+							      .submitted_at = t,
+							      .rating = ans.rating,
+							      .satisfied = form->satisfied[ans.rating],
+							      .answers_json = ans.json,
+							      .comment = comment,
+							      .instance = instance,
+							      .duration_s = demo_unit() < 0.01 ? 2 : 25 + (int)(demo_unit() * 120),
+							      .choices = choices,
+							      .n_choices = nc};
+				/* In the last 60 days a quarter of the customers answered a ticket. */
+				int64_t expires;
+				if (d >= today - 60 && demo_unit() < 0.25 &&
+				    survey_ticket_issue(db, halls[h].code, "demo", set.ticket_ttl_s, ticket, &expires) == GS_OK) {
+					s.ticket = ticket;
+					tickets++;
+				}
+				struct survey_stored so;
+				r = survey_store(db, &set, &s, &so);
+				xform_answers_clear(&ans);
+				if (r == GS_OK) {
+					stored++;
+					flagged += so.flags != 0;
+					followups += so.followup_id != 0;
+				}
+			}
+		}
+	}
+	/* Demo tickets were issued "now": date them to their visit, and leave some unanswered. */
+	if (r == GS_OK)
+		r = db_exec(db, "UPDATE survey_tickets SET issued_at = (SELECT r.submitted_at - 300 FROM survey_responses r "
+				"WHERE r.ticket_id = survey_tickets.id), expires_at = (SELECT r.submitted_at + 86100 FROM "
+				"survey_responses r WHERE r.ticket_id = survey_tickets.id) WHERE issued_by = 'demo'");
+	for (size_t h = 0; h < nh && r == GS_OK; h++) {
+		for (int k = 0; k < 12 && halls[h].active; k++) {
+			char ticket[SURVEY_TICKET_LEN + 1];
+			int64_t expires;
+			r = survey_ticket_issue(db, halls[h].code, "demo-unanswered", set.ticket_ttl_s, ticket, &expires);
+			tickets++;
+		}
+	}
+	/* Stations have worked through most follow-ups older than three weeks. */
+	if (r == GS_OK) {
+		char sql[512];
+		snprintf(sql, sizeof sql,
+			 "UPDATE survey_followups SET closed_at = opened_at + 3 * 86400 + (id %% 9) * 86400, "
+			 "closed_by = 'demo', note = '已电话回访客户，说明情况并致歉，客户表示理解。' "
+			 "WHERE opened_at < %lld AND id %% 7 <> 0",
+			 (long long)(now - 21 * 86400));
+		r = db_exec(db, sql);
+	}
+	xform_free(form);
+	org_halls_free(halls, nh);
+	if (r == GS_OK)
+		fprintf(out, "demo surveys: %ld responses over the last year (%ld flagged), %ld tickets, %ld follow-ups\n",
+			stored, flagged, tickets, followups);
+	return r;
 }
 
 enum gs_result demo_load(struct db *db, FILE *out)
@@ -68,5 +289,7 @@ enum gs_result demo_load(struct db *db, FILE *out)
 		r = demo_login(db, out, login, AUTH_ROLE_STATION, units[i].code, what);
 	}
 	org_units_free(units, n);
+	if (r == GS_OK)
+		r = demo_surveys(db, out);
 	return r;
 }

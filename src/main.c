@@ -14,8 +14,11 @@
 #include "demo.h"
 #include "http.h"
 #include "org.h"
+#include "qr.h"
+#include "survey.h"
 #include "util.h"
 #include "web.h"
+#include "xform.h"
 
 #define EXIT_REJECTED 1
 #define EXIT_USAGE 2
@@ -33,6 +36,12 @@ static const char usage_text[] =
 	"  user add LOGIN --role admin|manager|station [--unit CODE]\n"
 	"                                      create a login; the password is read from standard input\n"
 	"  token add NAME [--hall CODE]        create an API token (printed once)\n"
+	"        [--form FILE.xml] [--trusted-proxy ADDR] [--hall-rate N] [--client-rate N]\n"
+	"  form check FILE.xml                 can this survey form be served? (exit 0) or where it is not\n"
+	"  qr HALL [--format svg|png] [--base-url URL]\n"
+	"                                      the hall's survey QR code on standard output\n"
+	"  ticket HALL [--base-url URL]        a single-use survey URL for one served customer\n"
+	"  hall rotate-key HALL                revoke the hall's printed QR codes (new key version)\n"
 	"  backup FILE                         consistent online copy of the database\n"
 	"\n"
 	"--db PATH defaults to " DEFAULT_DB " (created with its folder by init).\n";
@@ -148,6 +157,35 @@ static int cmd_init(const char *db_path, struct args *a)
 
 static volatile sig_atomic_t stop_signal;
 
+/* Remembers a setting (the served base URL, so CLI-made QR codes and tickets match). */
+static enum gs_result settings_put(struct db *db, const char *name, const char *value)
+{
+	sqlite3_stmt *st = db_stmt(db, "INSERT INTO settings(name, value) VALUES(?1, ?2) "
+				       "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	enum gs_result r = rc == SQLITE_DONE ? GS_OK : db_fail(db, st, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+/* The public URL prefix: --base-url, else what serve last used, else the default listen address. */
+static char *base_url_for(struct db *db, const char *opt)
+{
+	if (opt)
+		return xstrndup(opt, strlen(opt) - (strlen(opt) && opt[strlen(opt) - 1] == '/'));
+	sqlite3_stmt *st = db_stmt(db, "SELECT value FROM settings WHERE name = 'base_url'");
+	char *v = NULL;
+	if (st && db_step_row(db, st) > 0)
+		v = db_column_strdup(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	return v ? v : xstrdup("http://127.0.0.1:8080");
+}
+
 static int cmd_serve(const char *db_path, struct args *a)
 {
 	struct http_config cfg = {0};
@@ -156,6 +194,12 @@ static int cmd_serve(const char *db_path, struct args *a)
 	const char *threads = opt_value(a, "--threads");
 	const char *maxconn = opt_value(a, "--max-connections");
 	const char *timeout = opt_value(a, "--timeout");
+	struct web_options wopt = {0};
+	wopt.form_path = opt_value(a, "--form");
+	wopt.trusted_proxy = opt_value(a, "--trusted-proxy");
+	const char *hall_rate = opt_value(a, "--hall-rate"), *client_rate = opt_value(a, "--client-rate");
+	wopt.hall_per_minute = hall_rate ? (unsigned)strtoul(hall_rate, NULL, 10) : 0;
+	wopt.client_per_hour = client_rate ? (unsigned)strtoul(client_rate, NULL, 10) : 0;
 	if (leftover(a, 0))
 		return usage("serve: unexpected argument");
 	if (!cfg.listen)
@@ -177,12 +221,28 @@ static int cmd_serve(const char *db_path, struct args *a)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* The survey form is checked before anything listens: a bad form stops the start. */
+	char err[512];
+	struct db *db = NULL;
+	if (open_db(db_path, 0, &db))
+		return EXIT_REJECTED;
+	struct web_app *app = NULL;
+	enum gs_result r = web_app_new(db, &wopt, &app, err, sizeof err);
+	if (r == GS_OK && cfg.base_url && (r = settings_put(db, "base_url", cfg.base_url)) != GS_OK)
+		snprintf(err, sizeof err, "cannot store the base URL (%s)", gs_result_str(r));
+	db_close(db);
+	if (r != GS_OK) {
+		fprintf(stderr, "gridscore: %s\n", err);
+		return EXIT_REJECTED;
+	}
+	cfg.app = app;
+
 	size_t n_routes;
 	const struct http_route *routes = web_routes(&n_routes);
 	struct http_server *server = NULL;
-	char err[512];
 	if (http_server_start(&cfg, routes, n_routes, &server, err, sizeof err) != GS_OK) {
 		fprintf(stderr, "gridscore: %s\n", err);
+		web_app_free(app);
 		return EXIT_REJECTED;
 	}
 	log_info("gridscore %s serving %s on port %u (database %s, %u threads)", GS_VERSION, cfg.listen,
@@ -193,6 +253,7 @@ static int cmd_serve(const char *db_path, struct args *a)
 	sigwait(&set, &sig);
 	log_info("signal %d: finishing in-flight requests and stopping", sig);
 	http_server_stop(server);
+	web_app_free(app);
 	log_info("stopped");
 	return 0;
 }
@@ -282,6 +343,127 @@ static int cmd_token(const char *db_path, struct args *a)
 	return r == GS_OK ? 0 : EXIT_REJECTED;
 }
 
+static int cmd_form(const char *db_path, struct args *a)
+{
+	(void)db_path;
+	const char *sub = positional(a, 0), *file = positional(a, 1);
+	if (!sub || strcmp(sub, "check") != 0 || !file || leftover(a, 2))
+		return usage("usage: gridscore form check FILE.xml");
+	struct xform *f = NULL;
+	struct xform_error e = {0};
+	enum gs_result r = xform_load_file(file, &f, &e);
+	if (r != GS_OK) {
+		char msg[512];
+		xform_error_format(&e, msg, sizeof msg);
+		fprintf(stderr, "%s\n", msg);
+		return EXIT_REJECTED;
+	}
+	const struct xform_question *q = &f->questions[f->rating];
+	printf("%s: form '%s' version '%s' can be served: %zu questions; overall rating '%s', satisfied =", file, f->id,
+	       f->version, f->n_questions, q->name);
+	for (int v = 5; v >= 1; v--)
+		if (f->satisfied[v])
+			printf(" %d", v);
+	printf("\n");
+	xform_free(f);
+	return 0;
+}
+
+static int cmd_qr(const char *db_path, struct args *a)
+{
+	const char *fmt = opt_value(a, "--format"), *base = opt_value(a, "--base-url");
+	const char *hall_code = positional(a, 0);
+	if (!hall_code || leftover(a, 1))
+		return usage("usage: gridscore qr HALL [--format svg|png] [--base-url URL]");
+	if (fmt && strcmp(fmt, "svg") != 0 && strcmp(fmt, "png") != 0)
+		return usage("qr: --format must be svg or png");
+	struct db *db = NULL;
+	if (open_db(db_path, 0, &db))
+		return EXIT_REJECTED;
+	struct org_hall h = {0};
+	char code[SURVEY_CODE_MAX];
+	enum gs_result r = org_hall_get(db, hall_code, &h);
+	if (r == GS_ERR_NOT_FOUND) {
+		fprintf(stderr, "gridscore: qr: no service hall with code '%s'\n", hall_code);
+		db_close(db);
+		return EXIT_REJECTED;
+	}
+	if (r == GS_OK && !h.active) {
+		fprintf(stderr, "gridscore: qr: hall '%s' is inactive: it has no survey code\n", hall_code);
+		r = GS_ERR_CONFLICT;
+	}
+	if (r == GS_OK)
+		r = survey_code_make(db, h.code, h.key_version, code);
+	org_hall_clear(&h);
+	char *prefix = base_url_for(db, base);
+	struct buf out;
+	buf_init(&out, 8 << 20);
+	if (r == GS_OK) {
+		char *url = xasprintf("%s/s/%s", prefix, code);
+		r = fmt && strcmp(fmt, "png") == 0 ? qr_png(url, 10, &out) : qr_svg(url, &out);
+		if (r == GS_OK)
+			fprintf(stderr, "%s\n", url);
+		free(url);
+	}
+	if (r == GS_OK && fwrite(out.data, 1, out.len, stdout) != out.len)
+		r = GS_ERR_IO;
+	if (r != GS_OK && r != GS_ERR_CONFLICT)
+		fprintf(stderr, "gridscore: qr: %s\n", gs_result_str(r));
+	buf_free(&out);
+	free(prefix);
+	db_close(db);
+	return r == GS_OK ? 0 : EXIT_REJECTED;
+}
+
+static int cmd_ticket(const char *db_path, struct args *a)
+{
+	const char *base = opt_value(a, "--base-url");
+	const char *hall_code = positional(a, 0);
+	if (!hall_code || leftover(a, 1))
+		return usage("usage: gridscore ticket HALL [--base-url URL]");
+	struct db *db = NULL;
+	if (open_db(db_path, 0, &db))
+		return EXIT_REJECTED;
+	struct survey_settings set;
+	char ticket[SURVEY_TICKET_LEN + 1];
+	int64_t expires = 0;
+	enum gs_result r = survey_settings_load(db, &set);
+	if (r == GS_OK)
+		r = survey_ticket_issue(db, hall_code, "cli", set.ticket_ttl_s, ticket, &expires);
+	if (r == GS_OK) {
+		char *prefix = base_url_for(db, base);
+		printf("%s/t/%s\n", prefix, ticket);
+		free(prefix);
+	} else if (r == GS_ERR_NOT_FOUND) {
+		fprintf(stderr, "gridscore: ticket: no service hall with code '%s'\n", hall_code);
+	} else if (r == GS_ERR_CONFLICT) {
+		fprintf(stderr, "gridscore: ticket: hall '%s' is inactive\n", hall_code);
+	} else {
+		fprintf(stderr, "gridscore: ticket: %s\n", gs_result_str(r));
+	}
+	db_close(db);
+	return r == GS_OK ? 0 : EXIT_REJECTED;
+}
+
+static int cmd_hall(const char *db_path, struct args *a)
+{
+	const char *sub = positional(a, 0), *hall_code = positional(a, 1);
+	if (!sub || strcmp(sub, "rotate-key") != 0 || !hall_code || leftover(a, 2))
+		return usage("usage: gridscore hall rotate-key HALL");
+	struct db *db = NULL;
+	if (open_db(db_path, 0, &db))
+		return EXIT_REJECTED;
+	int v = 0;
+	enum gs_result r = survey_hall_rotate_key(db, hall_code, &v);
+	if (r == GS_OK)
+		printf("hall %s: key version %d; codes printed before no longer work, print new posters\n", hall_code, v);
+	else
+		fprintf(stderr, "gridscore: hall rotate-key %s: %s\n", hall_code,
+			r == GS_ERR_NOT_FOUND ? "no such hall" : gs_result_str(r));
+	db_close(db);
+	return r == GS_OK ? 0 : EXIT_REJECTED;
+}
+
 static int cmd_backup(const char *db_path, struct args *a)
 {
 	const char *file = positional(a, 0);
@@ -346,6 +528,14 @@ int main(int argc, char **argv)
 		rc = cmd_token(db_path, &a);
 	else if (strcmp(verb, "backup") == 0)
 		rc = cmd_backup(db_path, &a);
+	else if (strcmp(verb, "form") == 0)
+		rc = cmd_form(db_path, &a);
+	else if (strcmp(verb, "qr") == 0)
+		rc = cmd_qr(db_path, &a);
+	else if (strcmp(verb, "ticket") == 0)
+		rc = cmd_ticket(db_path, &a);
+	else if (strcmp(verb, "hall") == 0)
+		rc = cmd_hall(db_path, &a);
 	else if (strcmp(verb, "help") == 0)
 		rc = (fputs(usage_text, stdout), 0);
 	else
