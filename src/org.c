@@ -320,6 +320,15 @@ static enum gs_result parse_file(const char *name, const char *data, size_t len,
 		report_add(rep, 0, 0, "the file is larger than %u bytes", ORG_MAX_FILE);
 		return GS_ERR_TOO_LARGE;
 	}
+	/* XML has no NUL character, and libxml2 would quietly stop reading at one */
+	const char *nul = memchr(data, '\0', len);
+	if (nul) {
+		long line = 1;
+		for (const char *p = data; p < nul; p++)
+			line += *p == '\n';
+		report_add(rep, line, 0, "the file contains a NUL byte");
+		return GS_ERR_INVALID;
+	}
 	pthread_once(&schema_once, schema_init);
 	if (!schema) {
 		report_add(rep, 0, 0, "the org schema could not be loaded (a bug)");
@@ -663,17 +672,23 @@ static void check_halls(struct checker *c)
 		for (size_t j = 0; j < h->n_hours; j++) {
 			const struct file_hours *hr = &h->hours[j];
 			if (strcmp(hr->opens, hr->closes) >= 0)
-				report_add(c->rep, hr->line, 0, "hall '%s': on %s it closes (%s) before it opens (%s)",
-				           h->code, day_name(hr->weekday), hr->closes, hr->opens);
+				report_add(c->rep, hr->line, 0, "hall '%s': on %s it opens at %s but closes at %s",
+				           h->code, day_name(hr->weekday), hr->opens, hr->closes);
 		}
-		/* sorting keeps each line with its interval; the file's order does not matter */
+		/* sorting keeps each line with its interval; the file's order does not matter.
+		 * Compare each interval with the one closing latest before it on that day. */
 		qsort(h->hours, h->n_hours, sizeof *h->hours, hours_cmp);
-		for (size_t j = 1; j < h->n_hours; j++) {
-			const struct file_hours *a = &h->hours[j - 1], *b = &h->hours[j];
-			if (a->weekday == b->weekday && strcmp(b->opens, a->closes) < 0)
-				report_add(c->rep, a->line > b->line ? a->line : b->line, 0,
-				           "hall '%s': on %s %s-%s overlaps %s-%s", h->code, day_name(a->weekday),
-				           a->opens, a->closes, b->opens, b->closes);
+		const struct file_hours *latest = NULL;
+		for (size_t j = 0; j < h->n_hours; j++) {
+			const struct file_hours *b = &h->hours[j];
+			if (strcmp(b->opens, b->closes) >= 0)
+				continue; /* reported above */
+			if (latest && latest->weekday == b->weekday && strcmp(b->opens, latest->closes) < 0)
+				report_add(c->rep, latest->line > b->line ? latest->line : b->line, 0,
+				           "hall '%s': on %s %s-%s overlaps %s-%s", h->code, day_name(b->weekday),
+				           latest->opens, latest->closes, b->opens, b->closes);
+			if (!latest || latest->weekday != b->weekday || strcmp(b->closes, latest->closes) > 0)
+				latest = b;
 		}
 	}
 }
