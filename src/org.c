@@ -677,7 +677,8 @@ static void check_halls(struct checker *c)
 		}
 		/* sorting keeps each line with its interval; the file's order does not matter.
 		 * Compare each interval with the one closing latest before it on that day. */
-		qsort(h->hours, h->n_hours, sizeof *h->hours, hours_cmp);
+		if (h->n_hours > 1)
+			qsort(h->hours, h->n_hours, sizeof *h->hours, hours_cmp);
 		const struct file_hours *latest = NULL;
 		for (size_t j = 0; j < h->n_hours; j++) {
 			const struct file_hours *b = &h->hours[j];
