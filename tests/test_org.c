@@ -478,15 +478,15 @@ static void test_hostile(void)
 	free(rep);
 
 	rep = xcalloc(1, sizeof *rep);
-	const char *bad[] = {
-	    "",
-	    "not xml at all",
-	    "<org",
-	    "<org xmlns=\"urn:gridscore:org:1\">",
-	    "\xff\xfe<\x00o\x00",
-	    "<?xml version=\"1.0\" encoding=\"EBCDIC-nonsense\"?><org/>",
-	    "<org xmlns=\"urn:gridscore:org:1\"><units><unit code=\"a\" kind=\"company\" name=\"&#0;\"/>"
-	    "</units></org>"};
+#define NUL_REF                                                                                                        \
+	"<org xmlns=\"urn:gridscore:org:1\"><units><unit code=\"a\" kind=\"company\" name=\"&#0;\"/></units></org>"
+	const char *bad[] = {"",
+	                     "not xml at all",
+	                     "<org",
+	                     "<org xmlns=\"urn:gridscore:org:1\">",
+	                     "\xff\xfe<\x00o\x00",
+	                     "<?xml version=\"1.0\" encoding=\"EBCDIC-nonsense\"?><org/>",
+	                     NUL_REF};
 	for (size_t i = 0; i < GS_ARRAY_LEN(bad); i++) {
 		CHECK_INT(org_load_memory(db, "bad", bad[i], strlen(bad[i]), rep), GS_ERR_INVALID);
 		CHECK(rep->n_errors >= 1);
