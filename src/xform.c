@@ -1104,12 +1104,11 @@ static enum gs_result load_model(struct loader *ld, xmlNodePtr model)
 		if (is_el(n, NS_XF, "itext") && !itext) {
 			itext = n;
 		} else if (is_el(n, NS_XF, "instance")) {
-			if (instance) {
-				if (attr(n, "", "id"))
-					return fail(ld, n, "secondary <instance id=\"%s\"> is not supported",
-					            attr(n, "", "id"));
+			if (attr(n, "", "id"))
+				return fail(ld, n, "secondary <instance id=\"%s\"> is not supported",
+				            attr(n, "", "id"));
+			if (instance)
 				return fail(ld, n, "a second <instance>");
-			}
 			instance = n;
 		} else if (!is_el(n, NS_XF, "bind")) {
 			return unsupported(ld, n);
