@@ -1,0 +1,1662 @@
+/* xform.c — loads survey forms written in the gridscore subset of ODK XForms (see
+ * docs/forms.md) into struct xform, and validates posted or stored answers against
+ * a loaded form. The loader reads a whole DOM (forms are small and capped) and walks
+ * it strictly: every element and attribute it does not know is an error with a line. */
+#include "xform.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define NS_XF "http://www.w3.org/2002/xforms"
+#define NS_H "http://www.w3.org/1999/xhtml"
+#define NS_JR "http://openrosa.org/javarosa"
+#define NS_ORX "http://openrosa.org/xforms"
+#define NS_ODK "http://www.opendatakit.org/xforms"
+#define NS_GS "urn:gridscore:form:1"
+
+#define MAX_TEXT 4096  /* bytes of one label, hint or title */
+#define MAX_TEXTS 4096 /* itext entries per language */
+#define MAX_NAME 64    /* bytes of a question name */
+#define MAX_VALUE 64   /* bytes of a choice value */
+#define MAX_LEAVES (XFORM_MAX_QUESTIONS + 1)
+#define MAX_JSON (2 * 1024 * 1024)
+
+struct itext {
+	char *id;
+	char *value[XFORM_NLANG];
+};
+
+/* An element of the primary instance: a question's leaf, a group node or meta. */
+struct leaf {
+	char *path;
+	const char *name; /* points into path */
+	xmlNodePtr node;
+	int is_group;      /* has element children */
+	int is_instanceid; /* meta/instanceID */
+	xmlNodePtr bind;
+	int used; /* has a body control */
+};
+
+struct loader {
+	struct xform_error *err;
+	enum gs_result result;
+	struct xform *f;
+	struct itext *texts;
+	size_t n_texts;
+	int have_lang[XFORM_NLANG];
+	struct leaf leaves[MAX_LEAVES + XFORM_MAX_GROUPS];
+	size_t n_leaves;
+	char *root_path; /* "/data" */
+};
+
+static enum gs_result failv(struct loader *ld, enum gs_result r, long line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static enum gs_result failv(struct loader *ld, enum gs_result r, long line, const char *fmt, va_list ap)
+{
+	if (ld->result != GS_OK)
+		return ld->result;
+	ld->result = r;
+	if (ld->err) {
+		ld->err->line = line;
+		vsnprintf(ld->err->message, sizeof ld->err->message, fmt, ap);
+	}
+	return r;
+}
+
+/* Records the first error (later ones are consequences) and returns its result. */
+static enum gs_result fail(struct loader *ld, xmlNodePtr at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum gs_result fail(struct loader *ld, xmlNodePtr at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	enum gs_result r = failv(ld, GS_ERR_INVALID, at ? xmlGetLineNo(at) : 0, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static enum gs_result fail_big(struct loader *ld, xmlNodePtr at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum gs_result fail_big(struct loader *ld, xmlNodePtr at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	enum gs_result r = failv(ld, GS_ERR_TOO_LARGE, at ? xmlGetLineNo(at) : 0, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* ---- small XML helpers ---- */
+
+static const char *ns_of(xmlNodePtr n)
+{
+	return n->ns && n->ns->href ? (const char *)n->ns->href : "";
+}
+
+static int is_el(xmlNodePtr n, const char *ns, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && strcmp(ns_of(n), ns) == 0 && strcmp((const char *)n->name, name) == 0;
+}
+
+/* The element's name as written, "<h:head>" or "<repeat>", for messages. */
+static const char *el_name(xmlNodePtr n, char *buf, size_t size)
+{
+	if (n->ns && n->ns->prefix)
+		snprintf(buf, size, "<%s:%s>", (const char *)n->ns->prefix, (const char *)n->name);
+	else
+		snprintf(buf, size, "<%s>", (const char *)n->name);
+	return buf;
+}
+
+static const char *attr_name(xmlAttrPtr a, char *buf, size_t size)
+{
+	if (a->ns && a->ns->prefix)
+		snprintf(buf, size, "%s:%s", (const char *)a->ns->prefix, (const char *)a->name);
+	else
+		snprintf(buf, size, "%s", (const char *)a->name);
+	return buf;
+}
+
+static enum gs_result unsupported(struct loader *ld, xmlNodePtr n)
+{
+	char nb[96];
+	return fail(ld, n, "%s is not supported", el_name(n, nb, sizeof nb));
+}
+
+/* Borrowed value of the attribute ns:name (ns "" for no namespace), or NULL. */
+static const char *attr(xmlNodePtr n, const char *ns, const char *name)
+{
+	for (xmlAttrPtr a = n->properties; a; a = a->next) {
+		const char *ans = a->ns && a->ns->href ? (const char *)a->ns->href : "";
+		if (strcmp(ans, ns) || strcmp((const char *)a->name, name))
+			continue;
+		if (!a->children)
+			return "";
+		if (a->children->type == XML_TEXT_NODE && !a->children->next && a->children->content)
+			return (const char *)a->children->content;
+		return "";
+	}
+	return NULL;
+}
+
+struct attr_spec {
+	const char *ns;
+	const char *name;
+};
+
+/* Rejects any attribute of n that is not in allowed (terminated by {NULL, NULL}). */
+static enum gs_result check_attrs(struct loader *ld, xmlNodePtr n, const struct attr_spec *allowed)
+{
+	for (xmlAttrPtr a = n->properties; a; a = a->next) {
+		const char *ans = a->ns && a->ns->href ? (const char *)a->ns->href : "";
+		int ok = 0;
+		for (const struct attr_spec *s = allowed; s->name; s++)
+			if (strcmp(s->ns, ans) == 0 && strcmp(s->name, (const char *)a->name) == 0)
+				ok = 1;
+		if (!ok) {
+			char ab[96], nb[96];
+			return fail(ld, n, "attribute %s on %s is not supported", attr_name(a, ab, sizeof ab),
+			            el_name(n, nb, sizeof nb));
+		}
+	}
+	return GS_OK;
+}
+
+static int is_blank(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			return 0;
+	return 1;
+}
+
+/* Checks a node between elements: whitespace, comments and PIs pass; anything else
+ * is an error. Returns 1 if n is an element to look at. */
+static int element_or_skip(struct loader *ld, xmlNodePtr n)
+{
+	switch (n->type) {
+	case XML_ELEMENT_NODE: return 1;
+	case XML_TEXT_NODE:
+	case XML_CDATA_SECTION_NODE:
+		if (n->content && !is_blank((const char *)n->content)) {
+			char nb[96];
+			fail(ld, n, "unexpected text inside %s", n->parent ? el_name(n->parent, nb, sizeof nb) : "?");
+		}
+		return 0;
+	case XML_COMMENT_NODE:
+	case XML_PI_NODE: return 0;
+	default: fail(ld, n, "unexpected XML node (entity references and the like are not supported)"); return 0;
+	}
+}
+
+static char *trim_dup(const char *s, size_t len)
+{
+	while (len && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+		s++, len--;
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	return xstrndup(s, len);
+}
+
+/* The text content of n, trimmed, in *out (caller frees). Child elements (such as
+ * <output> or markup in labels) are rejected. */
+static enum gs_result text_of(struct loader *ld, xmlNodePtr n, char **out)
+{
+	struct buf b;
+	*out = NULL;
+	buf_init(&b, MAX_TEXT);
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+			if (c->content && buf_puts(&b, (const char *)c->content) != GS_OK) {
+				buf_free(&b);
+				return fail(ld, n, "text longer than %d bytes", MAX_TEXT);
+			}
+		} else if (c->type == XML_ELEMENT_NODE) {
+			char nb[96], pb[96];
+			buf_free(&b);
+			return fail(ld, c, "%s inside %s is not supported", el_name(c, nb, sizeof nb),
+			            el_name(n, pb, sizeof pb));
+		} else if (c->type != XML_COMMENT_NODE && c->type != XML_PI_NODE) {
+			buf_free(&b);
+			return fail(ld, c, "unexpected XML node (entity references and the like are not supported)");
+		}
+	}
+	*out = trim_dup(b.data ? b.data : "", b.len);
+	buf_free(&b);
+	return GS_OK;
+}
+
+static void free_labels(char *l[XFORM_NLANG])
+{
+	for (int i = 0; i < XFORM_NLANG; i++) {
+		free(l[i]);
+		l[i] = NULL;
+	}
+}
+
+/* ---- head: itext ---- */
+
+/* "zh", "Chinese (zh)", "中文 (zh)" and the like; -1 for other languages. */
+static int lang_of(const char *lang)
+{
+	static const char *const codes[XFORM_NLANG] = {"zh", "en"};
+	size_t len = strlen(lang);
+	for (int i = 0; i < XFORM_NLANG; i++) {
+		if (strcmp(lang, codes[i]) == 0)
+			return i;
+		if (len >= 4 && lang[len - 4] == '(' && lang[len - 1] == ')' &&
+		    strncmp(lang + len - 3, codes[i], 2) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static struct itext *itext_find(struct loader *ld, const char *id)
+{
+	for (size_t i = 0; i < ld->n_texts; i++)
+		if (strcmp(ld->texts[i].id, id) == 0)
+			return &ld->texts[i];
+	return NULL;
+}
+
+static enum gs_result load_text(struct loader *ld, xmlNodePtr t, int lang)
+{
+	static const struct attr_spec text_attrs[] = {{"", "id"}, {NULL, NULL}};
+	static const struct attr_spec value_attrs[] = {{NULL, NULL}};
+	if (check_attrs(ld, t, text_attrs) != GS_OK)
+		return ld->result;
+	const char *id = attr(t, "", "id");
+	if (!id || !*id)
+		return fail(ld, t, "<text> needs an id");
+	struct itext *it = itext_find(ld, id);
+	if (!it) {
+		if (ld->n_texts >= MAX_TEXTS)
+			return fail_big(ld, t, "more than %d itext texts", MAX_TEXTS);
+		it = &ld->texts[ld->n_texts++];
+		it->id = xstrdup(id);
+	}
+	if (it->value[lang])
+		return fail(ld, t, "itext id '%s' appears twice in one translation", id);
+	for (xmlNodePtr v = t->children; v; v = v->next) {
+		if (!element_or_skip(ld, v))
+			continue;
+		if (!is_el(v, NS_XF, "value"))
+			return unsupported(ld, v);
+		if (attr(v, "", "form"))
+			return fail(ld, v, "<value form=\"%s\"> (media or alternative forms) is not supported",
+			            attr(v, "", "form"));
+		if (check_attrs(ld, v, value_attrs) != GS_OK)
+			return ld->result;
+		if (it->value[lang])
+			return fail(ld, v, "itext id '%s' has more than one <value>", id);
+		if (text_of(ld, v, &it->value[lang]) != GS_OK)
+			return ld->result;
+	}
+	if (!it->value[lang])
+		return fail(ld, t, "itext id '%s' has no <value>", id);
+	return ld->result;
+}
+
+static enum gs_result load_itext(struct loader *ld, xmlNodePtr itext)
+{
+	static const struct attr_spec itext_attrs[] = {{NULL, NULL}};
+	static const struct attr_spec tr_attrs[] = {{"", "lang"}, {"", "default"}, {NULL, NULL}};
+	if (check_attrs(ld, itext, itext_attrs) != GS_OK)
+		return ld->result;
+	ld->texts = xcalloc(MAX_TEXTS, sizeof *ld->texts);
+	for (xmlNodePtr tr = itext->children; tr; tr = tr->next) {
+		if (!element_or_skip(ld, tr))
+			continue;
+		if (!is_el(tr, NS_XF, "translation"))
+			return unsupported(ld, tr);
+		if (check_attrs(ld, tr, tr_attrs) != GS_OK)
+			return ld->result;
+		const char *lang = attr(tr, "", "lang");
+		if (!lang)
+			return fail(ld, tr, "<translation> needs a lang");
+		int l = lang_of(lang);
+		if (l < 0)
+			return fail(ld, tr, "translation lang=\"%s\" is not supported (use zh or en)", lang);
+		if (ld->have_lang[l])
+			return fail(ld, tr, "translation lang=\"%s\" appears twice", lang);
+		ld->have_lang[l] = 1;
+		for (xmlNodePtr t = tr->children; t; t = t->next) {
+			if (!element_or_skip(ld, t))
+				continue;
+			if (!is_el(t, NS_XF, "text"))
+				return unsupported(ld, t);
+			if (load_text(ld, t, l) != GS_OK)
+				return ld->result;
+		}
+	}
+	return ld->result;
+}
+
+/* ---- head: instance ---- */
+
+static int valid_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > MAX_NAME)
+		return 0;
+	if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+		      c == '-' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static struct leaf *leaf_find(struct loader *ld, const char *path)
+{
+	for (size_t i = 0; i < ld->n_leaves; i++)
+		if (strcmp(ld->leaves[i].path, path) == 0)
+			return &ld->leaves[i];
+	return NULL;
+}
+
+static enum gs_result add_leaf(struct loader *ld, xmlNodePtr n, const char *parent, int is_group, int is_instanceid)
+{
+	static const struct attr_spec none[] = {{NULL, NULL}};
+	size_t questions = 0, groups = 0;
+	if (attr(n, NS_JR, "template"))
+		return fail(ld, n, "<repeat> (jr:template in <instance>) is not supported");
+	if (check_attrs(ld, n, none) != GS_OK)
+		return ld->result;
+	const char *name = (const char *)n->name;
+	if (!valid_name(name))
+		return fail(ld, n, "name '%s' is not supported (ASCII letters, digits, _ . -; at most %d)", name,
+		            MAX_NAME);
+	for (size_t i = 0; i < ld->n_leaves; i++) {
+		if (ld->leaves[i].is_group)
+			groups++;
+		else if (!ld->leaves[i].is_instanceid)
+			questions++;
+		if (strcmp(ld->leaves[i].name, name) == 0 && !ld->leaves[i].is_instanceid && !is_instanceid)
+			return fail(ld, n, "name '%s' is used twice (names are HTML field names and must be unique)",
+			            name);
+	}
+	if (is_group && groups >= XFORM_MAX_GROUPS)
+		return fail_big(ld, n, "more than %d groups", XFORM_MAX_GROUPS);
+	if (!is_group && !is_instanceid && questions >= XFORM_MAX_QUESTIONS)
+		return fail_big(ld, n, "more than %d questions", XFORM_MAX_QUESTIONS);
+	struct leaf *lf = &ld->leaves[ld->n_leaves++];
+	lf->path = xasprintf("%s/%s", parent, name);
+	lf->name = lf->path + strlen(parent) + 1;
+	lf->node = n;
+	lf->is_group = is_group;
+	lf->is_instanceid = is_instanceid;
+	return GS_OK;
+}
+
+static int has_element_child(xmlNodePtr n)
+{
+	for (xmlNodePtr c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			return 1;
+	return 0;
+}
+
+static enum gs_result check_no_default(struct loader *ld, xmlNodePtr n)
+{
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content &&
+		    !is_blank((const char *)c->content))
+			return fail(ld, n, "a default value in <instance> is not supported");
+		if (c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE && c->type != XML_COMMENT_NODE)
+			element_or_skip(ld, c);
+	}
+	return ld->result;
+}
+
+static enum gs_result load_meta(struct loader *ld, xmlNodePtr meta, const char *parent)
+{
+	static const struct attr_spec none[] = {{NULL, NULL}};
+	if (check_attrs(ld, meta, none) != GS_OK)
+		return ld->result;
+	char *path = xasprintf("%s/%s", parent, (const char *)meta->name);
+	int seen = 0;
+	for (xmlNodePtr c = meta->children; c; c = c->next) {
+		if (!element_or_skip(ld, c))
+			continue;
+		if ((is_el(c, NS_XF, "instanceID") || is_el(c, NS_ORX, "instanceID")) && !seen) {
+			seen = 1;
+			if (check_no_default(ld, c) != GS_OK || add_leaf(ld, c, path, 0, 1) != GS_OK)
+				break;
+		} else {
+			char nb[96];
+			fail(ld, c, "%s in <meta> is not supported (only instanceID)", el_name(c, nb, sizeof nb));
+			break;
+		}
+	}
+	free(path);
+	return ld->result;
+}
+
+static enum gs_result load_instance(struct loader *ld, xmlNodePtr inst)
+{
+	static const struct attr_spec root_attrs[] = {{"", "id"}, {"", "version"}, {NS_ORX, "version"}, {NULL, NULL}};
+	if (attr(inst, "", "id"))
+		return fail(ld, inst, "secondary <instance id=\"%s\"> is not supported", attr(inst, "", "id"));
+	if (attr(inst, "", "src"))
+		return fail(ld, inst, "external <instance src> is not supported");
+	static const struct attr_spec none[] = {{NULL, NULL}};
+	if (check_attrs(ld, inst, none) != GS_OK)
+		return ld->result;
+	xmlNodePtr root = NULL;
+	for (xmlNodePtr c = inst->children; c; c = c->next) {
+		if (!element_or_skip(ld, c))
+			continue;
+		if (root)
+			return fail(ld, c, "<instance> must hold exactly one root element");
+		root = c;
+	}
+	if (ld->result != GS_OK)
+		return ld->result;
+	if (!root)
+		return fail(ld, inst, "<instance> is empty");
+	if (check_attrs(ld, root, root_attrs) != GS_OK)
+		return ld->result;
+	const char *id = attr(root, "", "id");
+	const char *version = attr(root, "", "version");
+	if (!version)
+		version = attr(root, NS_ORX, "version");
+	if (!id || !util_valid_code(id))
+		return fail(ld, root, "the instance root needs an id attribute (1-64 of A-Z a-z 0-9 . _ -)");
+	if (!version || !util_valid_code(version))
+		return fail(ld, root, "the instance root needs a version attribute (1-64 of A-Z a-z 0-9 . _ -)");
+	ld->f->id = xstrdup(id);
+	ld->f->version = xstrdup(version);
+	if (!valid_name((const char *)root->name))
+		return fail(ld, root, "instance root name '%s' is not supported", (const char *)root->name);
+	ld->root_path = xasprintf("/%s", (const char *)root->name);
+
+	for (xmlNodePtr c = root->children; c; c = c->next) {
+		if (!element_or_skip(ld, c))
+			continue;
+		if (is_el(c, NS_XF, "meta") || is_el(c, NS_ORX, "meta")) {
+			if (load_meta(ld, c, ld->root_path) != GS_OK)
+				return ld->result;
+			continue;
+		}
+		if (strcmp(ns_of(c), NS_XF) != 0)
+			return unsupported(ld, c);
+		if (!has_element_child(c)) {
+			if (check_no_default(ld, c) != GS_OK || add_leaf(ld, c, ld->root_path, 0, 0) != GS_OK)
+				return ld->result;
+			continue;
+		}
+		/* a group node: its children are the group's questions */
+		if (check_no_default(ld, c) != GS_OK || add_leaf(ld, c, ld->root_path, 1, 0) != GS_OK)
+			return ld->result;
+		char *gpath = xstrdup(ld->leaves[ld->n_leaves - 1].path);
+		for (xmlNodePtr q = c->children; q && ld->result == GS_OK; q = q->next) {
+			if (!element_or_skip(ld, q))
+				continue;
+			if (strcmp(ns_of(q), NS_XF) != 0) {
+				unsupported(ld, q);
+			} else if (!has_element_child(q)) {
+				if (check_no_default(ld, q) == GS_OK)
+					add_leaf(ld, q, gpath, 0, 0);
+			} else {
+				/* one more level of grouping */
+				if (check_no_default(ld, q) != GS_OK || add_leaf(ld, q, gpath, 1, 0) != GS_OK)
+					break;
+				char *g2 = xstrdup(ld->leaves[ld->n_leaves - 1].path);
+				for (xmlNodePtr r = q->children; r && ld->result == GS_OK; r = r->next) {
+					if (!element_or_skip(ld, r))
+						continue;
+					if (strcmp(ns_of(r), NS_XF) != 0)
+						unsupported(ld, r);
+					else if (has_element_child(r))
+						fail(ld, r,
+						     "groups nested more than two levels deep are not supported");
+					else if (check_no_default(ld, r) == GS_OK)
+						add_leaf(ld, r, g2, 0, 0);
+				}
+				free(g2);
+			}
+		}
+		free(gpath);
+		if (ld->result != GS_OK)
+			return ld->result;
+	}
+	return ld->result;
+}
+
+/* ---- head: binds ---- */
+
+static int is_true(const char *s)
+{
+	return strcmp(s, "true()") == 0 || strcmp(s, "true") == 0;
+}
+
+static int is_false(const char *s)
+{
+	return strcmp(s, "false()") == 0 || strcmp(s, "false") == 0;
+}
+
+/* Bind types, with or without "xsd:"; NULL if unsupported. */
+static const char *bind_type(const char *t)
+{
+	static const char *const ok[] = {"string", "int", "integer", "select1", "select"};
+	if (strncmp(t, "xsd:", 4) == 0)
+		t += 4;
+	for (size_t i = 0; i < GS_ARRAY_LEN(ok); i++)
+		if (strcmp(t, ok[i]) == 0)
+			return ok[i];
+	return NULL;
+}
+
+static int same_ignoring_spaces(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == ' ' || *a == '\t' || *a == '\n')
+			a++;
+		while (*b == ' ' || *b == '\t' || *b == '\n')
+			b++;
+		if (*a != *b)
+			return 0;
+		if (!*a)
+			return 1;
+		a++, b++;
+	}
+}
+
+static enum gs_result load_bind(struct loader *ld, xmlNodePtr b)
+{
+	static const struct attr_spec bind_attrs[] = {{"", "nodeset"},
+	                                              {"", "type"},
+	                                              {"", "required"},
+	                                              {"", "constraint"},
+	                                              {NS_JR, "constraintMsg"},
+	                                              {"", "readonly"},
+	                                              {"", "calculate"},
+	                                              {NS_JR, "preload"},
+	                                              {NS_JR, "preloadParams"},
+	                                              {NS_GS, "rating"},
+	                                              {NS_GS, "satisfied"},
+	                                              {NS_GS, "maxlength"},
+	                                              {NULL, NULL}};
+	static const char *const exprs[] = {"relevant", "saveIncomplete"};
+	for (size_t i = 0; i < GS_ARRAY_LEN(exprs); i++)
+		if (attr(b, "", exprs[i]))
+			return fail(ld, b, "%s on <bind> is not supported", exprs[i]);
+	if (attr(b, NS_JR, "requiredMsg"))
+		return fail(ld, b, "jr:requiredMsg on <bind> is not supported");
+	if (check_attrs(ld, b, bind_attrs) != GS_OK)
+		return ld->result;
+	const char *nodeset = attr(b, "", "nodeset");
+	if (!nodeset)
+		return fail(ld, b, "<bind> needs a nodeset");
+	struct leaf *lf = leaf_find(ld, nodeset);
+	if (!lf)
+		return fail(ld, b, "<bind nodeset=\"%s\"> names no element of the <instance>", nodeset);
+	if (lf->is_group)
+		return fail(ld, b, "<bind> on the group %s is not supported", nodeset);
+	if (lf->bind)
+		return fail(ld, b, "a second <bind> for %s", nodeset);
+	lf->bind = b;
+	const char *type = attr(b, "", "type");
+	if (type && !bind_type(type))
+		return fail(ld, b, "type \"%s\" is not supported", type);
+	const char *readonly = attr(b, "", "readonly"), *calculate = attr(b, "", "calculate");
+	const char *preload = attr(b, NS_JR, "preload"), *params = attr(b, NS_JR, "preloadParams");
+	if (lf->is_instanceid) {
+		if (type && strcmp(bind_type(type), "string"))
+			return fail(ld, b, "meta/instanceID must be a string");
+		if (readonly && !is_true(readonly))
+			return fail(ld, b, "readonly=\"%s\" is not supported", readonly);
+		if (calculate && !same_ignoring_spaces(calculate, "concat('uuid:',uuid())"))
+			return fail(
+			    ld, b,
+			    "calculate=\"%s\" is not supported (only concat('uuid:', uuid()) on meta/instanceID)",
+			    calculate);
+		if (preload && strcmp(preload, "uid"))
+			return fail(ld, b, "jr:preload=\"%s\" is not supported", preload);
+		if (params)
+			return fail(ld, b, "jr:preloadParams is not supported");
+		const char *other[] = {"required", "constraint"};
+		for (size_t i = 0; i < GS_ARRAY_LEN(other); i++)
+			if (attr(b, "", other[i]))
+				return fail(ld, b, "%s on meta/instanceID is not supported", other[i]);
+		if (attr(b, NS_JR, "constraintMsg") || attr(b, NS_GS, "rating") || attr(b, NS_GS, "satisfied") ||
+		    attr(b, NS_GS, "maxlength"))
+			return fail(ld, b, "this attribute on meta/instanceID is not supported");
+		return GS_OK;
+	}
+	if (calculate)
+		return fail(ld, b, "calculate on <bind> is not supported (only on meta/instanceID)");
+	if (preload)
+		return fail(ld, b, "jr:preload is not supported (only jr:preload=\"uid\" on meta/instanceID)");
+	if (params)
+		return fail(ld, b, "jr:preloadParams is not supported");
+	if (readonly && !is_false(readonly))
+		return fail(ld, b, "readonly on <bind> is not supported (only on meta/instanceID)");
+	const char *required = attr(b, "", "required");
+	if (required && !is_true(required) && !is_false(required))
+		return fail(ld, b, "required=\"%s\" is not supported (only true() or false())", required);
+	return GS_OK;
+}
+
+/* ---- body ---- */
+
+/* jr:itext('id') → id, or NULL if ref has another form. Caller frees. */
+static char *itext_ref(const char *ref)
+{
+	const char *p = ref;
+	while (*p == ' ')
+		p++;
+	if (strncmp(p, "jr:itext(", 9))
+		return NULL;
+	p += 9;
+	while (*p == ' ')
+		p++;
+	char q = *p;
+	if (q != '\'' && q != '"')
+		return NULL;
+	const char *start = ++p;
+	const char *end = strchr(start, q);
+	if (!end || end == start)
+		return NULL;
+	p = end + 1;
+	while (*p == ' ')
+		p++;
+	if (*p != ')')
+		return NULL;
+	p++;
+	while (*p == ' ')
+		p++;
+	if (*p)
+		return NULL;
+	return xstrndup(start, (size_t)(end - start));
+}
+
+/* Fills out from either jr:itext('id') in ref or from inline text. */
+static enum gs_result texts_from_ref(struct loader *ld, xmlNodePtr at, const char *ref, char *out[XFORM_NLANG])
+{
+	char *id = itext_ref(ref);
+	if (!id)
+		return fail(ld, at, "ref=\"%s\" is not supported (only jr:itext('id'))", ref);
+	struct itext *it = itext_find(ld, id);
+	if (!it) {
+		fail(ld, at, "itext id '%s' is not defined", id);
+		free(id);
+		return ld->result;
+	}
+	free(id);
+	for (int l = 0; l < XFORM_NLANG; l++) {
+		free(out[l]);
+		out[l] = xstrdup(it->value[l]);
+	}
+	return GS_OK;
+}
+
+/* A <label> or <hint>: jr:itext reference or inline text (used for every language). */
+static enum gs_result load_label(struct loader *ld, xmlNodePtr n, char *out[XFORM_NLANG])
+{
+	static const struct attr_spec label_attrs[] = {{"", "ref"}, {NULL, NULL}};
+	if (check_attrs(ld, n, label_attrs) != GS_OK)
+		return ld->result;
+	if (out[XFORM_ZH] || out[XFORM_EN]) {
+		char nb[96];
+		return fail(ld, n, "a second %s", el_name(n, nb, sizeof nb));
+	}
+	const char *ref = attr(n, "", "ref");
+	char *inline_text = NULL;
+	if (text_of(ld, n, &inline_text) != GS_OK)
+		return ld->result;
+	if (ref) {
+		if (*inline_text) {
+			free(inline_text);
+			return fail(ld, n, "a label with both ref and text is not supported");
+		}
+		free(inline_text);
+		return texts_from_ref(ld, n, ref, out);
+	}
+	if (!*inline_text) {
+		free(inline_text);
+		char nb[96];
+		return fail(ld, n, "empty %s", el_name(n, nb, sizeof nb));
+	}
+	out[XFORM_ZH] = inline_text;
+	return GS_OK;
+}
+
+static int has_text(char *const l[XFORM_NLANG])
+{
+	return (l[XFORM_ZH] && *l[XFORM_ZH]) || (l[XFORM_EN] && *l[XFORM_EN]);
+}
+
+static enum gs_result load_item(struct loader *ld, xmlNodePtr item, struct xform_question *q)
+{
+	static const struct attr_spec none[] = {{NULL, NULL}};
+	if (check_attrs(ld, item, none) != GS_OK)
+		return ld->result;
+	if (q->n_choices >= XFORM_MAX_CHOICES)
+		return fail_big(ld, item, "more than %d choices", XFORM_MAX_CHOICES);
+	struct xform_choice *c = &q->choices[q->n_choices++];
+	for (xmlNodePtr n = item->children; n; n = n->next) {
+		if (!element_or_skip(ld, n))
+			continue;
+		if (is_el(n, NS_XF, "label")) {
+			if (load_label(ld, n, c->label) != GS_OK)
+				return ld->result;
+		} else if (is_el(n, NS_XF, "value")) {
+			if (c->value)
+				return fail(ld, n, "a second <value> in <item>");
+			if (check_attrs(ld, n, none) != GS_OK || text_of(ld, n, &c->value) != GS_OK)
+				return ld->result;
+		} else {
+			return unsupported(ld, n);
+		}
+	}
+	if (ld->result != GS_OK)
+		return ld->result;
+	if (!c->value || !*c->value)
+		return fail(ld, item, "<item> needs a non-empty <value>");
+	if (strlen(c->value) > MAX_VALUE)
+		return fail(ld, item, "choice value longer than %d bytes", MAX_VALUE);
+	for (const char *p = c->value; *p; p++)
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			return fail(ld, item, "choice value '%s' contains whitespace", c->value);
+	if (!has_text(c->label))
+		return fail(ld, item, "<item> needs a <label>");
+	for (size_t i = 0; i + 1 < q->n_choices; i++)
+		if (strcmp(q->choices[i].value, c->value) == 0)
+			return fail(ld, item, "choice value '%s' appears twice", c->value);
+	return GS_OK;
+}
+
+/* ". >= 0 and . <= 600" with any spacing; 1 and the bounds if s has that form. */
+static int parse_range(const char *s, long *min, long *max)
+{
+	const char *p = s;
+	long v[2];
+	for (int k = 0; k < 2; k++) {
+		while (*p == ' ')
+			p++;
+		if (*p++ != '.')
+			return 0;
+		while (*p == ' ')
+			p++;
+		if (k == 0 ? (p[0] != '>' || p[1] != '=') : (p[0] != '<' || p[1] != '='))
+			return 0;
+		p += 2;
+		while (*p == ' ')
+			p++;
+		const char *start = p;
+		if (*p == '-')
+			p++;
+		if (*p < '0' || *p > '9')
+			return 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p - start > 10)
+			return 0;
+		v[k] = strtol(start, NULL, 10);
+		while (*p == ' ')
+			p++;
+		if (k == 0) {
+			if (strncmp(p, "and", 3) || (p[3] != ' ' && p[3] != '.'))
+				return 0;
+			p += 3;
+		}
+	}
+	if (*p || v[0] > v[1])
+		return 0;
+	*min = v[0];
+	*max = v[1];
+	return 1;
+}
+
+/* "5 4" → satisfied[5] = satisfied[4] = 1. */
+static int parse_satisfied(const char *s, int satisfied[6])
+{
+	int any = 0;
+	memset(satisfied, 0, 6 * sizeof satisfied[0]);
+	for (const char *p = s; *p; p++) {
+		if (*p == ' ')
+			continue;
+		if (*p < '1' || *p > '5' || (p[1] && p[1] != ' ') || satisfied[*p - '0'])
+			return 0;
+		satisfied[*p - '0'] = 1;
+		any = 1;
+	}
+	return any;
+}
+
+static enum gs_result load_control(struct loader *ld, xmlNodePtr n, const char *base, int group)
+{
+	static const struct attr_spec control_attrs[] = {
+	    {"", "ref"}, {"", "appearance"}, {NS_GS, "rating"}, {NS_GS, "satisfied"}, {NULL, NULL}};
+	struct xform *f = ld->f;
+	char nb[96];
+	if (attr(n, "", "bind"))
+		return fail(ld, n, "bind= on %s is not supported (use ref)", el_name(n, nb, sizeof nb));
+	if (check_attrs(ld, n, control_attrs) != GS_OK)
+		return ld->result;
+	const char *ref = attr(n, "", "ref");
+	if (!ref || !*ref)
+		return fail(ld, n, "%s needs a ref", el_name(n, nb, sizeof nb));
+	char *path = ref[0] == '/' ? xstrdup(ref) : xasprintf("%s/%s", base, ref);
+	struct leaf *lf = leaf_find(ld, path);
+	if (!lf || lf->is_group || lf->is_instanceid) {
+		fail(ld, n, "ref=\"%s\" names no question of the <instance>", ref);
+		free(path);
+		return ld->result;
+	}
+	free(path);
+	if (lf->used)
+		return fail(ld, n, "a second control for %s", lf->path);
+	lf->used = 1;
+	if (f->n_questions >= XFORM_MAX_QUESTIONS)
+		return fail_big(ld, n, "more than %d questions", XFORM_MAX_QUESTIONS);
+
+	struct xform_question *q = &f->questions[f->n_questions++];
+	q->name = xstrdup(lf->name);
+	q->path = xstrdup(lf->path);
+	q->group = group;
+	const char *type = lf->bind ? attr(lf->bind, "", "type") : NULL;
+	const char *bt = type ? bind_type(type) : "string";
+	long line = lf->bind ? xmlGetLineNo(lf->bind) : xmlGetLineNo(n);
+	if (is_el(n, NS_XF, "select1")) {
+		q->type = XFORM_SELECT1;
+		if (strcmp(bt, "string") && strcmp(bt, "select1"))
+			return fail(ld, n, "<select1> bound to type \"%s\" (line %ld)", type, line);
+	} else if (is_el(n, NS_XF, "select")) {
+		q->type = XFORM_SELECT;
+		if (strcmp(bt, "string") && strcmp(bt, "select"))
+			return fail(ld, n, "<select> bound to type \"%s\" (line %ld)", type, line);
+	} else {
+		if (strcmp(bt, "string") == 0)
+			q->type = XFORM_STRING;
+		else if (strcmp(bt, "int") == 0 || strcmp(bt, "integer") == 0)
+			q->type = XFORM_INT;
+		else
+			return fail(ld, n, "<input> bound to type \"%s\" (line %ld)", type, line);
+	}
+	if (q->type == XFORM_SELECT1 || q->type == XFORM_SELECT)
+		q->choices = xcalloc(XFORM_MAX_CHOICES, sizeof *q->choices);
+
+	int seen_label = 0;
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		if (!element_or_skip(ld, c))
+			continue;
+		if (is_el(c, NS_XF, "label")) {
+			seen_label = 1;
+			if (load_label(ld, c, q->label) != GS_OK)
+				return ld->result;
+		} else if (is_el(c, NS_XF, "hint")) {
+			if (load_label(ld, c, q->hint) != GS_OK)
+				return ld->result;
+		} else if (is_el(c, NS_XF, "item") && q->choices) {
+			if (load_item(ld, c, q) != GS_OK)
+				return ld->result;
+		} else if (is_el(c, NS_XF, "itemset")) {
+			return fail(ld, c, "<itemset> (choices from a list or filter) is not supported; list <item>s");
+		} else {
+			return unsupported(ld, c);
+		}
+	}
+	if (ld->result != GS_OK)
+		return ld->result;
+	if (!seen_label || !has_text(q->label))
+		return fail(ld, n, "%s needs a <label>", el_name(n, nb, sizeof nb));
+	if (q->choices && q->n_choices == 0)
+		return fail(ld, n, "%s has no <item>", el_name(n, nb, sizeof nb));
+
+	/* the bind's properties */
+	xmlNodePtr b = lf->bind;
+	const char *required = b ? attr(b, "", "required") : NULL;
+	q->required = required && is_true(required);
+	const char *maxlength = b ? attr(b, NS_GS, "maxlength") : NULL;
+	if (q->type == XFORM_STRING) {
+		q->max_length = XFORM_DEFAULT_MAX_LENGTH;
+		if (maxlength) {
+			char *end;
+			errno = 0;
+			long v = strtol(maxlength, &end, 10);
+			if (errno || *end || end == maxlength || v < 1 || v > XFORM_HARD_MAX_LENGTH)
+				return fail(ld, b, "gs:maxlength=\"%s\" must be 1..%d", maxlength,
+				            XFORM_HARD_MAX_LENGTH);
+			q->max_length = (size_t)v;
+		}
+	} else if (maxlength) {
+		return fail(ld, b, "gs:maxlength applies to text questions only");
+	}
+	const char *constraint = b ? attr(b, "", "constraint") : NULL;
+	const char *msg = b ? attr(b, NS_JR, "constraintMsg") : NULL;
+	if (constraint) {
+		if (q->type != XFORM_INT)
+			return fail(ld, b, "constraint on a %s question is not supported (use gs:maxlength for text)",
+			            q->type == XFORM_STRING ? "text" : "choice");
+		if (!parse_range(constraint, &q->min, &q->max))
+			return fail(ld, b, "constraint \"%s\" is not supported (only \". >= MIN and . <= MAX\")",
+			            constraint);
+		q->has_range = 1;
+	}
+	if (msg) {
+		if (!constraint)
+			return fail(ld, b, "jr:constraintMsg without a constraint");
+		if (strncmp(msg, "jr:itext(", 9) == 0) {
+			if (texts_from_ref(ld, b, msg, q->constraint_msg) != GS_OK)
+				return ld->result;
+		} else if (*msg) {
+			q->constraint_msg[XFORM_ZH] = xstrdup(msg);
+		}
+	}
+
+	/* gs:rating and gs:satisfied, on the bind or on the control */
+	const char *rating = attr(n, NS_GS, "rating");
+	xmlNodePtr rat = n;
+	if (b && attr(b, NS_GS, "rating")) {
+		if (rating)
+			return fail(ld, n, "gs:rating on both the <bind> and the control");
+		rating = attr(b, NS_GS, "rating");
+		rat = b;
+	}
+	const char *satisfied = attr(n, NS_GS, "satisfied");
+	xmlNodePtr sat = n;
+	if (b && attr(b, NS_GS, "satisfied")) {
+		if (satisfied)
+			return fail(ld, n, "gs:satisfied on both the <bind> and the control");
+		satisfied = attr(b, NS_GS, "satisfied");
+		sat = b;
+	}
+	if (rating && !is_true(rating) && !is_false(rating))
+		return fail(ld, rat, "gs:rating=\"%s\" must be true or false", rating);
+	q->is_rating = rating && is_true(rating);
+	if (satisfied && !q->is_rating)
+		return fail(ld, sat, "gs:satisfied is allowed only on the rating question");
+	if (q->is_rating) {
+		for (size_t i = 0; i + 1 < f->n_questions; i++)
+			if (f->questions[i].is_rating)
+				return fail(ld, rat, "a second rating question (%s; the first is %s)", q->name,
+				            f->questions[i].name);
+		f->rating = f->n_questions - 1;
+		if (q->type != XFORM_SELECT1)
+			return fail(ld, rat, "the rating question %s must be a select1", q->name);
+		if (!q->required)
+			return fail(ld, rat, "the rating question %s must be required=\"true()\"", q->name);
+		int seen[6] = {0};
+		for (size_t i = 0; i < q->n_choices; i++) {
+			const char *v = q->choices[i].value;
+			if (v[0] < '1' || v[0] > '5' || v[1])
+				return fail(ld, rat, "the rating question's choice values must be 1..5, not '%s'", v);
+			seen[v[0] - '0'] = 1;
+		}
+		for (int v = 1; v <= 5; v++)
+			if (!seen[v])
+				return fail(ld, rat, "the rating question has no choice with value %d", v);
+		if (satisfied && !parse_satisfied(satisfied, f->satisfied))
+			return fail(ld, sat, "gs:satisfied=\"%s\" must list distinct values 1..5", satisfied);
+	}
+	return GS_OK;
+}
+
+static enum gs_result load_body(struct loader *ld, xmlNodePtr parent, const char *base, int depth, int group)
+{
+	static const struct attr_spec group_attrs[] = {{"", "ref"}, {"", "appearance"}, {NULL, NULL}};
+	static const struct attr_spec none[] = {{NULL, NULL}};
+	if (depth == 0 && check_attrs(ld, parent, none) != GS_OK)
+		return ld->result;
+	int seen_other = 0;
+	for (xmlNodePtr n = parent->children; n && ld->result == GS_OK; n = n->next) {
+		if (!element_or_skip(ld, n))
+			continue;
+		if (is_el(n, NS_XF, "label") && depth > 0) {
+			if (seen_other)
+				return fail(ld, n, "a group's <label> must come first");
+			if (load_label(ld, n, ld->f->groups[group].label) != GS_OK)
+				return ld->result;
+			continue;
+		}
+		seen_other = 1;
+		if (is_el(n, NS_XF, "select1") || is_el(n, NS_XF, "select") || is_el(n, NS_XF, "input")) {
+			load_control(ld, n, base, group);
+		} else if (is_el(n, NS_XF, "group")) {
+			if (depth >= 2)
+				return fail(ld, n, "groups nested more than two levels deep are not supported");
+			if (check_attrs(ld, n, group_attrs) != GS_OK)
+				return ld->result;
+			for (xmlNodePtr c = n->children; c; c = c->next)
+				if (is_el(c, NS_XF, "repeat"))
+					return fail(ld, c, "<repeat> is not supported");
+			if (ld->f->n_groups >= XFORM_MAX_GROUPS)
+				return fail_big(ld, n, "more than %d groups", XFORM_MAX_GROUPS);
+			int g = (int)ld->f->n_groups++;
+			const char *ref = attr(n, "", "ref");
+			char *gbase;
+			if (ref && *ref) {
+				gbase = ref[0] == '/' ? xstrdup(ref) : xasprintf("%s/%s", base, ref);
+				struct leaf *lf = leaf_find(ld, gbase);
+				if (!lf || !lf->is_group) {
+					free(gbase);
+					return fail(ld, n, "<group ref=\"%s\"> names no group of the <instance>", ref);
+				}
+			} else {
+				gbase = xstrdup(base);
+			}
+			load_body(ld, n, gbase, depth + 1, g);
+			free(gbase);
+		} else {
+			return unsupported(ld, n);
+		}
+	}
+	return ld->result;
+}
+
+/* ---- the whole document ---- */
+
+static enum gs_result load_head(struct loader *ld, xmlNodePtr head, xmlNodePtr *model_out)
+{
+	static const struct attr_spec none[] = {{NULL, NULL}};
+	xmlNodePtr model = NULL, title = NULL;
+	if (check_attrs(ld, head, none) != GS_OK)
+		return ld->result;
+	for (xmlNodePtr n = head->children; n; n = n->next) {
+		if (!element_or_skip(ld, n))
+			continue;
+		if (is_el(n, NS_H, "title") && !title)
+			title = n;
+		else if (is_el(n, NS_XF, "model") && !model)
+			model = n;
+		else
+			return unsupported(ld, n);
+	}
+	if (ld->result != GS_OK)
+		return ld->result;
+	if (!title)
+		return fail(ld, head, "<h:head> needs an <h:title>");
+	if (!model)
+		return fail(ld, head, "<h:head> needs a <model>");
+	if (check_attrs(ld, title, none) != GS_OK || text_of(ld, title, &ld->f->title[XFORM_ZH]) != GS_OK)
+		return ld->result;
+	if (!*ld->f->title[XFORM_ZH])
+		return fail(ld, title, "empty <h:title>");
+	*model_out = model;
+	return GS_OK;
+}
+
+static enum gs_result load_model(struct loader *ld, xmlNodePtr model)
+{
+	static const struct attr_spec model_attrs[] = {{NS_ODK, "xforms-version"}, {NULL, NULL}};
+	xmlNodePtr itext = NULL, instance = NULL;
+	if (check_attrs(ld, model, model_attrs) != GS_OK)
+		return ld->result;
+	for (xmlNodePtr n = model->children; n; n = n->next) {
+		if (!element_or_skip(ld, n))
+			continue;
+		if (is_el(n, NS_XF, "itext") && !itext) {
+			itext = n;
+		} else if (is_el(n, NS_XF, "instance")) {
+			if (attr(n, "", "id"))
+				return fail(ld, n, "secondary <instance id=\"%s\"> is not supported",
+				            attr(n, "", "id"));
+			if (instance)
+				return fail(ld, n, "a second <instance>");
+			instance = n;
+		} else if (!is_el(n, NS_XF, "bind")) {
+			return unsupported(ld, n);
+		}
+	}
+	if (ld->result != GS_OK)
+		return ld->result;
+	if (!instance)
+		return fail(ld, model, "<model> needs an <instance>");
+	if (itext && load_itext(ld, itext) != GS_OK)
+		return ld->result;
+	if (load_instance(ld, instance) != GS_OK)
+		return ld->result;
+	for (xmlNodePtr n = model->children; n; n = n->next)
+		if (is_el(n, NS_XF, "bind") && load_bind(ld, n) != GS_OK)
+			return ld->result;
+	return GS_OK;
+}
+
+static enum gs_result load_doc(struct loader *ld, xmlDocPtr doc)
+{
+	static const struct attr_spec none[] = {{NULL, NULL}};
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	xmlNodePtr head = NULL, body = NULL, model = NULL;
+	if (doc->intSubset || doc->extSubset)
+		return fail(ld, NULL, "a DOCTYPE is not allowed");
+	if (!root || !is_el(root, NS_H, "html"))
+		return fail(ld, root, "the root element must be <h:html> in the XHTML namespace");
+	if (check_attrs(ld, root, none) != GS_OK)
+		return ld->result;
+	for (xmlNodePtr n = root->children; n; n = n->next) {
+		if (!element_or_skip(ld, n))
+			continue;
+		if (is_el(n, NS_H, "head") && !head && !body)
+			head = n;
+		else if (is_el(n, NS_H, "body") && head && !body)
+			body = n;
+		else
+			return unsupported(ld, n);
+	}
+	if (ld->result != GS_OK)
+		return ld->result;
+	if (!head || !body)
+		return fail(ld, root, "<h:html> needs an <h:head> and an <h:body>");
+	if (load_head(ld, head, &model) != GS_OK || load_model(ld, model) != GS_OK)
+		return ld->result;
+	ld->f->questions = xcalloc(XFORM_MAX_QUESTIONS, sizeof *ld->f->questions);
+	ld->f->groups = xcalloc(XFORM_MAX_GROUPS, sizeof *ld->f->groups);
+	if (load_body(ld, body, ld->root_path, 0, -1) != GS_OK)
+		return ld->result;
+	for (size_t i = 0; i < ld->n_leaves; i++) {
+		struct leaf *lf = &ld->leaves[i];
+		if (!lf->is_group && !lf->is_instanceid && !lf->used)
+			return fail(ld, lf->node,
+			            "%s has no control in <h:body> (hidden or calculated fields are not supported)",
+			            lf->path);
+	}
+	if (ld->f->n_questions == 0)
+		return fail(ld, body, "the form has no questions");
+	int rating = 0;
+	for (size_t i = 0; i < ld->f->n_questions; i++)
+		rating += ld->f->questions[i].is_rating;
+	if (rating != 1)
+		return fail(ld, body, "no rating question: mark one select1 with gs:rating=\"true\"");
+	return GS_OK;
+}
+
+/* Line of the first "<!DOCTYPE" or "<!ENTITY" in data, or 0. Checked before parsing
+ * so that no DTD is ever read, even one the parser would only keep around. */
+static long doctype_line(const char *data, size_t len)
+{
+	long line = 1;
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\n')
+			line++;
+		else if (data[i] == '<' && i + 2 < len && data[i + 1] == '!' &&
+		         ((len - i >= 9 && memcmp(data + i, "<!DOCTYPE", 9) == 0) ||
+		          (len - i >= 8 && memcmp(data + i, "<!ENTITY", 8) == 0)))
+			return line;
+	}
+	return 0;
+}
+
+enum gs_result xform_load_memory(const char *name, const char *data, size_t len, struct xform **out,
+                                 struct xform_error *err)
+{
+	struct loader ld;
+	memset(&ld, 0, sizeof ld);
+	ld.err = err;
+	*out = NULL;
+	if (err) {
+		memset(err, 0, sizeof *err);
+		snprintf(err->file, sizeof err->file, "%s", name ? name : "form");
+	}
+	if (len > XFORM_MAX_BYTES) {
+		fail_big(&ld, NULL, "the form is larger than %d bytes", XFORM_MAX_BYTES);
+		return ld.result;
+	}
+	long dl = doctype_line(data, len);
+	if (dl) {
+		ld.result = GS_ERR_INVALID;
+		if (err) {
+			err->line = dl;
+			snprintf(err->message, sizeof err->message, "a DOCTYPE or entity declaration is not allowed");
+		}
+		return ld.result;
+	}
+	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	if (!ctxt) {
+		fprintf(stderr, "gridscore: out of memory creating an XML parser\n");
+		abort();
+	}
+	xmlDocPtr doc = xmlCtxtReadMemory(ctxt, data, (int)len, name, NULL,
+	                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+	                                      XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA);
+	if (!doc) {
+		xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
+		ld.result = GS_ERR_INVALID;
+		if (err) {
+			err->line = e ? e->line : 0;
+			snprintf(err->message, sizeof err->message, "malformed XML: %s",
+			         e && e->message ? e->message : "unknown error");
+			size_t ml = strlen(err->message);
+			while (ml && (err->message[ml - 1] == '\n' || err->message[ml - 1] == ' '))
+				err->message[--ml] = '\0';
+		}
+		xmlFreeParserCtxt(ctxt);
+		return ld.result;
+	}
+	ld.f = xcalloc(1, sizeof *ld.f);
+	ld.f->satisfied[4] = ld.f->satisfied[5] = 1;
+	load_doc(&ld, doc);
+
+	for (size_t i = 0; i < ld.n_texts; i++) {
+		free(ld.texts[i].id);
+		free_labels(ld.texts[i].value);
+	}
+	free(ld.texts);
+	for (size_t i = 0; i < ld.n_leaves; i++)
+		free(ld.leaves[i].path);
+	free(ld.root_path);
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(ctxt);
+	if (ld.result != GS_OK) {
+		xform_free(ld.f);
+		return ld.result;
+	}
+	*out = ld.f;
+	return GS_OK;
+}
+
+enum gs_result xform_load_file(const char *path, struct xform **out, struct xform_error *err)
+{
+	char *data = NULL;
+	size_t len = 0;
+	*out = NULL;
+	enum gs_result r = util_read_file(path, XFORM_MAX_BYTES, &data, &len);
+	if (r != GS_OK) {
+		if (err) {
+			memset(err, 0, sizeof *err);
+			snprintf(err->file, sizeof err->file, "%s", path);
+			snprintf(err->message, sizeof err->message, "%s",
+			         r == GS_ERR_TOO_LARGE ? "the form is larger than 1 MiB" : "cannot read the file");
+		}
+		return r;
+	}
+	r = xform_load_memory(path, data, len, out, err);
+	free(data);
+	return r;
+}
+
+void xform_error_format(const struct xform_error *err, char *out, size_t size)
+{
+	if (err->line > 0)
+		snprintf(out, size, "%s:%ld: %s", err->file, err->line, err->message);
+	else
+		snprintf(out, size, "%s: %s", err->file, err->message);
+}
+
+void xform_free(struct xform *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n_questions; i++) {
+		struct xform_question *q = &f->questions[i];
+		free(q->name);
+		free(q->path);
+		free_labels(q->label);
+		free_labels(q->hint);
+		free_labels(q->constraint_msg);
+		for (size_t j = 0; j < q->n_choices; j++) {
+			free(q->choices[j].value);
+			free_labels(q->choices[j].label);
+		}
+		free(q->choices);
+	}
+	free(f->questions);
+	for (size_t i = 0; i < f->n_groups; i++)
+		free_labels(f->groups[i].label);
+	free(f->groups);
+	free_labels(f->title);
+	free(f->id);
+	free(f->version);
+	free(f);
+}
+
+const char *xform_text(char *const label[XFORM_NLANG], enum xform_lang lang)
+{
+	if (label[lang] && *label[lang])
+		return label[lang];
+	for (int l = 0; l < XFORM_NLANG; l++)
+		if (label[l] && *label[l])
+			return label[l];
+	return "";
+}
+
+long xform_find(const struct xform *f, const char *name)
+{
+	for (size_t i = 0; i < f->n_questions; i++)
+		if (strcmp(f->questions[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* ---- answers ---- */
+
+enum msg { M_REQUIRED, M_CHOICE, M_TWICE, M_ONE, M_INT, M_RANGE, M_LONG, M_CHARS, M_COUNT };
+
+static const char *const messages[M_COUNT][XFORM_NLANG] = {
+    [M_REQUIRED] = {"请回答此题。", "Please answer this question."},
+    [M_CHOICE] = {"所选答案无效。", "This choice is not valid."},
+    [M_TWICE] = {"同一选项出现了两次。", "A choice was given twice."},
+    [M_ONE] = {"此题只能有一个答案。", "This question takes one answer only."},
+    [M_INT] = {"请填写整数。", "Please enter a whole number."},
+    [M_CHARS] = {"内容含有无效字符。", "The text contains characters that are not allowed."},
+};
+
+/* Length in code points of valid UTF-8 without disallowed control characters, or -1. */
+static long utf8_check(const unsigned char *s, size_t n)
+{
+	long count = 0;
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t len;
+		unsigned long cp;
+		if (c < 0x80) {
+			if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+				return -1;
+			i++;
+			count++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			len = 2, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			len = 3, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4, cp = c & 0x07;
+		else
+			return -1;
+		if (n - i < len)
+			return -1;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return -1;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+			return -1;
+		i += len;
+		count++;
+	}
+	return count;
+}
+
+/* Copy of s with CRLF and CR turned into LF and surrounding whitespace (ASCII and
+ * U+3000 ideographic space) trimmed. Caller frees. */
+static char *normalise(const char *s)
+{
+	size_t n = strlen(s), j = 0;
+	char *out = xmalloc(n + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\r') {
+			out[j++] = '\n';
+			if (s[i + 1] == '\n')
+				i++;
+		} else {
+			out[j++] = s[i];
+		}
+	}
+	out[j] = '\0';
+	size_t start = 0;
+	for (;;) {
+		if (out[start] == ' ' || out[start] == '\t' || out[start] == '\n')
+			start++;
+		else if (memcmp(out + start, "\xe3\x80\x80", 3) == 0)
+			start += 3;
+		else
+			break;
+	}
+	size_t end = j;
+	for (;;) {
+		if (end > start && (out[end - 1] == ' ' || out[end - 1] == '\t' || out[end - 1] == '\n'))
+			end--;
+		else if (end >= start + 3 && memcmp(out + end - 3, "\xe3\x80\x80", 3) == 0)
+			end -= 3;
+		else
+			break;
+	}
+	memmove(out, out + start, end - start);
+	out[end - start] = '\0';
+	return out;
+}
+
+static long choice_index(const struct xform_question *q, const char *v)
+{
+	for (size_t i = 0; i < q->n_choices; i++)
+		if (strcmp(q->choices[i].value, v) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Parses a whole decimal integer (optional '-'); 0 if s is not one. */
+static int parse_long(const char *s, long *out)
+{
+	const char *p = s;
+	if (*p == '-' || *p == '+')
+		p++;
+	if (!*p || strlen(p) > 15)
+		return 0;
+	for (const char *d = p; *d; d++)
+		if (*d < '0' || *d > '9')
+			return 0;
+	*out = strtol(s, NULL, 10);
+	return 1;
+}
+
+/* Validates one question's values (already normalised, empty ones dropped); sets
+ * *value on success (new JSON reference) or *value NULL when unanswered. Returns a
+ * message index or -1. */
+static int answer_one(const struct xform_question *q, char **vals, size_t n, json_t **value, long *num)
+{
+	*value = NULL;
+	if (n == 0)
+		return q->required ? M_REQUIRED : -1;
+	if (q->type != XFORM_SELECT && n > 1)
+		return M_ONE;
+	switch (q->type) {
+	case XFORM_SELECT1:
+		if (choice_index(q, vals[0]) < 0)
+			return M_CHOICE;
+		*value = json_string(vals[0]);
+		return -1;
+	case XFORM_SELECT: {
+		int picked[XFORM_MAX_CHOICES] = {0};
+		for (size_t i = 0; i < n; i++) {
+			long c = choice_index(q, vals[i]);
+			if (c < 0)
+				return M_CHOICE;
+			if (picked[c])
+				return M_TWICE;
+			picked[c] = 1;
+		}
+		*value = json_array();
+		for (size_t i = 0; i < q->n_choices; i++)
+			if (picked[i])
+				json_array_append_new(*value, json_string(q->choices[i].value));
+		return -1;
+	}
+	case XFORM_INT:
+		if (!parse_long(vals[0], num))
+			return M_INT;
+		if (q->has_range && (*num < q->min || *num > q->max))
+			return M_RANGE;
+		*value = json_integer(*num);
+		return -1;
+	case XFORM_STRING: {
+		long chars = utf8_check((const unsigned char *)vals[0], strlen(vals[0]));
+		if (chars < 0)
+			return M_CHARS;
+		if ((size_t)chars > q->max_length)
+			return M_LONG;
+		*value = json_string(vals[0]);
+		return -1;
+	}
+	}
+	return M_CHOICE;
+}
+
+static void set_field_error(const struct xform_question *q, size_t qi, int m, enum xform_lang lang,
+                            struct xform_field_error *e)
+{
+	e->question = qi;
+	if (m == M_RANGE && has_text(q->constraint_msg))
+		snprintf(e->message, sizeof e->message, "%s", xform_text(q->constraint_msg, lang));
+	else if (m == M_RANGE && lang == XFORM_EN)
+		snprintf(e->message, sizeof e->message, "Please enter a number from %ld to %ld.", q->min, q->max);
+	else if (m == M_RANGE)
+		snprintf(e->message, sizeof e->message, "请填写 %ld 到 %ld 之间的数。", q->min, q->max);
+	else if (m == M_LONG && lang == XFORM_EN)
+		snprintf(e->message, sizeof e->message, "Too long (at most %zu characters).", q->max_length);
+	else if (m == M_LONG)
+		snprintf(e->message, sizeof e->message, "内容过长（最多 %zu 字）。", q->max_length);
+	else
+		snprintf(e->message, sizeof e->message, "%s", messages[m][lang]);
+}
+
+enum gs_result xform_answers_parse(const struct xform *f, xform_get_fn get, void *ctx, enum xform_lang lang,
+                                   struct xform_answers *out, struct xform_field_error *errs, size_t max_errs,
+                                   size_t *n_errs)
+{
+	size_t nerr = 0;
+	int rating = 0;
+	json_t *obj = json_object();
+	if (!obj)
+		abort();
+	memset(out, 0, sizeof *out);
+	if (lang != XFORM_ZH && lang != XFORM_EN)
+		lang = XFORM_ZH;
+	for (size_t qi = 0; qi < f->n_questions; qi++) {
+		const struct xform_question *q = &f->questions[qi];
+		size_t limit = q->type == XFORM_SELECT ? q->n_choices + 1 : 2;
+		char *vals[XFORM_MAX_CHOICES + 1];
+		size_t n = 0;
+		int m = -1;
+		for (size_t i = 0; n < limit; i++) {
+			const char *v = get(ctx, q->name, i);
+			if (!v)
+				break;
+			if (i > 4 * XFORM_MAX_CHOICES) { /* many empty values: a forged post */
+				m = M_ONE;
+				break;
+			}
+			char *nv = normalise(v);
+			if (!*nv) {
+				free(nv);
+				continue;
+			}
+			vals[n++] = nv;
+		}
+		json_t *value = NULL;
+		long num = 0;
+		if (m < 0 && q->type == XFORM_SELECT && n > q->n_choices)
+			m = M_TWICE;
+		if (m < 0)
+			m = answer_one(q, vals, n, &value, &num);
+		for (size_t i = 0; i < n; i++)
+			free(vals[i]);
+		if (m >= 0) {
+			if (nerr < max_errs)
+				set_field_error(q, qi, m, lang, &errs[nerr]);
+			nerr++;
+			continue;
+		}
+		if (!value)
+			continue;
+		if (q->is_rating)
+			rating = (int)strtol(json_string_value(value), NULL, 10);
+		json_object_set_new(obj, q->name, value);
+	}
+	if (n_errs)
+		*n_errs = nerr < max_errs ? nerr : max_errs;
+	if (nerr) {
+		json_decref(obj);
+		return GS_ERR_INVALID;
+	}
+	char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(obj);
+	if (!s)
+		abort();
+	out->rating = rating;
+	out->json = s;
+	return GS_OK;
+}
+
+void xform_answers_clear(struct xform_answers *a)
+{
+	if (!a)
+		return;
+	free(a->json);
+	memset(a, 0, sizeof *a);
+}
+
+struct json_ctx {
+	json_t *obj;
+	char scratch[32];
+};
+
+static const char *json_get(void *vctx, const char *name, size_t index)
+{
+	struct json_ctx *c = vctx;
+	json_t *v = json_object_get(c->obj, name);
+	if (json_is_array(v))
+		v = json_array_get(v, index);
+	else if (index > 0)
+		return NULL;
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(c->scratch, sizeof c->scratch, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return c->scratch;
+	}
+	return NULL;
+}
+
+enum gs_result xform_answers_from_json(const struct xform *f, const char *json, struct xform_answers *out)
+{
+	struct json_ctx c;
+	json_error_t jerr;
+	const char *key;
+	json_t *v;
+	enum gs_result r = GS_ERR_INVALID;
+	memset(out, 0, sizeof *out);
+	if (!json || strlen(json) > MAX_JSON)
+		return GS_ERR_INVALID;
+	c.obj = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(c.obj))
+		goto out;
+	json_object_foreach(c.obj, key, v)
+	{
+		long qi = xform_find(f, key);
+		if (qi < 0)
+			goto out;
+		const struct xform_question *q = &f->questions[qi];
+		switch (q->type) {
+		case XFORM_SELECT1:
+		case XFORM_STRING:
+			if (!json_is_string(v) || !*json_string_value(v))
+				goto out;
+			break;
+		case XFORM_INT:
+			if (!json_is_integer(v))
+				goto out;
+			break;
+		case XFORM_SELECT: {
+			size_t i;
+			json_t *e;
+			if (!json_is_array(v) || json_array_size(v) == 0)
+				goto out;
+			json_array_foreach(v, i, e) if (!json_is_string(e) || !*json_string_value(e)) goto out;
+			break;
+		}
+		}
+	}
+	r = xform_answers_parse(f, json_get, &c, XFORM_EN, out, NULL, 0, NULL);
+out:
+	json_decref(c.obj);
+	return r;
+}
