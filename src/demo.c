@@ -93,11 +93,11 @@ static enum gs_result demo_surveys(struct db *db, FILE *out)
 		return GS_ERR_INTERNAL;
 	struct xform *form = NULL;
 	struct xform_error xe;
-	enum gs_result r = xform_load_memory("forms/hall-satisfaction.xml", ff->data, ff->len, &form, &xe);
+	enum gs_result r = xform_load_memory("forms/hall-satisfaction.xml", (const char *)ff->data, ff->len, &form, &xe);
 	if (r != GS_OK)
 		return r;
 	int64_t form_row = 0;
-	r = survey_form_register(db, form->id, form->version, ff->data, ff->len, &form_row);
+	r = survey_form_register(db, form->id, form->version, (const char *)ff->data, ff->len, &form_row);
 	struct survey_settings set;
 	if (r == GS_OK)
 		r = survey_settings_load(db, &set);
@@ -121,8 +121,11 @@ static enum gs_result demo_surveys(struct db *db, FILE *out)
 		if (!halls[h].active)
 			continue;
 		/* Each hall has its own level (70%..90% top-two) and volume. */
-		double base = 0.70 + 0.20 * demo_unit();
-		double per_day = 1.2 + 1.4 * demo_unit();
+		double base = 0.72 + 0.17 * demo_unit();
+		double per_day = 1.7 + 1.7 * demo_unit();
+		struct org_hours *hours = NULL;
+		size_t n_hours = 0;
+		r = org_hall_hours(db, halls[h].id, &hours, &n_hours);
 		for (long d = today - 365; d < today && r == GS_OK; d++) {
 			char dstr[11];
 			survey_day_string(d, dstr);
@@ -130,7 +133,17 @@ static enum gs_result demo_surveys(struct db *db, FILE *out)
 			/* Busier and a little less satisfied in the summer peak and at year end. */
 			double season = (month >= 7 && month <= 8) || month == 12 ? -0.05 : 0.01;
 			long wd = ((d % 7) + 7 + 3) % 7 + 1;
-			double volume = per_day * (wd >= 6 ? 0.25 : 1.0) * (season < 0 ? 1.3 : 1.0);
+			/* The day's opening intervals, as minutes. */
+			int open_from[8], open_to[8], n_open = 0, open_minutes = 0;
+			for (size_t i = 0; i < n_hours && n_open < 8; i++) {
+				if (hours[i].weekday != wd)
+					continue;
+				open_from[n_open] = atoi(hours[i].opens) * 60 + atoi(hours[i].opens + 3);
+				open_to[n_open] = atoi(hours[i].closes) * 60 + atoi(hours[i].closes + 3);
+				open_minutes += open_to[n_open] - open_from[n_open];
+				n_open++;
+			}
+			double volume = n_open ? per_day * open_minutes / 420.0 * (season < 0 ? 1.3 : 1.0) : 0.05;
 			int count = (int)volume + (demo_unit() < volume - (int)volume);
 			for (int k = 0; k < count && r == GS_OK; k++) {
 				double p_sat = base + season;
@@ -140,10 +153,19 @@ static enum gs_result demo_surveys(struct db *db, FILE *out)
 					rating = demo_unit() < 0.62 ? 5 : 4;
 				else
 					rating = (u = demo_unit()) < 0.55 ? 3 : u < 0.82 ? 2 : 1;
-				/* Mostly within opening hours; a few late or implausibly fast. */
-				int minute = 8 * 60 + 40 + (int)(demo_unit() * 8.5 * 60);
-				if (demo_unit() < 0.02)
-					minute = 20 * 60 + (int)(demo_unit() * 120);
+				/* Within opening hours (up to 20 minutes after closing); a few at night. */
+				int minute = 20 * 60 + (int)(demo_unit() * 120);
+				if (n_open && demo_unit() > 0.015) {
+					int at = (int)(demo_unit() * open_minutes);
+					for (int i = 0; i < n_open; i++) {
+						int len = open_to[i] - open_from[i];
+						if (at < len) {
+							minute = open_from[i] + 5 + at * (len + 15) / len;
+							break;
+						}
+						at -= len;
+					}
+				}
 				int64_t t = (int64_t)d * 86400 + minute * 60 + (int)(demo_unit() * 60) - SURVEY_TZ_OFFSET_S;
 				if (t >= now)
 					continue;
@@ -178,7 +200,7 @@ static enum gs_result demo_surveys(struct db *db, FILE *out)
 				r = xform_answers_parse(form, demo_get, &a, XFORM_ZH, &ans, NULL, 0, &n_errs);
 				if (r != GS_OK)
 					break;
-				char instance[48], ticket[SURVEY_TICKET_LEN + 1];
+				char instance[96], ticket[SURVEY_TICKET_LEN + 1];
 				snprintf(instance, sizeof instance, "demo-%zu-%ld-%d", h, d, k);
 				struct survey_choice choices[XFORM_MAX_QUESTIONS];
 				size_t nc = 0;
@@ -220,6 +242,7 @@ static enum gs_result demo_surveys(struct db *db, FILE *out)
 				}
 			}
 		}
+		free(hours);
 	}
 	/* Demo tickets were issued "now": date them to their visit, and leave some unanswered. */
 	if (r == GS_OK)

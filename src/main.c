@@ -335,6 +335,7 @@ static int cmd_token(const char *db_path, struct args *a)
 	enum gs_result r = auth_token_add(db, name, hall, token, err, sizeof err);
 	if (r == GS_OK) {
 		printf("%s\n", token);
+		fflush(stdout);
 		fprintf(stderr, "token '%s' created; it is shown only this once\n", name);
 	} else {
 		fprintf(stderr, "gridscore: token add %s: %s\n", name, err[0] ? err : gs_result_str(r));

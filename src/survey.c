@@ -468,6 +468,17 @@ void survey_flag_reasons(int flags, char *out, size_t len)
 	}
 }
 
+int survey_instance_seen(struct db *db, const char *instance)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM survey_responses WHERE instance = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, instance, -1, SQLITE_STATIC);
+	int row = db_step_row(db, st);
+	sqlite3_reset(st);
+	return row;
+}
+
 /* Runs a prepared single statement to completion. */
 static enum gs_result step_done(struct db *db, sqlite3_stmt *st)
 {
@@ -595,12 +606,8 @@ static enum gs_result store_locked(struct db *db, const struct survey_settings *
 				   const struct survey_submission *s, struct survey_stored *out)
 {
 	enum gs_result r;
-	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM survey_responses WHERE instance = ?1");
-	if (!st)
-		return GS_ERR_DB;
-	sqlite3_bind_text(st, 1, s->instance, -1, SQLITE_STATIC);
-	int row = db_step_row(db, st);
-	sqlite3_reset(st);
+	sqlite3_stmt *st;
+	int row = survey_instance_seen(db, s->instance);
 	if (row != 0) {
 		out->duplicate = row > 0;
 		return row > 0 ? GS_ERR_CONFLICT : GS_ERR_DB;

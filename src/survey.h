@@ -117,6 +117,9 @@ struct survey_stored {
 enum gs_result survey_store(struct db *db, const struct survey_settings *set, const struct survey_submission *s,
 			    struct survey_stored *out);
 
+/* 1 if a response of this form instance is stored, 0 if not, -1 on error. */
+int survey_instance_seen(struct db *db, const char *instance);
+
 /* Human-readable reasons for a flag set ("burst; outside opening hours"), into out. */
 void survey_flag_reasons(int flags, char *out, size_t len);
 

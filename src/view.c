@@ -221,7 +221,7 @@ static void hall_table(struct buf *b, const struct view_ctx *v, const struct org
 }
 
 void view_dashboard(struct buf *b, const struct view_ctx *v, const struct org_unit *units, size_t n_units,
-		    const struct org_hall *halls, size_t n_halls)
+		    const struct org_hall *halls, size_t n_halls, const char *extra)
 {
 	view_begin(b, v, view_tr(v, "总览", "Dashboard"));
 	size_t stations = 0, depts = 0, active = 0;
@@ -243,11 +243,6 @@ void view_dashboard(struct buf *b, const struct view_ctx *v, const struct org_un
 	unit_tree(b, v, units, n_units);
 	buf_printf(b, "</section>\n<section>\n<h2>%s</h2>\n", view_tr(v, "营业厅", "Service halls"));
 	hall_table(b, v, halls, n_halls);
-	if (strcmp(unit->kind, "station") == 0 && n_halls > 0) {
-		buf_puts(b, "<p><a href=\"/units/");
-		view_url_segment(b, unit->code);
-		buf_printf(b, "/posters\">%s</a></p>\n", view_tr(v, "打印本所全部营业厅的二维码海报", "Print the QR posters of all halls"));
-	}
 	buf_puts(b, "</section>\n</div>\n");
 	if (extra)
 		buf_puts(b, extra);

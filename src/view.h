@@ -50,7 +50,7 @@ const char *view_hall_name(const struct view_ctx *v, const struct org_hall *h);
 
 /* The dashboard: the org tree within the caller's scope and the halls in it. */
 void view_dashboard(struct buf *b, const struct view_ctx *v, const struct org_unit *units, size_t n_units,
-		    const struct org_hall *halls, size_t n_halls);
+		    const struct org_hall *halls, size_t n_halls, const char *extra);
 
 /* A unit page: the unit, its parent (may be NULL), descendants in tree order (the
  * first entry is the unit itself), halls within it and its leader links; extra (may be

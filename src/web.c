@@ -221,7 +221,15 @@ static enum gs_result h_dashboard(struct http_request *req, struct http_response
 	if (r == GS_OK) {
 		struct view_ctx v;
 		web_view_ctx(req, &v);
-		view_dashboard(&res->body, &v, units, nu, halls, nh);
+		struct buf block;
+		buf_init(&block, 1 << 20);
+		if (nu > 0) {
+			struct survey_scope sc = {.unit_id = units[0].id};
+			web_survey_block(req, &v, &sc, units[0].id, &block, units[0].code);
+		}
+		buf_putc(&block, '\0');
+		view_dashboard(&res->body, &v, units, nu, halls, nh, block.data);
+		buf_free(&block);
 	}
 	org_units_free(units, nu);
 	org_halls_free(halls, nh);
@@ -253,7 +261,7 @@ static enum gs_result h_unit(struct http_request *req, struct http_response *res
 		struct buf block;
 		buf_init(&block, 1 << 20);
 		struct survey_scope scope = {.unit_id = unit.id};
-		web_survey_block(req, &v, &scope, unit.id, &block);
+		web_survey_block(req, &v, &scope, unit.id, &block, unit.code);
 		buf_putc(&block, '\0');
 		view_unit(&res->body, &v, &unit, subtree, ns, halls, nh, leaders, nl, block.data);
 		buf_free(&block);
@@ -285,7 +293,7 @@ static enum gs_result h_hall(struct http_request *req, struct http_response *res
 		struct buf block;
 		buf_init(&block, 1 << 20);
 		struct survey_scope scope = {.hall_id = hall.id};
-		web_survey_block(req, &v, &scope, hall.station_id, &block);
+		web_survey_block(req, &v, &scope, hall.station_id, &block, hall.code);
 		buf_putc(&block, '\0');
 		view_hall(&res->body, &v, &hall, hours, n, block.data);
 		buf_free(&block);

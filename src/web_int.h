@@ -54,6 +54,6 @@ enum gs_result web_satisfaction_csv(struct http_request *req, struct http_respon
 enum gs_result web_responses_csv(struct http_request *req, struct http_response *res);
 /* The satisfaction block of unit and hall pages. */
 void web_survey_block(struct http_request *req, const struct view_ctx *v, const struct survey_scope *scope,
-		      int64_t station_for_followups, struct buf *out);
+		      int64_t station_for_followups, struct buf *out, const char *code);
 
 #endif

@@ -36,7 +36,7 @@ enum gs_result web_app_new(struct db *db, const struct web_options *opt, struct 
 			snprintf(err, errlen, "%s is missing from this build", DEFAULT_FORM);
 			return GS_ERR_INTERNAL;
 		}
-		data = xstrndup(f->data, f->len);
+		data = xstrndup((const char *)f->data, f->len);
 		len = f->len;
 	}
 	struct web_app *app = xcalloc(1, sizeof *app);
@@ -237,7 +237,7 @@ enum gs_result web_survey_page(struct http_request *req, struct http_response *r
 		return invalid_code(req, res);
 	if (r != GS_OK)
 		return r;
-	char action[SURVEY_CODE_MAX + 8];
+	char action[ROUTE_PARAM_MAX + 8];
 	snprintf(action, sizeof action, "/s/%s", req->match.params[0]);
 	r = render_survey(req, res, &hall, action, NULL, NULL, NULL, 0);
 	org_hall_clear(&hall);
@@ -281,11 +281,25 @@ static void answer_parts(const struct xform *f, const char *json, struct answer_
 }
 
 /* The shared submit path of hall codes and tickets. */
+static enum gs_result already_received(struct http_request *req, struct http_response *res,
+				       const struct org_hall *hall)
+{
+	return notice(req, res, 200, TR(req, "已收到您的评价", "Already received"),
+		      TR(req, "这份评价之前已经提交成功，无需重复提交。谢谢！",
+			 "This response was already submitted; there is no need to send it again. Thank you!"),
+		      hall);
+}
+
 static enum gs_result submit(struct http_request *req, struct http_response *res, const struct org_hall *hall,
 			     const char *action, const char *ticket, const char *thanks)
 {
 	struct web_app *app = app_of(req);
 	int64_t now = util_now();
+
+	/* A resubmitted page (back button, double tap) is answered before any limit. */
+	const char *instance = form_get(req->form, "_i");
+	if (valid_instance(instance) && survey_instance_seen(req->db, instance) > 0)
+		return already_received(req, res, hall);
 
 	/* Rate limits, by a client hash that never stores the address. */
 	char ip[64];
@@ -328,7 +342,6 @@ static enum gs_result submit(struct http_request *req, struct http_response *res
 			 f->name);
 		return notice(req, res, 400, TR(req, "无法提交", "Could not submit"), msg, hall);
 	}
-	const char *instance = form_get(req->form, "_i");
 	const char *stamp = form_get(req->form, "_t");
 	if (!valid_instance(instance))
 		return notice(req, res, 400, TR(req, "无法提交", "Could not submit"),
@@ -372,10 +385,7 @@ static enum gs_result submit(struct http_request *req, struct http_response *res
 	json_decref(parts.root);
 	xform_answers_clear(&ans);
 	if (r == GS_ERR_CONFLICT && stored.duplicate)
-		return notice(req, res, 200, TR(req, "已收到您的评价", "Already received"),
-			      TR(req, "这份评价之前已经提交成功，无需重复提交。谢谢！",
-				 "This response was already submitted; there is no need to send it again. Thank you!"),
-			      hall);
+		return already_received(req, res, hall);
 	if (r == GS_ERR_CONFLICT && stored.ticket_state)
 		return ticket_refused(req, res, stored.ticket_state);
 	if (r == GS_ERR_BUSY)
@@ -395,7 +405,7 @@ enum gs_result web_survey_submit(struct http_request *req, struct http_response 
 		return invalid_code(req, res);
 	if (r != GS_OK)
 		return r;
-	char action[SURVEY_CODE_MAX + 8], thanks[SURVEY_CODE_MAX + 16];
+	char action[ROUTE_PARAM_MAX + 8], thanks[ROUTE_PARAM_MAX + 16];
 	snprintf(action, sizeof action, "/s/%s", req->match.params[0]);
 	snprintf(thanks, sizeof thanks, "/s/%s/thanks", req->match.params[0]);
 	r = submit(req, res, &hall, action, NULL, thanks);
@@ -429,7 +439,7 @@ enum gs_result web_ticket_page(struct http_request *req, struct http_response *r
 		return ticket_refused(req, res, state);
 	if (r != GS_OK)
 		return r;
-	char action[SURVEY_TICKET_LEN + 8];
+	char action[ROUTE_PARAM_MAX + 8];
 	snprintf(action, sizeof action, "/t/%s", req->match.params[0]);
 	r = render_survey(req, res, &hall, action, NULL, NULL, NULL, 0);
 	org_hall_clear(&hall);
@@ -445,24 +455,14 @@ enum gs_result web_ticket_submit(struct http_request *req, struct http_response 
 	if (r == GS_ERR_CONFLICT && state == 1) {
 		/* A second submit of the same page after success is "already received". */
 		const char *instance = form_get(req->form, "_i");
-		sqlite3_stmt *st = db_stmt(req->db, "SELECT 1 FROM survey_responses WHERE instance = ?1");
-		int dup = 0;
-		if (st && instance) {
-			sqlite3_bind_text(st, 1, instance, -1, SQLITE_STATIC);
-			dup = db_step_row(req->db, st) > 0;
-			sqlite3_reset(st);
-		}
-		if (dup)
-			return notice(req, res, 200, TR(req, "已收到您的评价", "Already received"),
-				      TR(req, "这份评价之前已经提交成功，无需重复提交。谢谢！",
-					 "This response was already submitted; there is no need to send it again. Thank you!"),
-				      NULL);
+		if (valid_instance(instance) && survey_instance_seen(req->db, instance) > 0)
+			return already_received(req, res, NULL);
 	}
 	if (r == GS_ERR_NOT_FOUND || r == GS_ERR_CONFLICT)
 		return ticket_refused(req, res, state);
 	if (r != GS_OK)
 		return r;
-	char action[SURVEY_TICKET_LEN + 8];
+	char action[ROUTE_PARAM_MAX + 8];
 	snprintf(action, sizeof action, "/t/%s", req->match.params[0]);
 	r = submit(req, res, &hall, action, req->match.params[0], "/thanks");
 	org_hall_clear(&hall);
@@ -871,7 +871,7 @@ static void csv_stats_row(struct buf *b, const char *code, const char *name, con
 
 static void csv_headers(struct http_request *req, struct http_response *res, const char *name)
 {
-	char cd[200];
+	char cd[ROUTE_PARAM_MAX + 96];
 	snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", name);
 	res->content_type = "text/csv; charset=utf-8";
 	http_add_header(res, "Content-Disposition", cd);
@@ -900,7 +900,7 @@ enum gs_result web_satisfaction_csv(struct http_request *req, struct http_respon
 		r = org_halls_list(req->db, u.id, &halls, &nh);
 	int vo = verified_only(req);
 	if (r == GS_OK) {
-		char name[160];
+		char name[AUTH_CODE_MAX + 64];
 		snprintf(name, sizeof name, "satisfaction-%s-%s-%s.csv", u.code, from, to);
 		csv_headers(req, res, name);
 		buf_printf(&res->body, "code,name,kind,responses,satisfied,rate,ci_low,ci_high,n5,n4,n3,n2,n1,"
@@ -956,7 +956,7 @@ enum gs_result web_responses_csv(struct http_request *req, struct http_response 
 		r = date_range(req, res, from, to);
 	if (r != GS_OK)
 		return r;
-	char name[160];
+	char name[ROUTE_PARAM_MAX + 64];
 	snprintf(name, sizeof name, "responses-%s-%s-%s.csv", req->match.params[0], from, to);
 	csv_headers(req, res, name);
 	buf_puts(&res->body, "id,hall,submitted_at,form,form_version,rating,verified,flags,comment,answers\r\n");
@@ -991,7 +991,7 @@ static enum gs_result collect_comment(void *ctx, const struct survey_response *x
 }
 
 void web_survey_block(struct http_request *req, const struct view_ctx *v, const struct survey_scope *scope,
-		      int64_t station_for_followups, struct buf *out)
+		      int64_t station_for_followups, struct buf *out, const char *code)
 {
 	struct web_app *app = app_of(req);
 	char from[11], to[11];
@@ -1020,9 +1020,9 @@ void web_survey_block(struct http_request *req, const struct view_ctx *v, const 
 	int64_t open = 0, overdue = 0;
 	survey_followups_count(req->db, station_for_followups, util_now(), &open, &overdue);
 	char csv[256], rcsv[256];
-	snprintf(csv, sizeof csv, "/units/%s/satisfaction.csv?from=%s&to=%s", req->match.params[0], from, to);
+	snprintf(csv, sizeof csv, "/units/%s/satisfaction.csv?from=%s&to=%s", code, from, to);
 	snprintf(rcsv, sizeof rcsv, "/%s/%s/responses.csv?from=%s&to=%s", scope->unit_id ? "units" : "halls",
-		 req->match.params[0], from, to);
+		 code, from, to);
 	struct view_satisfaction vs = {
 		.from = from,
 		.to = to,

@@ -25,8 +25,8 @@
 struct test_server {
 	pid_t pid;
 	int port;
-	char db[512];
-	char log[512];
+	char db[1024];
+	char log[1024];
 };
 
 /* A scratch folder unique to this test program run. */

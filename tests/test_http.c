@@ -1,8 +1,8 @@
 /* test_http.c — the real server on an ephemeral loopback port: health and headers,
  * 404/405/413/415, login with CSRF and a new session id, logout, role scoping, login
  * rate limiting, API tokens, escaping of stored names, keep-alive, and a clean stop. */
-#include "check.h"
 #include "server.h"
+#include "check.h"
 
 static char dir[512], db[600];
 static struct test_server srv;

@@ -50,7 +50,7 @@ static void test_pages_escape(void)
 				     .active = 1}};
 	struct buf b;
 	buf_init(&b, 1 << 20);
-	view_dashboard(&b, &v, units, 2, halls, 1);
+	view_dashboard(&b, &v, units, 2, halls, 1, NULL);
 	CHECK(!b.failed);
 	CHECK_CONTAINS(b.data, "&lt;b&gt;公司&lt;/b&gt;");
 	CHECK_CONTAINS(b.data, "厅&lt;img src=x onerror=alert(1)&gt;");
