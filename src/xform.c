@@ -1402,20 +1402,19 @@ static char *normalise(const char *s)
 		}
 	}
 	out[j] = '\0';
-	size_t start = 0;
+	size_t start = 0, end = j;
 	for (;;) {
-		if (out[start] == ' ' || out[start] == '\t' || out[start] == '\n')
+		if (start < end && (out[start] == ' ' || out[start] == '\t' || out[start] == '\n'))
 			start++;
-		else if (memcmp(out + start, "\xe3\x80\x80", 3) == 0)
+		else if (end - start >= 3 && memcmp(out + start, "\xe3\x80\x80", 3) == 0)
 			start += 3;
 		else
 			break;
 	}
-	size_t end = j;
 	for (;;) {
 		if (end > start && (out[end - 1] == ' ' || out[end - 1] == '\t' || out[end - 1] == '\n'))
 			end--;
-		else if (end >= start + 3 && memcmp(out + end - 3, "\xe3\x80\x80", 3) == 0)
+		else if (end - start >= 3 && memcmp(out + end - 3, "\xe3\x80\x80", 3) == 0)
 			end -= 3;
 		else
 			break;
