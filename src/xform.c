@@ -1135,6 +1135,9 @@ static enum gs_result load_doc(struct loader *ld, xmlDocPtr doc)
 	xmlNodePtr head = NULL, body = NULL, model = NULL;
 	if (doc->intSubset || doc->extSubset)
 		return fail(ld, NULL, "a DOCTYPE is not allowed");
+	if (doc->encoding && strcmp((const char *)doc->encoding, "UTF-8") &&
+	    strcmp((const char *)doc->encoding, "utf-8"))
+		return fail(ld, NULL, "encoding \"%s\" is not supported (use UTF-8)", (const char *)doc->encoding);
 	if (!root || !is_el(root, NS_H, "html"))
 		return fail(ld, root, "the root element must be <h:html> in the XHTML namespace");
 	if (check_attrs(ld, root, none) != GS_OK)
@@ -1205,6 +1208,10 @@ enum gs_result xform_load_memory(const char *name, const char *data, size_t len,
 	}
 	if (len > XFORM_MAX_BYTES) {
 		fail_big(&ld, NULL, "the form is larger than %d bytes", XFORM_MAX_BYTES);
+		return ld.result;
+	}
+	if (memchr(data, '\0', len)) {
+		fail(&ld, NULL, "the form must be UTF-8 (it holds a NUL byte)");
 		return ld.result;
 	}
 	long dl = doctype_line(data, len);
