@@ -1135,6 +1135,9 @@ static enum gs_result load_doc(struct loader *ld, xmlDocPtr doc)
 	xmlNodePtr head = NULL, body = NULL, model = NULL;
 	if (doc->intSubset || doc->extSubset)
 		return fail(ld, NULL, "a DOCTYPE is not allowed");
+	if (doc->encoding && strcmp((const char *)doc->encoding, "UTF-8") &&
+	    strcmp((const char *)doc->encoding, "utf-8"))
+		return fail(ld, NULL, "encoding \"%s\" is not supported (use UTF-8)", (const char *)doc->encoding);
 	if (!root || !is_el(root, NS_H, "html"))
 		return fail(ld, root, "the root element must be <h:html> in the XHTML namespace");
 	if (check_attrs(ld, root, none) != GS_OK)
@@ -1205,6 +1208,10 @@ enum gs_result xform_load_memory(const char *name, const char *data, size_t len,
 	}
 	if (len > XFORM_MAX_BYTES) {
 		fail_big(&ld, NULL, "the form is larger than %d bytes", XFORM_MAX_BYTES);
+		return ld.result;
+	}
+	if (memchr(data, '\0', len)) {
+		fail(&ld, NULL, "the form must be UTF-8 (it holds a NUL byte)");
 		return ld.result;
 	}
 	long dl = doctype_line(data, len);
@@ -1402,20 +1409,19 @@ static char *normalise(const char *s)
 		}
 	}
 	out[j] = '\0';
-	size_t start = 0;
+	size_t start = 0, end = j;
 	for (;;) {
-		if (out[start] == ' ' || out[start] == '\t' || out[start] == '\n')
+		if (start < end && (out[start] == ' ' || out[start] == '\t' || out[start] == '\n'))
 			start++;
-		else if (memcmp(out + start, "\xe3\x80\x80", 3) == 0)
+		else if (end - start >= 3 && memcmp(out + start, "\xe3\x80\x80", 3) == 0)
 			start += 3;
 		else
 			break;
 	}
-	size_t end = j;
 	for (;;) {
 		if (end > start && (out[end - 1] == ' ' || out[end - 1] == '\t' || out[end - 1] == '\n'))
 			end--;
-		else if (end >= start + 3 && memcmp(out + end - 3, "\xe3\x80\x80", 3) == 0)
+		else if (end - start >= 3 && memcmp(out + end - 3, "\xe3\x80\x80", 3) == 0)
 			end -= 3;
 		else
 			break;

@@ -426,6 +426,77 @@ static void test_limits(void)
 	CHECK_INT(load_str(ent, &f, &e), GS_ERR_INVALID);
 	CHECK_INT(e.line, 3);
 	xform_free(NULL);
+
+	/* only UTF-8 */
+	static const char utf16[] = "\xff\xfe<\0h\0:\0h\0t\0m\0l\0/\0>\0";
+	CHECK_INT(xform_load_memory("u16.xml", utf16, sizeof utf16 - 1, &f, &e), GS_ERR_INVALID);
+	CHECK_CONTAINS(e.message, "UTF-8");
+	const char *gbk =
+	    "<?xml version=\"1.0\" encoding=\"GBK\"?>\n<h:html xmlns:h=\"http://www.w3.org/1999/xhtml\"/>";
+	CHECK_INT(load_str(gbk, &f, &e), GS_ERR_INVALID);
+	CHECK_CONTAINS(e.message, "encoding \"GBK\" is not supported");
+}
+
+/* Two levels of groups, relative refs, gs:rating on the control, CDATA and inline labels. */
+static void test_groups(void)
+{
+	const char *s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	                "<h:html xmlns=\"http://www.w3.org/2002/xforms\" xmlns:h=\"http://www.w3.org/1999/xhtml\" "
+	                "xmlns:gs=\"urn:gridscore:form:1\" xmlns:orx=\"http://openrosa.org/xforms\">\n"
+	                "<h:head><h:title><![CDATA[Groups & more]]></h:title><model><instance>\n"
+	                "<data id=\"groups\" orx:version=\"3\"><a><r/><b><c/><d/></b></a><e/></data></instance>\n"
+	                "<bind nodeset=\"/data/a/r\" required=\"true()\"/>\n"
+	                "<bind nodeset=\"/data/a/b/d\" type=\"integer\" constraint=\".&gt;=-5 and .&lt;=5\"/>\n"
+	                "</model></h:head><h:body>\n"
+	                "<group ref=\"/data/a\"><label>A 组</label>\n"
+	                "<select1 ref=\"r\" gs:rating=\"true()\" gs:satisfied=\"5\"><label>R</label>\n"
+	                "<item><label>5</label><value>5</value></item><item><label>4</label><value>4</value></item>"
+	                "<item><label>3</label><value>3</value></item><item><label>2</label><value>2</value></item>"
+	                "<item><label>1</label><value>1</value></item></select1>\n"
+	                "<group ref=\"b\"><input ref=\"c\"><label>C</label><hint>提示</hint></input>\n"
+	                "<input ref=\"/data/a/b/d\"><label>D</label></input></group></group>\n"
+	                "<group><label>No ref</label><input ref=\"/data/e\"><label>E</label></input></group>\n"
+	                "</h:body></h:html>\n";
+	struct xform *f = NULL;
+	struct xform_error e;
+	enum gs_result r = load_str(s, &f, &e);
+	if (r != GS_OK)
+		fprintf(stderr, "groups: line %ld: %s\n", e.line, e.message);
+	CHECK_INT(r, GS_OK);
+	if (!f)
+		return;
+	CHECK_STR(f->title[XFORM_ZH], "Groups & more");
+	CHECK_STR(f->version, "3");
+	CHECK_INT(f->n_questions, 4);
+	CHECK_INT(f->n_groups, 3);
+	CHECK_INT(f->satisfied[5], 1);
+	CHECK_INT(f->satisfied[4], 0);
+	CHECK_INT(f->questions[0].group, 0);
+	CHECK_INT(f->questions[0].is_rating, 1);
+	CHECK_INT(f->questions[1].group, 1);
+	CHECK_STR(f->questions[1].path, "/data/a/b/c");
+	CHECK_STR(xform_text(f->questions[1].hint, XFORM_EN), "提示");
+	CHECK_INT(f->questions[2].type, XFORM_INT);
+	CHECK_INT(f->questions[2].min, -5);
+	CHECK_INT(f->questions[2].max, 5);
+	CHECK_INT(f->questions[3].group, 2);
+	CHECK_STR(xform_text(f->groups[0].label, XFORM_EN), "A 组");
+	CHECK_STR(xform_text(f->groups[1].label, XFORM_EN), "");
+	CHECK_STR(xform_text(f->groups[2].label, XFORM_ZH), "No ref");
+	struct post p = {0};
+	struct xform_answers a;
+	post_add(&p, "r", "4");
+	post_add(&p, "d", "-5");
+	CHECK_INT(parse(f, &p, XFORM_ZH, &a, NULL, NULL), GS_OK);
+	CHECK_STR(a.json, "{\"r\":\"4\",\"d\":-5}");
+	xform_answers_clear(&a);
+	p.pairs[1][1] = "-6";
+	struct xform_field_error fe;
+	CHECK_INT(parse(f, &p, XFORM_ZH, &a, &fe, NULL), GS_ERR_INVALID);
+	CHECK_STR(fe.message, "请填写 -5 到 5 之间的数。");
+	CHECK_INT(parse(f, &p, XFORM_EN, &a, &fe, NULL), GS_ERR_INVALID);
+	CHECK_STR(fe.message, "Please enter a number from -5 to 5.");
+	xform_free(f);
 }
 
 static void test_answers(void)
@@ -753,6 +824,7 @@ int main(void)
 	test_minimal();
 	test_rejects();
 	test_limits();
+	test_groups();
 	test_answers();
 	test_int_answers();
 	test_from_json();
