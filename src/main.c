@@ -155,7 +155,6 @@ static int cmd_init(const char *db_path, struct args *a)
 	return rc;
 }
 
-static volatile sig_atomic_t stop_signal;
 
 /* Remembers a setting (the served base URL, so CLI-made QR codes and tickets match). */
 static enum gs_result settings_put(struct db *db, const char *name, const char *value)

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Survey throughput on loopback with wrk, in one run against the same server: the
+# health check (the ceiling the targets are relative to), the survey page (GET /s/...)
+# and the full submit path (POST: form parsing, answer validation, client hash, rate
+# limiting, one BEGIN IMMEDIATE transaction with the insert, aggregates and follow-up).
+# Each POST carries a fresh form instance and a different User-Agent, as real phones
+# would; the per-hall and per-client limits are raised for the run (--hall-rate,
+# --client-rate) because every request comes from 127.0.0.1.
+# Bounded: each run lasts DURATION seconds and stops by itself.
+# Usage: bench/survey.sh [DURATION] [CONNECTIONS]   (prints a Markdown table)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+conns=${2:-64}
+.ci/deps test >/dev/null
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-bench -j"$(nproc)" >/dev/null
+bin=./build-bench/gridscore
+work=$(mktemp -d)
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+$bin --db "$work/g.db" init --demo >/dev/null
+$bin --db "$work/g.db" serve --listen 127.0.0.1:0 --threads "${THREADS:-4}" \
+  --hall-rate 100000000 --client-rate 100000000 >"$work/port" 2>"$work/log" &
+pid=$!
+for _ in $(seq 50); do grep -q listening "$work/port" && break; sleep 0.1; done
+port=$(awk '/listening/ {print $4}' "$work/port")
+base="http://127.0.0.1:$port"
+url=$($bin --db "$work/g.db" qr QH-H01 --base-url "$base" 2>&1 >/dev/null)
+path=${url#"$base"}
+page=$(curl -s "$url")
+stamp=$(printf '%s' "$page" | sed -n 's/.*name="_t" value="\([^"]*\)".*/\1/p' | head -n1)
+page_bytes=$(printf '%s' "$page" | wc -c)
+css_bytes=$(curl -s "$base/static/survey.css" | wc -c)
+
+cat >"$work/post.lua" <<LUA
+-- A fresh 43-character form instance and User-Agent per request.
+local chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+local n = 0
+local tid = 0
+function setup(thread) tid = tid + 1; thread:set("tid", tid) end
+function init(args) math.randomseed(os.time() * 1000 + tid) end
+request = function()
+  n = n + 1
+  local t = {}
+  for i = 1, 43 do local k = math.random(1, 64); t[i] = chars:sub(k, k) end
+  local body = "_i=" .. table.concat(t) .. "&_t=$stamp&rating=" .. math.random(1, 5) ..
+    "&waiting=lt5&attitude=5&one_visit=yes&service=enquiry&comment=bench"
+  return wrk.format("POST", "$path", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["User-Agent"] = "bench-" .. tid .. "-" .. n }, body)
+end
+LUA
+
+run() { # label, extra wrk args..., url
+  local label=$1; shift
+  local out rps lat
+  out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency "$@")
+  rps=$(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}')
+  lat=$(printf '%s\n' "$out" | awk '$1=="99%" {print $2}')
+  non2xx=$(printf '%s\n' "$out" | awk '/Non-2xx/ {print $4}')
+  printf '| %s | %s | %s | %s |\n' "$label" "$rps" "$lat" "${non2xx:-0}"
+  echo "$rps" >"$work/rps-$label"
+}
+echo "gridscore $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, wrk -t2 -c$conns -d${duration}s, server --threads ${THREADS:-4}"
+echo "survey page $page_bytes bytes + survey.css $css_bytes bytes"
+echo
+echo "| request | requests/s | p99 latency | non-2xx |"
+echo "| --- | --- | --- | --- |"
+run healthz "$base/healthz"
+run survey-page "$url"
+run survey-submit -s "$work/post.lua" "$url"
+stored=$(sqlite3 "$work/g.db" "SELECT count(*) FROM survey_responses WHERE answers LIKE '%bench%'")
+h=$(cat "$work/rps-healthz"); g=$(cat "$work/rps-survey-page"); p=$(cat "$work/rps-survey-submit")
+echo
+awk -v h="$h" -v g="$g" -v p="$p" 'BEGIN { printf "survey page / healthz = %.0f%% (target >= 70%%); submit / healthz = %.0f%% (target >= 40%%)\n", 100*g/h, 100*p/h }'
+echo "responses stored by the submit run: $stored (submits answer 303, which wrk counts as non-2xx)"
