@@ -166,7 +166,6 @@ static void test_demo_and_idempotence(void)
 	const struct embed_file *f = embed_find("src/demo/county-org.xml");
 	CHECK(f != NULL);
 	CHECK_INT(org_load_memory(db, "demo", (const char *)f->data, f->len, rep), GS_OK);
-	org_report_print(rep, "demo", stdout);
 	CHECK_INT(rep->n_errors_total, 0);
 	CHECK_INT(rep->units_created, 30);
 	CHECK_INT(rep->halls_created, 15);
@@ -804,6 +803,61 @@ static void test_queries(void)
 	db_close(db);
 }
 
+/* A big county: nothing in the loader or the tree query may be quadratic. */
+static void test_large(void)
+{
+	struct db *db = open_memory();
+	struct buf b;
+	buf_init(&b, ORG_MAX_FILE);
+	buf_puts(&b, "<org xmlns=\"urn:gridscore:org:1\"><units><unit code=\"C\" kind=\"company\" name=\"c\"/>\n");
+	for (int i = 0; i < 3000; i++)
+		buf_printf(&b,
+		           "<unit code=\"S%04d\" kind=\"station\" parent=\"C\" name=\"s\"/>"
+		           "<unit code=\"S%04d-T\" kind=\"team\" parent=\"S%04d\" name=\"t\"/>\n",
+		           i, i, i);
+	buf_puts(&b, "</units><halls>\n");
+	for (int i = 0; i < 3000; i++)
+		buf_printf(&b,
+		           "<hall code=\"H%04d\" station=\"S%04d\" name=\"h\"><hours day=\"mon\" opens=\"08:00\" "
+		           "closes=\"12:00\"/></hall>\n",
+		           i, i);
+	buf_puts(&b, "</halls><people>\n");
+	for (int i = 0; i < 3000; i++)
+		buf_printf(&b,
+		           "<person code=\"P%04d\" unit=\"S%04d\" name=\"p\"><head unit=\"S%04d\"/>"
+		           "<liaises unit=\"S%04d-T\"/></person>\n",
+		           i, i, i, (i * 7) % 3000);
+	buf_puts(&b, "</people></org>\n");
+	CHECK(!b.failed);
+	struct org_load_report *rep = xcalloc(1, sizeof *rep);
+	int64_t t0 = util_monotonic_us();
+	CHECK_INT(org_load_memory(db, "large", b.data, b.len, rep), GS_OK);
+	CHECK_INT(rep->units_created, 6001);
+	CHECK_INT(rep->halls_created, 3000);
+	CHECK_INT(rep->people_created, 3000);
+	CHECK_INT(rep->links_changed, 6000);
+	b.data[b.len - 1] = ' '; /* same content, other bytes */
+	CHECK_INT(org_load_memory(db, "large", b.data, b.len, rep), GS_OK);
+	CHECK_INT(rep->unchanged, 12001);
+	struct org_unit *units = NULL;
+	size_t n = 0;
+	CHECK_INT(org_units_list(db, 0, &units, &n), GS_OK);
+	CHECK_INT(n, 6001);
+	if (n == 6001) {
+		CHECK_STR(units[1].code, "S0000");
+		CHECK_STR(units[2].code, "S0000-T");
+		CHECK_STR(units[6000].code, "S2999-T");
+	}
+	org_units_free(units, n);
+	int64_t ms = (util_monotonic_us() - t0) / 1000;
+	CHECK(ms < 20000);
+	if (ms >= 5000)
+		fprintf(stderr, "test_org: the large county took %lld ms\n", (long long)ms);
+	buf_free(&b);
+	free(rep);
+	db_close(db);
+}
+
 int main(void)
 {
 	log_set_level(LOG_ERROR);
@@ -820,5 +874,6 @@ int main(void)
 	test_error_cap();
 	test_against_stored();
 	test_queries();
+	test_large();
 	return check_finish("test_org");
 }
