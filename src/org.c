@@ -228,6 +228,16 @@ static const char *link_kind_of(const xmlNode *n)
 	return NULL;
 }
 
+/* An xs:boolean as the schema accepted it: true, false, 1 or 0, maybe with blanks around. */
+static int boolean_of(const char *v, int missing)
+{
+	if (!v)
+		return missing;
+	while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
+		v++;
+	return *v == 't' || *v == '1';
+}
+
 static void copy_time(char dst[6], const char *src)
 {
 	snprintf(dst, 6, "%s", src ? src : "");
@@ -261,7 +271,7 @@ static void read_tree(const xmlNode *root, struct org_file *f)
 				h->name_en = attr(n, "name-en");
 				h->line = line;
 				char *active = attr(n, "active");
-				h->active = !active || strcmp(active, "true") == 0 || strcmp(active, "1") == 0;
+				h->active = boolean_of(active, 1);
 				free(active);
 				for (const xmlNode *c = n->children; c; c = c->next) {
 					if (is_org_element(c, "address")) {

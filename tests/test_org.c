@@ -412,6 +412,19 @@ static void test_schema(void)
 	CHECK_ERROR(rep, 3, "include");
 	free(rep);
 
+	/* schema hints in the file are not followed, and xsi:type cannot swap types */
+	rep = reject_fixture(db, "tests/data/org/xsi.xml", GS_ERR_INVALID);
+	CHECK_ERROR(rep, 5, "type");
+	free(rep);
+	rep = xcalloc(1, sizeof *rep);
+	CHECK_INT(org_load_file(db, "tests/data/org/active.xml", rep), GS_OK);
+	CHECK_STR(
+	    text_of(db, "SELECT group_concat(code || '=' || active, ' ') FROM (SELECT * FROM halls ORDER BY code)"),
+	    "A-H1=1 A-H2=1 A-H3=0 A-H4=0 A-H5=1");
+	free(rep);
+	db_close(db);
+	db = open_memory();
+
 	/* a name of blanks passes the schema but not us */
 	rep = xcalloc(1, sizeof *rep);
 	CHECK_INT(load_str(db,
