@@ -160,7 +160,8 @@ static void org_file_free(struct org_file *f)
 
 struct parse_state {
 	struct org_load_report *rep;
-	int doctype;
+	int doctype; /* a DOCTYPE was seen and the parser stopped */
+	int generic; /* a context-less libxml2 error was reported */
 };
 
 static void parse_error(void *data, xmlErrorPtr err)
@@ -186,6 +187,20 @@ static void parse_doctype(void *data, const xmlChar *name, const xmlChar *extern
 		report_add(st->rep, xmlSAX2GetLineNumber(ctxt), xmlSAX2GetColumnNumber(ctxt), "DOCTYPE is not allowed");
 	}
 	xmlStopParser(ctxt);
+}
+
+/* libxml2 2.9 reports a few low-level problems (bytes that are not valid in the
+ * declared encoding) without a parser context, through the per-thread generic
+ * handler, in pieces and ahead of the parser's position. Say it once, in our words. */
+static void parse_generic_error(void *ctx, const char *msg, ...)
+{
+	(void)msg;
+	xmlParserCtxtPtr ctxt = ctx;
+	struct parse_state *st = ctxt->_private;
+	if (st->generic || st->doctype)
+		return;
+	st->generic = 1;
+	report_add(st->rep, 0, 0, "the file has bytes that are not valid in its encoding");
 }
 
 static void validate_error(void *data, xmlErrorPtr err)
@@ -354,7 +369,11 @@ static enum gs_result parse_file(const char *name, const char *data, size_t len,
 	ctxt->sax->serror = parse_error;
 	ctxt->sax->initialized = XML_SAX2_MAGIC;
 	/* No XML_PARSE_NOENT, DTDLOAD, DTDATTR or DTDVALID: nothing is fetched or expanded. */
+	xmlGenericErrorFunc saved_generic = xmlGenericError;
+	void *saved_generic_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(ctxt, parse_generic_error);
 	doc = xmlCtxtReadMemory(ctxt, data, (int)len, name, NULL, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
+	xmlSetGenericErrorFunc(saved_generic_ctx, saved_generic);
 	if (st.doctype || !doc || !ctxt->wellFormed) {
 		if (rep->n_errors_total == 0)
 			report_add(rep, 1, 0, "the file is not well-formed XML");

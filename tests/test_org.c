@@ -192,6 +192,22 @@ static void test_demo_and_idempotence(void)
 	db_close(db);
 }
 
+/* A file in GB18030 (as Chinese office software likes to save) loads like its UTF-8 twin. */
+static void test_encoding(void)
+{
+	struct db *db = open_memory();
+	struct org_load_report *rep = xcalloc(1, sizeof *rep);
+	CHECK_INT(org_load_file(db, "tests/data/org/gb18030.xml", rep), GS_OK);
+	dump_errors(rep, "gb18030.xml");
+	CHECK_INT(rep->units_created, 5);
+	CHECK_STR(text_of(db, "SELECT name FROM units WHERE code = 'T'"), "测试县供电公司");
+	CHECK_INT(org_load_file(db, "tests/data/http/org.xml", rep), GS_OK);
+	CHECK_INT(rep->already_loaded, 0);
+	CHECK_INT(rep->unchanged, 9);
+	free(rep);
+	db_close(db);
+}
+
 static void test_update(void)
 {
 	struct db *db = open_memory();
@@ -484,6 +500,10 @@ static void test_hostile(void)
 	rep = reject_fixture(db, "tests/data/org/not-well-formed.xml", GS_ERR_INVALID);
 	CHECK_ERROR(rep, 5, "mismatch");
 	CHECK(rep->errors[0].column > 0);
+	free(rep);
+	/* bytes that are not in the declared encoding */
+	rep = reject_fixture(db, "tests/data/org/bad-encoding.xml", GS_ERR_INVALID);
+	CHECK_ERROR(rep, 0, "not valid in its encoding");
 	free(rep);
 	rep = reject_fixture(db, "tests/data/org/does-not-exist.xml", GS_ERR_IO);
 	CHECK_ERROR(rep, 0, "cannot read");
@@ -877,6 +897,7 @@ int main(void)
 	test_http_fixture();
 	test_demo_and_idempotence();
 	test_update();
+	test_encoding();
 	test_all_or_nothing();
 	test_duplicates();
 	test_bad_references();
