@@ -676,8 +676,7 @@ static void check_halls(struct checker *c)
 	/* a hall that stays in the database but is not in the file keeps its station */
 	sqlite3_stmt *st = db_stmt(c->db, "SELECT h.code, u.code FROM halls h JOIN units u ON u.id = h.station_id");
 	struct code_index *hix = index_build(f->n_halls, hall_code_at, f->halls);
-	int row;
-	while (st && (row = db_step_row(c->db, st)) == 1) {
+	while (st && db_step_row(c->db, st) == 1) {
 		const char *hall = (const char *)sqlite3_column_text(st, 0);
 		const struct eff_unit *s = eff_find(c, (const char *)sqlite3_column_text(st, 1));
 		if (index_find(hix, f->n_halls, hall) < 0 && s && s->line && !kind_is(s, "station"))
