@@ -485,6 +485,13 @@ static void test_hostile(void)
 	struct org_load_report *rep = reject_fixture(db, "tests/data/org/xxe.xml", GS_ERR_INVALID);
 	CHECK_ERROR(rep, 2, "DOCTYPE is not allowed");
 	CHECK_INT(rep->n_errors_total, 1);
+	FILE *tmp = tmpfile();
+	org_report_print(rep, "xxe.xml", tmp);
+	rewind(tmp);
+	char line[256] = "";
+	CHECK(fgets(line, sizeof line, tmp) != NULL);
+	CHECK_STR(line, "xxe.xml:2:15: DOCTYPE is not allowed\n");
+	fclose(tmp);
 	free(rep);
 	rep = reject_fixture(db, "tests/data/org/billion-laughs.xml", GS_ERR_INVALID);
 	CHECK_ERROR(rep, 2, "DOCTYPE is not allowed");
@@ -630,6 +637,22 @@ static void test_against_stored(void)
 	                   rep),
 	          GS_ERR_INVALID);
 	CHECK_ERROR(rep, 3, "unit 'T-H1': code is already used by a hall");
+	/* a hall moved to another station, a person to another unit; name-en left out is cleared */
+	CHECK_INT(
+	    load_str(db,
+	             "<org xmlns=\"urn:gridscore:org:1\"><halls><hall code=\"T-H2\" station=\"T-S1\" name=\"二厅\"/>"
+	             "</halls><people><person code=\"TP1\" unit=\"T-MKT\" name=\"张三\" title=\"总经理\">"
+	             "<head unit=\"T\"/></person></people></org>",
+	             rep),
+	    GS_OK);
+	CHECK_INT(rep->halls_updated, 1);
+	CHECK_INT(rep->people_updated, 1);
+	CHECK_INT(rep->links_changed, 0);
+	CHECK_STR(text_of(db, "SELECT u.code FROM halls h JOIN units u ON u.id = h.station_id WHERE h.code = 'T-H2'"),
+	          "T-S1");
+	CHECK_INT(count_rows(db, "SELECT name_en IS NULL FROM halls WHERE code = 'T-H2'"), 1);
+	CHECK_STR(text_of(db, "SELECT u.code FROM people p JOIN units u ON u.id = p.unit_id WHERE p.code = 'TP1'"),
+	          "T-MKT");
 	/* a stored team moved to a department is fine */
 	CHECK_INT(load_str(db,
 	                   "<org xmlns=\"urn:gridscore:org:1\">\n<units>\n<unit code=\"T-S1-A\" kind=\"team\" "
