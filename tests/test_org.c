@@ -51,7 +51,7 @@ static enum gs_result load_str(struct db *db, const char *xml, struct org_load_r
 	return org_load_memory(db, "test.xml", xml, strlen(xml), rep);
 }
 
-static char *read_fixture(const char *path)
+__attribute__((noinline)) static char *read_fixture(const char *path)
 {
 	char *data = NULL;
 	size_t len = 0;
