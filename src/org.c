@@ -160,7 +160,8 @@ static void org_file_free(struct org_file *f)
 
 struct parse_state {
 	struct org_load_report *rep;
-	int doctype;
+	int doctype; /* a DOCTYPE was seen and the parser stopped */
+	int generic; /* a context-less libxml2 error was reported */
 };
 
 static void parse_error(void *data, xmlErrorPtr err)
@@ -186,6 +187,20 @@ static void parse_doctype(void *data, const xmlChar *name, const xmlChar *extern
 		report_add(st->rep, xmlSAX2GetLineNumber(ctxt), xmlSAX2GetColumnNumber(ctxt), "DOCTYPE is not allowed");
 	}
 	xmlStopParser(ctxt);
+}
+
+/* libxml2 2.9 reports a few low-level problems (bytes that are not valid in the
+ * declared encoding) without a parser context, through the per-thread generic
+ * handler, in pieces and ahead of the parser's position. Say it once, in our words. */
+static void parse_generic_error(void *ctx, const char *msg, ...)
+{
+	(void)msg;
+	xmlParserCtxtPtr ctxt = ctx;
+	struct parse_state *st = ctxt->_private;
+	if (st->generic || st->doctype)
+		return;
+	st->generic = 1;
+	report_add(st->rep, 0, 0, "the file has bytes that are not valid in its encoding");
 }
 
 static void validate_error(void *data, xmlErrorPtr err)
@@ -228,6 +243,16 @@ static const char *link_kind_of(const xmlNode *n)
 	return NULL;
 }
 
+/* An xs:boolean as the schema accepted it: true, false, 1 or 0, maybe with blanks around. */
+static int boolean_of(const char *v, int missing)
+{
+	if (!v)
+		return missing;
+	while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
+		v++;
+	return *v == 't' || *v == '1';
+}
+
 static void copy_time(char dst[6], const char *src)
 {
 	snprintf(dst, 6, "%s", src ? src : "");
@@ -261,7 +286,7 @@ static void read_tree(const xmlNode *root, struct org_file *f)
 				h->name_en = attr(n, "name-en");
 				h->line = line;
 				char *active = attr(n, "active");
-				h->active = !active || strcmp(active, "true") == 0 || strcmp(active, "1") == 0;
+				h->active = boolean_of(active, 1);
 				free(active);
 				for (const xmlNode *c = n->children; c; c = c->next) {
 					if (is_org_element(c, "address")) {
@@ -344,7 +369,11 @@ static enum gs_result parse_file(const char *name, const char *data, size_t len,
 	ctxt->sax->serror = parse_error;
 	ctxt->sax->initialized = XML_SAX2_MAGIC;
 	/* No XML_PARSE_NOENT, DTDLOAD, DTDATTR or DTDVALID: nothing is fetched or expanded. */
+	xmlGenericErrorFunc saved_generic = xmlGenericError;
+	void *saved_generic_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(ctxt, parse_generic_error);
 	doc = xmlCtxtReadMemory(ctxt, data, (int)len, name, NULL, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
+	xmlSetGenericErrorFunc(saved_generic_ctx, saved_generic);
 	if (st.doctype || !doc || !ctxt->wellFormed) {
 		if (rep->n_errors_total == 0)
 			report_add(rep, 1, 0, "the file is not well-formed XML");
@@ -647,8 +676,7 @@ static void check_halls(struct checker *c)
 	/* a hall that stays in the database but is not in the file keeps its station */
 	sqlite3_stmt *st = db_stmt(c->db, "SELECT h.code, u.code FROM halls h JOIN units u ON u.id = h.station_id");
 	struct code_index *hix = index_build(f->n_halls, hall_code_at, f->halls);
-	int row;
-	while (st && (row = db_step_row(c->db, st)) == 1) {
+	while (st && db_step_row(c->db, st) == 1) {
 		const char *hall = (const char *)sqlite3_column_text(st, 0);
 		const struct eff_unit *s = eff_find(c, (const char *)sqlite3_column_text(st, 1));
 		if (index_find(hix, f->n_halls, hall) < 0 && s && s->line && !kind_is(s, "station"))
@@ -694,11 +722,20 @@ static void check_halls(struct checker *c)
 	}
 }
 
+static int link_cmp(const void *a, const void *b)
+{
+	const struct file_link *x = a, *y = b;
+	int c = strcmp(x->kind, y->kind);
+	if (!c)
+		c = strcmp(x->unit, y->unit);
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
 static void check_people(struct checker *c)
 {
 	const struct org_file *f = c->f;
 	for (size_t i = 0; i < f->n_people; i++) {
-		const struct file_person *p = &f->people[i];
+		struct file_person *p = &f->people[i];
 		if (!eff_find(c, p->unit))
 			report_add(c->rep, p->line, 0, "person '%s': unit '%s' is not defined", p->code, p->unit);
 		for (size_t j = 0; j < p->n_links; j++) {
@@ -706,13 +743,20 @@ static void check_people(struct checker *c)
 			if (!eff_find(c, l->unit))
 				report_add(c->rep, l->line, 0, "person '%s': %s unit '%s' is not defined", p->code,
 				           l->kind, l->unit);
-			for (size_t k = 0; k < j; k++)
-				if (p->links[k].kind == l->kind && strcmp(p->links[k].unit, l->unit) == 0) {
-					report_add(c->rep, l->line, 0,
-					           "person '%s': %s '%s' is listed twice (first at line %ld)", p->code,
-					           l->kind, l->unit, p->links[k].line);
-					break;
-				}
+		}
+		/* sorted, a repeated link sits next to its first mention (links_replace relies
+		 * on the order too) */
+		if (p->n_links > 1)
+			qsort(p->links, p->n_links, sizeof *p->links, link_cmp);
+		size_t first = 0;
+		for (size_t j = 1; j < p->n_links; j++) {
+			const struct file_link *a = &p->links[first], *b = &p->links[j];
+			if (strcmp(a->kind, b->kind) == 0 && strcmp(a->unit, b->unit) == 0)
+				report_add(c->rep, b->line, 0,
+				           "person '%s': %s '%s' is listed twice (first at line %ld)", p->code, b->kind,
+				           b->unit, a->line);
+			else
+				first = j;
 		}
 	}
 }
@@ -997,9 +1041,18 @@ static enum gs_result links_replace(struct db *db, int64_t person_id, const stru
 	while ((row = db_step_row(db, st)) == 1) {
 		const char *kind = (const char *)sqlite3_column_text(st, 0);
 		const char *unit = (const char *)sqlite3_column_text(st, 1);
-		int listed = 0;
-		for (size_t j = 0; j < p->n_links && !listed; j++)
-			listed = str_eq(p->links[j].kind, kind) && str_eq(p->links[j].unit, unit);
+		struct file_link key = {.kind = kind ? kind : "", .unit = (char *)(unit ? unit : ""), .line = 0};
+		/* links are sorted by check_people; line 0 sorts before any real line */
+		size_t lo = 0, hi = p->n_links;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (link_cmp(&p->links[mid], &key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		int listed = lo < p->n_links && strcmp(p->links[lo].kind, key.kind) == 0 &&
+		             strcmp(p->links[lo].unit, key.unit) == 0;
 		if (listed) {
 			n_kept++;
 			continue;
@@ -1165,15 +1218,24 @@ enum gs_result org_load_memory(struct db *db, const char *name, const char *data
 	crypto_hash_sha256(hash, (const unsigned char *)data, len);
 	util_hex(hash, sizeof hash, hex);
 
+	/* parse and validate before taking the write lock: other writers wait only for
+	 * the checks against the database and the writes */
 	struct org_file f = {0};
-	enum gs_result r = db_begin(db);
+	enum gs_result r = parse_file(name, data, len, report, &f);
+	if (r != GS_OK) {
+		org_file_free(&f);
+		return r;
+	}
+	r = db_begin(db);
 	if (r != GS_OK) {
 		report_add(report, 0, 0, "the database is busy or failed: %s", gs_result_str(r));
+		org_file_free(&f);
 		return r;
 	}
 	int last = last_load_is(db, hex);
 	if (last != 0) {
 		db_rollback(db);
+		org_file_free(&f);
 		if (last < 0) {
 			report_add(report, 0, 0, "reading the database failed");
 			return GS_ERR_DB;
@@ -1181,9 +1243,7 @@ enum gs_result org_load_memory(struct db *db, const char *name, const char *data
 		report->already_loaded = 1;
 		return GS_OK;
 	}
-	r = parse_file(name, data, len, report, &f);
-	if (r == GS_OK)
-		r = check_file(db, &f, report);
+	r = check_file(db, &f, report);
 	if (r == GS_OK && report->n_errors_total > 0)
 		r = GS_ERR_INVALID;
 	if (r == GS_OK)
@@ -1195,7 +1255,7 @@ enum gs_result org_load_memory(struct db *db, const char *name, const char *data
 	if (r != GS_OK) {
 		db_rollback(db);
 		if (report->n_errors_total == 0)
-			report_add(report, 0, 0, "writing to the database failed: %s", gs_result_str(r));
+			report_add(report, 0, 0, "the database failed (%s), nothing was changed", gs_result_str(r));
 		/* nothing was written, so nothing counts */
 		report->units_created = report->units_updated = report->halls_created = report->halls_updated = 0;
 		report->people_created = report->people_updated = report->links_changed = report->unchanged = 0;
@@ -1285,13 +1345,27 @@ void org_units_free(struct org_unit *units, size_t n)
 	free(units);
 }
 
+struct tree_child {
+	int64_t parent_id;
+	size_t i; /* index in all: keeps the sort, code order among siblings */
+};
+
 struct tree_walk {
 	struct org_unit *all; /* sorted by sort, code */
 	size_t n_all;
+	struct tree_child *children; /* sorted by parent_id, i */
 	unsigned char *done;
 	struct org_unit *out;
 	size_t n_out;
 };
+
+static int tree_child_cmp(const void *a, const void *b)
+{
+	const struct tree_child *x = a, *y = b;
+	if (x->parent_id != y->parent_id)
+		return x->parent_id < y->parent_id ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
 
 /* Moves all[i] and, below it, its descendants to out in tree order. */
 static void tree_emit(struct tree_walk *w, size_t i, int depth)
@@ -1303,10 +1377,16 @@ static void tree_emit(struct tree_walk *w, size_t i, int depth)
 	w->out[w->n_out++] = w->all[i];
 	int64_t id = w->all[i].id;
 	memset(&w->all[i], 0, sizeof w->all[i]);
-	w->all[i].id = id;
-	for (size_t j = 0; j < w->n_all; j++)
-		if (!w->done[j] && w->all[j].parent_id == id)
-			tree_emit(w, j, depth + 1);
+	size_t lo = 0, hi = w->n_all;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (w->children[mid].parent_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t j = lo; j < w->n_all && w->children[j].parent_id == id; j++)
+		tree_emit(w, w->children[j].i, depth + 1);
 }
 
 enum gs_result org_units_list(struct db *db, int64_t within_id, struct org_unit **out, size_t *n)
@@ -1328,6 +1408,11 @@ enum gs_result org_units_list(struct db *db, int64_t within_id, struct org_unit 
 		org_units_free(w.all, w.n_all);
 		return GS_ERR_DB;
 	}
+	w.children = xcalloc(w.n_all + 1, sizeof *w.children);
+	for (size_t i = 0; i < w.n_all; i++)
+		w.children[i] = (struct tree_child){w.all[i].parent_id, i};
+	if (w.n_all > 1)
+		qsort(w.children, w.n_all, sizeof *w.children, tree_child_cmp);
 	w.done = xcalloc(w.n_all + 1, 1);
 	w.out = xcalloc(w.n_all + 1, sizeof *w.out);
 	/* depth counts from the company even for a subtree, so find it from the roots */
@@ -1352,6 +1437,7 @@ enum gs_result org_units_list(struct db *db, int64_t within_id, struct org_unit 
 	for (size_t i = 0; i < w.n_all; i++)
 		org_unit_clear(&w.all[i]);
 	free(w.all);
+	free(w.children);
 	free(w.done);
 	if (count == 0) {
 		free(w.out);

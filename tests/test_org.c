@@ -166,7 +166,6 @@ static void test_demo_and_idempotence(void)
 	const struct embed_file *f = embed_find("src/demo/county-org.xml");
 	CHECK(f != NULL);
 	CHECK_INT(org_load_memory(db, "demo", (const char *)f->data, f->len, rep), GS_OK);
-	org_report_print(rep, "demo", stdout);
 	CHECK_INT(rep->n_errors_total, 0);
 	CHECK_INT(rep->units_created, 30);
 	CHECK_INT(rep->halls_created, 15);
@@ -189,6 +188,22 @@ static void test_demo_and_idempotence(void)
 	CHECK_INT(rep->links_changed, 0);
 	CHECK_INT(count_rows(db, "SELECT count(*) FROM org_loads"), 2);
 	free(copy);
+	free(rep);
+	db_close(db);
+}
+
+/* A file in GB18030 (as Chinese office software likes to save) loads like its UTF-8 twin. */
+static void test_encoding(void)
+{
+	struct db *db = open_memory();
+	struct org_load_report *rep = xcalloc(1, sizeof *rep);
+	CHECK_INT(org_load_file(db, "tests/data/org/gb18030.xml", rep), GS_OK);
+	dump_errors(rep, "gb18030.xml");
+	CHECK_INT(rep->units_created, 5);
+	CHECK_STR(text_of(db, "SELECT name FROM units WHERE code = 'T'"), "测试县供电公司");
+	CHECK_INT(org_load_file(db, "tests/data/http/org.xml", rep), GS_OK);
+	CHECK_INT(rep->already_loaded, 0);
+	CHECK_INT(rep->unchanged, 9);
 	free(rep);
 	db_close(db);
 }
@@ -413,6 +428,19 @@ static void test_schema(void)
 	CHECK_ERROR(rep, 3, "include");
 	free(rep);
 
+	/* schema hints in the file are not followed, and xsi:type cannot swap types */
+	rep = reject_fixture(db, "tests/data/org/xsi.xml", GS_ERR_INVALID);
+	CHECK_ERROR(rep, 5, "type");
+	free(rep);
+	rep = xcalloc(1, sizeof *rep);
+	CHECK_INT(org_load_file(db, "tests/data/org/active.xml", rep), GS_OK);
+	CHECK_STR(
+	    text_of(db, "SELECT group_concat(code || '=' || active, ' ') FROM (SELECT * FROM halls ORDER BY code)"),
+	    "A-H1=1 A-H2=1 A-H3=0 A-H4=0 A-H5=1");
+	free(rep);
+	db_close(db);
+	db = open_memory();
+
 	/* a name of blanks passes the schema but not us */
 	rep = xcalloc(1, sizeof *rep);
 	CHECK_INT(load_str(db,
@@ -457,6 +485,13 @@ static void test_hostile(void)
 	struct org_load_report *rep = reject_fixture(db, "tests/data/org/xxe.xml", GS_ERR_INVALID);
 	CHECK_ERROR(rep, 2, "DOCTYPE is not allowed");
 	CHECK_INT(rep->n_errors_total, 1);
+	FILE *tmp = tmpfile();
+	org_report_print(rep, "xxe.xml", tmp);
+	rewind(tmp);
+	char line[256] = "";
+	CHECK(fgets(line, sizeof line, tmp) != NULL);
+	CHECK_STR(line, "xxe.xml:2:15: DOCTYPE is not allowed\n");
+	fclose(tmp);
 	free(rep);
 	rep = reject_fixture(db, "tests/data/org/billion-laughs.xml", GS_ERR_INVALID);
 	CHECK_ERROR(rep, 2, "DOCTYPE is not allowed");
@@ -472,6 +507,10 @@ static void test_hostile(void)
 	rep = reject_fixture(db, "tests/data/org/not-well-formed.xml", GS_ERR_INVALID);
 	CHECK_ERROR(rep, 5, "mismatch");
 	CHECK(rep->errors[0].column > 0);
+	free(rep);
+	/* bytes that are not in the declared encoding */
+	rep = reject_fixture(db, "tests/data/org/bad-encoding.xml", GS_ERR_INVALID);
+	CHECK_ERROR(rep, 0, "not valid in its encoding");
 	free(rep);
 	rep = reject_fixture(db, "tests/data/org/does-not-exist.xml", GS_ERR_IO);
 	CHECK_ERROR(rep, 0, "cannot read");
@@ -598,6 +637,22 @@ static void test_against_stored(void)
 	                   rep),
 	          GS_ERR_INVALID);
 	CHECK_ERROR(rep, 3, "unit 'T-H1': code is already used by a hall");
+	/* a hall moved to another station, a person to another unit; name-en left out is cleared */
+	CHECK_INT(
+	    load_str(db,
+	             "<org xmlns=\"urn:gridscore:org:1\"><halls><hall code=\"T-H2\" station=\"T-S1\" name=\"二厅\"/>"
+	             "</halls><people><person code=\"TP1\" unit=\"T-MKT\" name=\"张三\" title=\"总经理\">"
+	             "<head unit=\"T\"/></person></people></org>",
+	             rep),
+	    GS_OK);
+	CHECK_INT(rep->halls_updated, 1);
+	CHECK_INT(rep->people_updated, 1);
+	CHECK_INT(rep->links_changed, 0);
+	CHECK_STR(text_of(db, "SELECT u.code FROM halls h JOIN units u ON u.id = h.station_id WHERE h.code = 'T-H2'"),
+	          "T-S1");
+	CHECK_INT(count_rows(db, "SELECT name_en IS NULL FROM halls WHERE code = 'T-H2'"), 1);
+	CHECK_STR(text_of(db, "SELECT u.code FROM people p JOIN units u ON u.id = p.unit_id WHERE p.code = 'TP1'"),
+	          "T-MKT");
 	/* a stored team moved to a department is fine */
 	CHECK_INT(load_str(db,
 	                   "<org xmlns=\"urn:gridscore:org:1\">\n<units>\n<unit code=\"T-S1-A\" kind=\"team\" "
@@ -804,12 +859,68 @@ static void test_queries(void)
 	db_close(db);
 }
 
+/* A big county: nothing in the loader or the tree query may be quadratic. */
+static void test_large(void)
+{
+	struct db *db = open_memory();
+	struct buf b;
+	buf_init(&b, ORG_MAX_FILE);
+	buf_puts(&b, "<org xmlns=\"urn:gridscore:org:1\"><units><unit code=\"C\" kind=\"company\" name=\"c\"/>\n");
+	for (int i = 0; i < 3000; i++)
+		buf_printf(&b,
+		           "<unit code=\"S%04d\" kind=\"station\" parent=\"C\" name=\"s\"/>"
+		           "<unit code=\"S%04d-T\" kind=\"team\" parent=\"S%04d\" name=\"t\"/>\n",
+		           i, i, i);
+	buf_puts(&b, "</units><halls>\n");
+	for (int i = 0; i < 3000; i++)
+		buf_printf(&b,
+		           "<hall code=\"H%04d\" station=\"S%04d\" name=\"h\"><hours day=\"mon\" opens=\"08:00\" "
+		           "closes=\"12:00\"/></hall>\n",
+		           i, i);
+	buf_puts(&b, "</halls><people>\n");
+	for (int i = 0; i < 3000; i++)
+		buf_printf(&b,
+		           "<person code=\"P%04d\" unit=\"S%04d\" name=\"p\"><head unit=\"S%04d\"/>"
+		           "<liaises unit=\"S%04d-T\"/></person>\n",
+		           i, i, i, (i * 7) % 3000);
+	buf_puts(&b, "</people></org>\n");
+	CHECK(!b.failed);
+	struct org_load_report *rep = xcalloc(1, sizeof *rep);
+	int64_t t0 = util_monotonic_us();
+	CHECK_INT(org_load_memory(db, "large", b.data, b.len, rep), GS_OK);
+	CHECK_INT(rep->units_created, 6001);
+	CHECK_INT(rep->halls_created, 3000);
+	CHECK_INT(rep->people_created, 3000);
+	CHECK_INT(rep->links_changed, 6000);
+	b.data[b.len - 1] = ' '; /* same content, other bytes */
+	CHECK_INT(org_load_memory(db, "large", b.data, b.len, rep), GS_OK);
+	CHECK_INT(rep->unchanged, 12001);
+	struct org_unit *units = NULL;
+	size_t n = 0;
+	CHECK_INT(org_units_list(db, 0, &units, &n), GS_OK);
+	CHECK_INT(n, 6001);
+	if (n == 6001) {
+		CHECK_STR(units[1].code, "S0000");
+		CHECK_STR(units[2].code, "S0000-T");
+		CHECK_STR(units[6000].code, "S2999-T");
+	}
+	org_units_free(units, n);
+	int64_t ms = (util_monotonic_us() - t0) / 1000;
+	CHECK(ms < 20000);
+	if (ms >= 5000)
+		fprintf(stderr, "test_org: the large county took %lld ms\n", (long long)ms);
+	buf_free(&b);
+	free(rep);
+	db_close(db);
+}
+
 int main(void)
 {
 	log_set_level(LOG_ERROR);
 	test_http_fixture();
 	test_demo_and_idempotence();
 	test_update();
+	test_encoding();
 	test_all_or_nothing();
 	test_duplicates();
 	test_bad_references();
@@ -820,5 +931,6 @@ int main(void)
 	test_error_cap();
 	test_against_stored();
 	test_queries();
+	test_large();
 	return check_finish("test_org");
 }
