@@ -57,9 +57,15 @@ CREATE TABLE survey_responses (
 CREATE INDEX survey_responses_hall_day ON survey_responses(hall_id, day);
 CREATE INDEX survey_responses_client ON survey_responses(client_hash, hall_id, submitted_at);
 
--- Daily counts per hall, kept in the same transaction as each insert.
+-- Aggregates, kept in the same transaction as each insert. A row's scope is a hall
+-- (scope = halls.id > 0) or a unit (scope = -units.id < 0): each response counts once
+-- for its hall and once for every unit above the hall's station, so a company's
+-- statistics read one short run of rows however many halls it has. Unit rows follow
+-- the org tree as it was when the response was stored; after an org file changes the
+-- tree, survey_aggregates_rebuild() derives them again from the hall rows (settings
+-- row survey.aggregates_org records the org load they match).
 CREATE TABLE survey_daily (
-  hall_id   INTEGER NOT NULL REFERENCES halls(id),
+  scope     INTEGER NOT NULL,
   day       TEXT NOT NULL,
   verified  INTEGER NOT NULL,
   flagged   INTEGER NOT NULL,
@@ -69,28 +75,27 @@ CREATE TABLE survey_daily (
   n4        INTEGER NOT NULL DEFAULT 0,
   n5        INTEGER NOT NULL DEFAULT 0,
   satisfied INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (hall_id, day, verified, flagged)
+  PRIMARY KEY (scope, day, verified, flagged)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX survey_daily_day ON survey_daily(day);
 
 -- Hour-of-day counts of unflagged responses (weekday follows from day).
 CREATE TABLE survey_hourly (
-  hall_id   INTEGER NOT NULL REFERENCES halls(id),
+  scope     INTEGER NOT NULL,
   day       TEXT NOT NULL,
   hour      INTEGER NOT NULL,
   n         INTEGER NOT NULL DEFAULT 0,
   satisfied INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (hall_id, day, hour)
+  PRIMARY KEY (scope, day, hour)
 ) STRICT, WITHOUT ROWID;
 
 -- Answer counts of the choice questions (other than the rating) of unflagged responses.
 CREATE TABLE survey_answer_daily (
-  hall_id  INTEGER NOT NULL REFERENCES halls(id),
+  scope    INTEGER NOT NULL,
   day      TEXT NOT NULL,
   question TEXT NOT NULL,
   value    TEXT NOT NULL,
   n        INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (hall_id, day, question, value)
+  PRIMARY KEY (scope, day, question, value)
 ) STRICT, WITHOUT ROWID;
 
 -- Closed loop: a bad rating opens a follow-up for the hall's station.

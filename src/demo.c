@@ -314,5 +314,7 @@ enum gs_result demo_load(struct db *db, FILE *out)
 	org_units_free(units, n);
 	if (r == GS_OK)
 		r = demo_surveys(db, out);
+	if (r == GS_OK)
+		r = survey_aggregates_rebuild(db, 1, NULL);
 	return r;
 }

@@ -272,6 +272,10 @@ static int cmd_org(const char *db_path, struct args *a)
 		fprintf(stderr, "gridscore: %s: %s\n", file, gs_result_str(r));
 	if (r == GS_OK)
 		auth_audit(db, "cli", "org load", file);
+	/* Units or halls may have moved: the units' survey aggregates follow the new tree. */
+	if (r == GS_OK && !rep->already_loaded && survey_aggregates_rebuild(db, 1, NULL) != GS_OK)
+		fprintf(stderr, "gridscore: the survey aggregates could not be updated; statistics stay right but "
+				"slower until the next org load or restart\n");
 	free(rep);
 	db_close(db);
 	return r == GS_OK ? 0 : EXIT_REJECTED;

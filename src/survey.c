@@ -526,15 +526,21 @@ static int outside_hours(struct db *db, int64_t hall_id, int64_t t, enum gs_resu
 	return outside;
 }
 
+/* The hall's key and the keys of every unit above its station (see migration 002). */
+#define KEYS_CTE                                                                                         \
+	"WITH RECURSIVE up(id) AS (SELECT station_id FROM halls WHERE id = ?1 UNION ALL "                   \
+	"SELECT u.parent_id FROM units u JOIN up ON u.id = up.id WHERE u.parent_id IS NOT NULL), "          \
+	"keys(k) AS (SELECT ?1 UNION ALL SELECT -id FROM up) "
+
 static enum gs_result store_aggregates(struct db *db, const struct survey_submission *s, const char *day, int hour,
 				       int flags)
 {
 	int verified = s->ticket != NULL, flagged = flags != 0;
-	sqlite3_stmt *st = db_stmt(db, "INSERT INTO survey_daily(hall_id, day, verified, flagged, n1, n2, n3, n4, n5, "
-				       "satisfied) VALUES(?1, ?2, ?3, ?4, ?5 = 1, ?5 = 2, ?5 = 3, ?5 = 4, ?5 = 5, ?6) "
-				       "ON CONFLICT DO UPDATE SET n1 = n1 + excluded.n1, n2 = n2 + excluded.n2, "
-				       "n3 = n3 + excluded.n3, n4 = n4 + excluded.n4, n5 = n5 + excluded.n5, "
-				       "satisfied = satisfied + excluded.satisfied");
+	sqlite3_stmt *st = db_stmt(db, KEYS_CTE "INSERT INTO survey_daily(scope, day, verified, flagged, n1, n2, n3, n4, "
+						"n5, satisfied) SELECT k, ?2, ?3, ?4, ?5 = 1, ?5 = 2, ?5 = 3, ?5 = 4, ?5 = 5, "
+						"?6 FROM keys WHERE true ON CONFLICT DO UPDATE SET n1 = n1 + excluded.n1, "
+						"n2 = n2 + excluded.n2, n3 = n3 + excluded.n3, n4 = n4 + excluded.n4, "
+						"n5 = n5 + excluded.n5, satisfied = satisfied + excluded.satisfied");
 	if (!st)
 		return GS_ERR_DB;
 	sqlite3_bind_int64(st, 1, s->hall_id);
@@ -547,8 +553,9 @@ static enum gs_result store_aggregates(struct db *db, const struct survey_submis
 	if (r != GS_OK || flagged)
 		return r;
 
-	st = db_stmt(db, "INSERT INTO survey_hourly(hall_id, day, hour, n, satisfied) VALUES(?1, ?2, ?3, 1, ?4) "
-			 "ON CONFLICT DO UPDATE SET n = n + 1, satisfied = satisfied + excluded.satisfied");
+	st = db_stmt(db, KEYS_CTE "INSERT INTO survey_hourly(scope, day, hour, n, satisfied) SELECT k, ?2, ?3, 1, ?4 "
+				  "FROM keys WHERE true ON CONFLICT DO UPDATE SET n = n + 1, "
+				  "satisfied = satisfied + excluded.satisfied");
 	if (!st)
 		return GS_ERR_DB;
 	sqlite3_bind_int64(st, 1, s->hall_id);
@@ -557,8 +564,8 @@ static enum gs_result store_aggregates(struct db *db, const struct survey_submis
 	sqlite3_bind_int(st, 4, s->satisfied ? 1 : 0);
 	r = step_done(db, st);
 	for (size_t i = 0; r == GS_OK && i < s->n_choices; i++) {
-		st = db_stmt(db, "INSERT INTO survey_answer_daily(hall_id, day, question, value, n) "
-				 "VALUES(?1, ?2, ?3, ?4, 1) ON CONFLICT DO UPDATE SET n = n + 1");
+		st = db_stmt(db, KEYS_CTE "INSERT INTO survey_answer_daily(scope, day, question, value, n) "
+					  "SELECT k, ?2, ?3, ?4, 1 FROM keys WHERE true ON CONFLICT DO UPDATE SET n = n + 1");
 		if (!st)
 			return GS_ERR_DB;
 		sqlite3_bind_int64(st, 1, s->hall_id);
@@ -737,6 +744,75 @@ static void bind_scope(sqlite3_stmt *st, const struct survey_scope *scope)
 	sqlite3_bind_int64(st, 2, scope->unit_id ? 0 : scope->hall_id);
 }
 
+/* The aggregate keys to read (?9 = 1: the unit's own rows; 0: its halls' rows). */
+#define AGG_CTE                                                                                                   \
+	"WITH RECURSIVE sub(id) AS (SELECT ?1 WHERE ?9 = 0 UNION ALL SELECT u.id FROM units u JOIN sub "            \
+	"ON u.parent_id = sub.id), hs(id) AS (SELECT -?1 WHERE ?9 = 1 UNION ALL SELECT id FROM halls WHERE ?9 = 0 " \
+	"AND ((?1 = 0 AND id = ?2) OR station_id IN sub)) "
+
+/* 1 if the unit rows match the org tree (no org load since they were derived). */
+static int unit_rows_fresh(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT coalesce(max(id), 0) FROM org_loads) = coalesce((SELECT "
+				       "CAST(value AS INTEGER) FROM settings WHERE name = 'survey.aggregates_org'), 0)");
+	if (!st)
+		return 0;
+	int fresh = db_step_row(db, st) > 0 && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return fresh;
+}
+
+static void bind_agg_scope(struct db *db, sqlite3_stmt *st, const struct survey_scope *scope)
+{
+	bind_scope(st, scope);
+	sqlite3_bind_int(st, 9, scope->unit_id != 0 && unit_rows_fresh(db));
+}
+
+enum gs_result survey_aggregates_rebuild(struct db *db, int only_if_stale, int *rebuilt)
+{
+	if (rebuilt)
+		*rebuilt = 0;
+	enum gs_result r = db_begin(db);
+	if (r != GS_OK)
+		return r;
+	if (only_if_stale && unit_rows_fresh(db)) {
+		db_rollback(db);
+		return GS_OK;
+	}
+	static const char *const sql[] = {
+		"DELETE FROM survey_daily WHERE scope < 0",
+		"DELETE FROM survey_hourly WHERE scope < 0",
+		"DELETE FROM survey_answer_daily WHERE scope < 0",
+		"WITH RECURSIVE anc(hall, unit) AS (SELECT id, station_id FROM halls UNION ALL SELECT anc.hall, "
+		"u.parent_id FROM anc JOIN units u ON u.id = anc.unit WHERE u.parent_id IS NOT NULL) "
+		"INSERT INTO survey_daily(scope, day, verified, flagged, n1, n2, n3, n4, n5, satisfied) "
+		"SELECT -anc.unit, d.day, d.verified, d.flagged, sum(d.n1), sum(d.n2), sum(d.n3), sum(d.n4), "
+		"sum(d.n5), sum(d.satisfied) FROM survey_daily d JOIN anc ON anc.hall = d.scope WHERE d.scope > 0 "
+		"GROUP BY anc.unit, d.day, d.verified, d.flagged",
+		"WITH RECURSIVE anc(hall, unit) AS (SELECT id, station_id FROM halls UNION ALL SELECT anc.hall, "
+		"u.parent_id FROM anc JOIN units u ON u.id = anc.unit WHERE u.parent_id IS NOT NULL) "
+		"INSERT INTO survey_hourly(scope, day, hour, n, satisfied) SELECT -anc.unit, d.day, d.hour, "
+		"sum(d.n), sum(d.satisfied) FROM survey_hourly d JOIN anc ON anc.hall = d.scope WHERE d.scope > 0 "
+		"GROUP BY anc.unit, d.day, d.hour",
+		"WITH RECURSIVE anc(hall, unit) AS (SELECT id, station_id FROM halls UNION ALL SELECT anc.hall, "
+		"u.parent_id FROM anc JOIN units u ON u.id = anc.unit WHERE u.parent_id IS NOT NULL) "
+		"INSERT INTO survey_answer_daily(scope, day, question, value, n) SELECT -anc.unit, d.day, d.question, "
+		"d.value, sum(d.n) FROM survey_answer_daily d JOIN anc ON anc.hall = d.scope WHERE d.scope > 0 "
+		"GROUP BY anc.unit, d.day, d.question, d.value",
+		"INSERT INTO settings(name, value) SELECT 'survey.aggregates_org', CAST(coalesce(max(id), 0) AS TEXT) "
+		"FROM org_loads WHERE true ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+	};
+	for (size_t i = 0; r == GS_OK && i < sizeof sql / sizeof sql[0]; i++)
+		r = db_exec(db, sql[i]);
+	if (r == GS_OK)
+		r = db_commit(db);
+	if (r != GS_OK)
+		db_rollback(db);
+	else if (rebuilt)
+		*rebuilt = 1;
+	return r;
+}
+
 enum gs_result survey_stats_get(struct db *db, const struct survey_settings *set, const struct survey_scope *scope,
 				const char *from, const char *to, int verified_only, int detail,
 				struct survey_stats *out)
@@ -746,12 +822,12 @@ enum gs_result survey_stats_get(struct db *db, const struct survey_settings *set
 	if (d_from < 0 || d_to < 0 || d_to < d_from)
 		return GS_ERR_INVALID;
 
-	sqlite3_stmt *st = db_stmt(db, SCOPE_CTE "SELECT verified, flagged, sum(n1), sum(n2), sum(n3), sum(n4), "
-						 "sum(n5), sum(satisfied) FROM survey_daily WHERE hall_id IN hs "
-						 "AND day BETWEEN ?3 AND ?4 GROUP BY verified, flagged");
+	sqlite3_stmt *st = db_stmt(db, AGG_CTE "SELECT verified, flagged, sum(n1), sum(n2), sum(n3), sum(n4), "
+					       "sum(n5), sum(satisfied) FROM survey_daily WHERE scope IN hs "
+					       "AND day BETWEEN ?3 AND ?4 GROUP BY verified, flagged");
 	if (!st)
 		return GS_ERR_DB;
-	bind_scope(st, scope);
+	bind_agg_scope(db, st, scope);
 	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
 	int row;
@@ -809,11 +885,11 @@ enum gs_result survey_stats_get(struct db *db, const struct survey_settings *set
 		return row < 0 ? GS_ERR_DB : GS_OK;
 
 	/* Weekday of a day: days since 1970-01-01 (a Thursday), via julianday. */
-	st = db_stmt(db, SCOPE_CTE "SELECT hour, CAST(julianday(day) - 2440587.5 AS INTEGER), sum(n), sum(satisfied) "
-				   "FROM survey_hourly WHERE hall_id IN hs AND day BETWEEN ?3 AND ?4 GROUP BY day, hour");
+	st = db_stmt(db, AGG_CTE "SELECT hour, CAST(julianday(day) - 2440587.5 AS INTEGER), sum(n), sum(satisfied) "
+				 "FROM survey_hourly WHERE scope IN hs AND day BETWEEN ?3 AND ?4 GROUP BY day, hour");
 	if (!st)
 		return GS_ERR_DB;
-	bind_scope(st, scope);
+	bind_agg_scope(db, st, scope);
 	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
 	while ((row = db_step_row(db, st)) > 0) {
@@ -832,11 +908,11 @@ enum gs_result survey_stats_get(struct db *db, const struct survey_settings *set
 	if (row < 0)
 		return GS_ERR_DB;
 
-	st = db_stmt(db, SCOPE_CTE "SELECT question, value, sum(n) FROM survey_answer_daily WHERE hall_id IN hs "
-				   "AND day BETWEEN ?3 AND ?4 GROUP BY question, value ORDER BY question, value");
+	st = db_stmt(db, AGG_CTE "SELECT question, value, sum(n) FROM survey_answer_daily WHERE scope IN hs "
+				 "AND day BETWEEN ?3 AND ?4 GROUP BY question, value ORDER BY question, value");
 	if (!st)
 		return GS_ERR_DB;
-	bind_scope(st, scope);
+	bind_agg_scope(db, st, scope);
 	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
 	size_t cap = 0;
@@ -887,15 +963,15 @@ enum gs_result survey_monthly(struct db *db, const struct survey_scope *scope, c
 		memcpy(m[i].month, day, 7);
 		m[i].month[7] = '\0';
 	}
-	sqlite3_stmt *st = db_stmt(db, SCOPE_CTE "SELECT substr(day, 1, 7), sum(n1 + n2 + n3 + n4 + n5), "
-						 "sum(satisfied) FROM survey_daily WHERE hall_id IN hs AND "
+	sqlite3_stmt *st = db_stmt(db, AGG_CTE "SELECT substr(day, 1, 7), sum(n1 + n2 + n3 + n4 + n5), "
+					       "sum(satisfied) FROM survey_daily WHERE scope IN hs AND "
 						 "day BETWEEN ?3 AND ?4 AND flagged = 0 AND verified >= ?5 "
 						 "GROUP BY 1 ORDER BY 1");
 	if (!st) {
 		free(m);
 		return GS_ERR_DB;
 	}
-	bind_scope(st, scope);
+	bind_agg_scope(db, st, scope);
 	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 5, verified_only ? 1 : 0);

@@ -124,6 +124,12 @@ int survey_instance_seen(struct db *db, const char *instance);
 void survey_flag_reasons(int flags, char *out, size_t len);
 
 /* ---- Statistics, pooled from the daily aggregates of every hall in scope. */
+
+/* Derives the unit rows of the aggregates from the hall rows for the current org tree
+ * (after an org file moved units or halls). only_if_stale: nothing to do when no org
+ * load happened since the last rebuild. Until then statistics of units pool their
+ * halls' rows, which is right but slower. *rebuilt (may be NULL) says if it ran. */
+enum gs_result survey_aggregates_rebuild(struct db *db, int only_if_stale, int *rebuilt);
 struct survey_question_count {
 	char *question;
 	char *value;

@@ -55,6 +55,8 @@ enum gs_result web_app_new(struct db *db, const struct web_options *opt, struct 
 			snprintf(err, errlen, "%s: cannot register the form (%s)", name, gs_result_str(r));
 	}
 	free(data);
+	if (r == GS_OK && (r = survey_aggregates_rebuild(db, 1, NULL)) != GS_OK)
+		snprintf(err, errlen, "cannot update the survey aggregates (%s)", gs_result_str(r));
 	if (r == GS_OK && (r = survey_settings_load(db, &app->settings)) != GS_OK)
 		snprintf(err, errlen, "cannot read the survey settings");
 	if (r == GS_OK && (r = auth_server_key(db, "survey-stamp", app->stamp_key)) != GS_OK)
