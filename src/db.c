@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "db.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ struct db_cached {
 struct db {
 	sqlite3 *h;
 	uint64_t serial;
+	int holds_write_lock;
 	struct db_cached cache[DB_STMT_SLOTS];
 };
 
@@ -233,10 +235,16 @@ enum gs_result db_open(const char *path, int flags, struct db **out, char *err, 
 	return GS_OK;
 }
 
+static void db_release(struct db *db);
+
 void db_close(struct db *db)
 {
 	if (!db)
 		return;
+	if (db->holds_write_lock) {
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		db_release(db);
+	}
 	for (size_t i = 0; i < DB_STMT_SLOTS; i++)
 		sqlite3_finalize(db->cache[i].stmt);
 	sqlite3_close_v2(db->h);
@@ -285,20 +293,49 @@ sqlite3_stmt *db_stmt(struct db *db, const char *sql)
 	return NULL;
 }
 
+/* Writers of this process queue on a mutex before BEGIN IMMEDIATE. SQLite's busy
+ * handler would make a waiting thread sleep in steps of milliseconds; a mutex hands
+ * the write lock over as soon as it is free. Other processes (the CLI) still meet
+ * the busy timeout. */
+static pthread_mutex_t db_write_mutex = PTHREAD_MUTEX_INITIALIZER;
+
 enum gs_result db_begin(struct db *db)
 {
-	return db_exec(db, "BEGIN IMMEDIATE");
+	if (db->holds_write_lock) {
+		log_error("db_begin: a write transaction is already open on this connection");
+		return GS_ERR_INTERNAL;
+	}
+	pthread_mutex_lock(&db_write_mutex);
+	db->holds_write_lock = 1;
+	enum gs_result r = db_exec(db, "BEGIN IMMEDIATE");
+	if (r != GS_OK) {
+		db->holds_write_lock = 0;
+		pthread_mutex_unlock(&db_write_mutex);
+	}
+	return r;
+}
+
+static void db_release(struct db *db)
+{
+	if (db->holds_write_lock) {
+		db->holds_write_lock = 0;
+		pthread_mutex_unlock(&db_write_mutex);
+	}
 }
 
 enum gs_result db_commit(struct db *db)
 {
-	return db_exec(db, "COMMIT");
+	enum gs_result r = db_exec(db, "COMMIT");
+	if (r == GS_OK || sqlite3_get_autocommit(db->h))
+		db_release(db);
+	return r;
 }
 
 void db_rollback(struct db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	db_release(db);
 }
 
 int db_step_row(struct db *db, sqlite3_stmt *stmt)

@@ -1,5 +1,6 @@
-/* ratelimit.c — sliding-window event counters in a fixed table. Each tracked key
- * keeps the times of its last max_events events in a small ring; keys are found
+/* ratelimit.c — sliding-window event counters and token buckets in a fixed table.
+ * In window mode each tracked key keeps the times of its last max_events events in a
+ * small ring; in bucket mode a token count and the time of its last refill; keys are found
  * through a chained hash index and the least recently hit key is evicted when the
  * table is full. One mutex guards everything: each call is short and allocation-free. */
 #define _POSIX_C_SOURCE 200809L /* strnlen */
@@ -27,12 +28,16 @@ struct rl_slot {
 	uint32_t lru_prev, lru_next; /* recency list, most recent at the head */
 	unsigned count;              /* timestamps held in the ring, <= max_events */
 	int64_t *times;              /* ring of max_events event times (into rl->times) */
+	double tokens;               /* bucket mode: tokens left; < 0 until first use */
+	int64_t last;                /* bucket mode: time of the last refill */
 };
 
 struct ratelimit {
 	pthread_mutex_t lock;
-	unsigned max_events;
+	unsigned max_events;         /* bucket mode: the bucket's capacity */
 	unsigned window_s;
+	int bucket;                  /* token-bucket mode: constant memory per key */
+	double rate;                 /* bucket mode: tokens added per second */
 	uint32_t nslots, used;
 	uint32_t nbuckets; /* a power of two */
 	uint32_t *buckets; /* first slot of each hash chain */
@@ -64,7 +69,21 @@ static void rl_key_norm(const char *key, char out[RL_KEY_STORED + 1])
 	         (unsigned long long)rl_fnv1a(key, n));
 }
 
+static struct ratelimit *rl_new(size_t slots, unsigned max_events, unsigned window_s, int bucket);
+
 struct ratelimit *ratelimit_new(size_t slots, unsigned max_events, unsigned window_s)
+{
+	return rl_new(slots, max_events, window_s, 0);
+}
+
+struct ratelimit *ratelimit_new_bucket(size_t slots, unsigned burst, unsigned per_window, unsigned window_s)
+{
+	struct ratelimit *rl = rl_new(slots, burst, window_s, 1);
+	rl->rate = (double)(per_window ? per_window : 1) / (double)(window_s ? window_s : 1);
+	return rl;
+}
+
+static struct ratelimit *rl_new(size_t slots, unsigned max_events, unsigned window_s, int bucket)
 {
 	if (slots == 0)
 		slots = 1;
@@ -84,9 +103,10 @@ struct ratelimit *ratelimit_new(size_t slots, unsigned max_events, unsigned wind
 	for (uint32_t i = 0; i < rl->nbuckets; i++)
 		rl->buckets[i] = RL_NONE;
 	rl->slots = xcalloc(slots, sizeof *rl->slots);
-	rl->times = xcalloc(slots, max_events * sizeof *rl->times);
+	rl->bucket = bucket;
+	rl->times = bucket ? NULL : xcalloc(slots, max_events * sizeof *rl->times);
 	for (uint32_t i = 0; i < rl->nslots; i++) {
-		rl->slots[i].times = rl->times + (size_t)i * max_events;
+		rl->slots[i].times = bucket ? NULL : rl->times + (size_t)i * max_events;
 		rl->slots[i].hash_next = i + 1 < rl->nslots ? i + 1 : RL_NONE;
 		rl->slots[i].lru_prev = rl->slots[i].lru_next = RL_NONE;
 	}
@@ -178,6 +198,7 @@ static uint32_t rl_get(struct ratelimit *rl, const char *norm)
 	rl->free_head = s->hash_next;
 	memcpy(s->key, norm, strlen(norm) + 1);
 	s->count = 0;
+	s->tokens = -1;
 	uint32_t b = rl_bucket(rl, norm);
 	s->hash_next = rl->buckets[b];
 	rl->buckets[b] = i;
@@ -205,6 +226,20 @@ static unsigned rl_count(const struct ratelimit *rl, const struct rl_slot *s, in
 	return n;
 }
 
+/* Bucket mode: adds the tokens earned since the last refill (a new key starts full). */
+static void rl_refill(const struct ratelimit *rl, struct rl_slot *s, int64_t now)
+{
+	if (s->tokens < 0) {
+		s->tokens = rl->max_events;
+		s->last = now;
+	} else if (now > s->last) {
+		s->tokens += (double)(now - s->last) * rl->rate;
+		if (s->tokens > rl->max_events)
+			s->tokens = rl->max_events;
+		s->last = now;
+	}
+}
+
 int ratelimit_allowed(struct ratelimit *rl, const char *key, int64_t now)
 {
 	return ratelimit_retry_after(rl, key, now) == 0;
@@ -217,7 +252,10 @@ void ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now)
 	pthread_mutex_lock(&rl->lock);
 	uint32_t i = rl_get(rl, norm);
 	struct rl_slot *s = &rl->slots[i];
-	if (s->count < rl->max_events) {
+	if (rl->bucket) {
+		rl_refill(rl, s, now);
+		s->tokens = s->tokens >= 1 ? s->tokens - 1 : 0;
+	} else if (s->count < rl->max_events) {
 		s->times[s->count++] = now;
 	} else {
 		/* Full ring: replace the earliest time. Times usually arrive in order, but
@@ -252,7 +290,14 @@ unsigned ratelimit_retry_after(struct ratelimit *rl, const char *key, int64_t no
 	unsigned wait = 0;
 	pthread_mutex_lock(&rl->lock);
 	uint32_t i = rl_find(rl, norm);
-	if (i != RL_NONE) {
+	if (i != RL_NONE && rl->bucket) {
+		struct rl_slot *s = &rl->slots[i];
+		rl_refill(rl, s, now);
+		if (s->tokens < 1) {
+			double w = (1 - s->tokens) / rl->rate;
+			wait = w < 1 ? 1 : w > 86400.0 * 365 ? 86400u * 365 : (unsigned)(w + 0.999);
+		}
+	} else if (i != RL_NONE) {
 		int64_t oldest = 0;
 		if (rl_count(rl, &rl->slots[i], now, &oldest) >= rl->max_events) {
 			int64_t w = oldest + (int64_t)rl->window_s - now;

@@ -14,6 +14,11 @@ struct ratelimit;
 struct ratelimit *ratelimit_new(size_t slots, unsigned max_events, unsigned window_s);
 void ratelimit_free(struct ratelimit *rl); /* NULL is a no-op */
 
+/* A token bucket per key instead: burst events at once, refilled at per_window events
+ * per window_s seconds. Memory does not grow with the rate (for high limits such as
+ * a hall's submissions per minute). The other functions work the same on it. */
+struct ratelimit *ratelimit_new_bucket(size_t slots, unsigned burst, unsigned per_window, unsigned window_s);
+
 /* 1 if key may act at time now (it has fewer than max_events in the window), else 0.
  * Does not record anything. */
 int ratelimit_allowed(struct ratelimit *rl, const char *key, int64_t now);

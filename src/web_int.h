@@ -20,9 +20,9 @@ struct web_app {
 	struct xform *form;           /* the survey form served at every hall */
 	int64_t form_row;             /* its survey_forms row */
 	struct survey_settings settings;
-	struct ratelimit *rl_client;       /* submissions per client hash */
+	struct ratelimit *rl_client;       /* token bucket: submissions per client hash */
 	struct ratelimit *rl_client_hall;  /* minimum interval per client and hall */
-	struct ratelimit *rl_hall;         /* submissions per hall */
+	struct ratelimit *rl_hall;         /* token bucket: submissions per hall */
 	unsigned stamp_key_set;
 	unsigned char stamp_key[32];  /* signs the render time of survey pages */
 	char *trusted_proxy;          /* peer address whose X-Forwarded-For is believed */

@@ -68,9 +68,9 @@ enum gs_result web_app_new(struct db *db, const struct web_options *opt, struct 
 	unsigned per_hall = opt && opt->hall_per_minute ? opt->hall_per_minute : 120;
 	unsigned per_client = opt && opt->client_per_hour ? opt->client_per_hour : 20;
 	unsigned gap = opt && opt->client_hall_gap_s ? opt->client_hall_gap_s : 30;
-	app->rl_client = ratelimit_new(1 << 16, per_client, 3600);
+	app->rl_client = ratelimit_new_bucket(1 << 16, per_client, per_client, 3600);
 	app->rl_client_hall = ratelimit_new(1 << 16, 1, gap);
-	app->rl_hall = ratelimit_new(4096, per_hall, 60);
+	app->rl_hall = ratelimit_new_bucket(1 << 14, per_hall, per_hall, 60);
 	app->trusted_proxy = opt && opt->trusted_proxy ? xstrdup(opt->trusted_proxy) : NULL;
 	*out = app;
 	return GS_OK;

@@ -1,4 +1,4 @@
-/* test_ratelimit.c — the sliding-window limiter: limits, sliding, clearing,
+/* test_ratelimit.c — the sliding-window limiter and token buckets: limits, sliding, clearing,
  * retry-after values, bounded eviction, long keys and exact counts under
  * concurrent hits from several threads. Time is passed in explicitly. */
 #include <pthread.h>
@@ -221,8 +221,64 @@ static void test_threads(void)
 	ratelimit_free(rl);
 }
 
+/* Token buckets: a burst, then a steady rate; memory does not depend on the limit. */
+static void test_bucket(void)
+{
+	/* 10 at once, then 60 per minute (one a second) */
+	struct ratelimit *rl = ratelimit_new_bucket(4, 10, 60, 60);
+	int allowed = 0;
+	for (int i = 0; i < 20; i++) {
+		if (ratelimit_allowed(rl, "hall", T0)) {
+			ratelimit_hit(rl, "hall", T0);
+			allowed++;
+		}
+	}
+	CHECK_INT(allowed, 10);
+	CHECK(!ratelimit_allowed(rl, "hall", T0));
+	CHECK_INT(ratelimit_retry_after(rl, "hall", T0), 1);
+	/* a second later one more token */
+	CHECK(ratelimit_allowed(rl, "hall", T0 + 1));
+	ratelimit_hit(rl, "hall", T0 + 1);
+	CHECK(!ratelimit_allowed(rl, "hall", T0 + 1));
+	/* after five seconds five more, never more than the burst */
+	allowed = 0;
+	for (int i = 0; i < 20; i++)
+		if (ratelimit_allowed(rl, "hall", T0 + 6)) {
+			ratelimit_hit(rl, "hall", T0 + 6);
+			allowed++;
+		}
+	CHECK_INT(allowed, 5);
+	CHECK(ratelimit_allowed(rl, "hall", T0 + 1000));
+	allowed = 0;
+	for (int i = 0; i < 50; i++)
+		if (ratelimit_allowed(rl, "hall", T0 + 1000)) {
+			ratelimit_hit(rl, "hall", T0 + 1000);
+			allowed++;
+		}
+	CHECK_INT(allowed, 10);
+	/* other keys are independent; a cleared key starts full */
+	CHECK(ratelimit_allowed(rl, "other", T0 + 1000));
+	ratelimit_clear(rl, "hall");
+	CHECK(ratelimit_allowed(rl, "hall", T0 + 1000));
+	ratelimit_free(rl);
+	/* a slow rate: 20 per hour → one token every 180 s */
+	rl = ratelimit_new_bucket(4, 20, 20, 3600);
+	for (int i = 0; i < 20; i++)
+		ratelimit_hit(rl, "client", T0);
+	CHECK(!ratelimit_allowed(rl, "client", T0));
+	CHECK_INT(ratelimit_retry_after(rl, "client", T0), 180);
+	CHECK(!ratelimit_allowed(rl, "client", T0 + 179));
+	CHECK(ratelimit_allowed(rl, "client", T0 + 180));
+	ratelimit_free(rl);
+	/* a huge limit costs no memory per event */
+	rl = ratelimit_new_bucket(1 << 16, 100000000, 100000000, 60);
+	CHECK(ratelimit_allowed(rl, "x", T0));
+	ratelimit_free(rl);
+}
+
 int main(void)
 {
+	test_bucket();
 	test_limit_and_window();
 	test_out_of_order_times();
 	test_eviction();
