@@ -3,6 +3,7 @@
  * statistics read the daily aggregates, never the raw rows. */
 #include "survey.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -731,6 +732,148 @@ enum gs_result survey_store(struct db *db, const struct survey_settings *set, co
 	return r;
 }
 
+/* ---- Group commit ----------------------------------------------------------------
+ * Each commit writes every page it touched to the WAL (the response, its indexes,
+ * three levels of aggregates): most of a submission's cost. Submissions that arrive
+ * together are stored in one transaction, each inside its own savepoint, so one
+ * refused submission never affects another. The first waiting thread leads: it takes
+ * the queue, stores it on its own connection and wakes the others; nobody returns
+ * before its response is committed. */
+
+struct batch_item {
+	const struct survey_submission *s;
+	struct survey_stored *out;
+	enum gs_result result;
+	int done;
+	struct batch_item *next;
+};
+
+struct survey_batcher {
+	pthread_mutex_t lock;
+	pthread_cond_t finished;
+	struct batch_item *head, *tail;
+	int leading;
+	unsigned max_batch;
+	uint64_t batches, items; /* for tests and metrics */
+};
+
+struct survey_batcher *survey_batcher_new(unsigned max_batch)
+{
+	struct survey_batcher *b = xcalloc(1, sizeof *b);
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->finished, NULL);
+	b->max_batch = max_batch ? max_batch : 256;
+	return b;
+}
+
+void survey_batcher_free(struct survey_batcher *b)
+{
+	if (!b)
+		return;
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->finished);
+	free(b);
+}
+
+void survey_batcher_stats(struct survey_batcher *b, uint64_t *batches, uint64_t *items)
+{
+	pthread_mutex_lock(&b->lock);
+	*batches = b->batches;
+	*items = b->items;
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Runs a statement without parameters from the connection's cache. */
+static enum gs_result exec_cached(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	return st ? step_done(db, st) : GS_ERR_DB;
+}
+
+/* Stores a taken batch in one transaction; sets every item's result. */
+static void batch_store(struct db *db, const struct survey_settings *set, struct batch_item *first)
+{
+	enum gs_result r = db_begin(db);
+	int stored = 0;
+	for (struct batch_item *it = first; it; it = it->next) {
+		memset(it->out, 0, sizeof *it->out);
+		if (r != GS_OK) {
+			it->result = r;
+			continue;
+		}
+		if (exec_cached(db, "SAVEPOINT one") != GS_OK) {
+			it->result = GS_ERR_DB;
+			continue;
+		}
+		it->result = store_locked(db, set, it->s, it->out);
+		if (it->result == GS_OK) {
+			stored++;
+		} else {
+			exec_cached(db, "ROLLBACK TO one");
+			it->out->response_id = it->out->followup_id = 0;
+		}
+		exec_cached(db, "RELEASE one");
+	}
+	if (r == GS_OK)
+		r = db_commit(db);
+	if (r != GS_OK) {
+		db_rollback(db);
+		for (struct batch_item *it = first; it; it = it->next)
+			if (it->result == GS_OK) {
+				it->result = r;
+				it->out->response_id = it->out->followup_id = 0;
+			}
+	}
+}
+
+enum gs_result survey_store_batched(struct survey_batcher *b, struct db *db, const struct survey_settings *set,
+				    const struct survey_submission *s, struct survey_stored *out)
+{
+	memset(out, 0, sizeof *out);
+	if (s->rating < 1 || s->rating > 5 || !s->instance || !*s->instance || !s->answers_json)
+		return GS_ERR_INVALID;
+	struct batch_item me = {.s = s, .out = out};
+	pthread_mutex_lock(&b->lock);
+	if (b->tail)
+		b->tail->next = &me;
+	else
+		b->head = &me;
+	b->tail = &me;
+	while (!me.done) {
+		if (b->leading) {
+			pthread_cond_wait(&b->finished, &b->lock);
+			continue;
+		}
+		/* Lead: take up to max_batch items from the front (ours is among them or
+		 * will be in a later round). */
+		b->leading = 1;
+		struct batch_item *first = b->head, *last = first;
+		unsigned n = 1;
+		while (last->next && n < b->max_batch) {
+			last = last->next;
+			n++;
+		}
+		b->head = last->next;
+		if (!b->head)
+			b->tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&b->lock);
+		batch_store(db, set, first);
+		pthread_mutex_lock(&b->lock);
+		for (struct batch_item *it = first; it;) {
+			struct batch_item *next = it->next;
+			it->done = 1; /* after this an item's owner may return: read next first */
+			it = next;
+		}
+		b->batches++;
+		b->items += n;
+		b->leading = 0;
+		pthread_cond_broadcast(&b->finished);
+	}
+	pthread_mutex_unlock(&b->lock);
+	return me.result;
+}
+
 /* ---- Statistics ------------------------------------------------------------------ */
 
 /* The halls in scope, as a CTE every statistics query starts with (?1 unit, ?2 hall). */
@@ -779,28 +922,29 @@ enum gs_result survey_aggregates_rebuild(struct db *db, int only_if_stale, int *
 		db_rollback(db);
 		return GS_OK;
 	}
+	/* Each statement in parentheses: they are one string each, not a list by mistake. */
 	static const char *const sql[] = {
-		"DELETE FROM survey_daily WHERE scope < 0",
-		"DELETE FROM survey_hourly WHERE scope < 0",
-		"DELETE FROM survey_answer_daily WHERE scope < 0",
-		"WITH RECURSIVE anc(hall, unit) AS (SELECT id, station_id FROM halls UNION ALL SELECT anc.hall, "
+		("DELETE FROM survey_daily WHERE scope < 0"),
+		("DELETE FROM survey_hourly WHERE scope < 0"),
+		("DELETE FROM survey_answer_daily WHERE scope < 0"),
+		("WITH RECURSIVE anc(hall, unit) AS (SELECT id, station_id FROM halls UNION ALL SELECT anc.hall, "
 		"u.parent_id FROM anc JOIN units u ON u.id = anc.unit WHERE u.parent_id IS NOT NULL) "
 		"INSERT INTO survey_daily(scope, day, verified, flagged, n1, n2, n3, n4, n5, satisfied) "
 		"SELECT -anc.unit, d.day, d.verified, d.flagged, sum(d.n1), sum(d.n2), sum(d.n3), sum(d.n4), "
 		"sum(d.n5), sum(d.satisfied) FROM survey_daily d JOIN anc ON anc.hall = d.scope WHERE d.scope > 0 "
-		"GROUP BY anc.unit, d.day, d.verified, d.flagged",
-		"WITH RECURSIVE anc(hall, unit) AS (SELECT id, station_id FROM halls UNION ALL SELECT anc.hall, "
+		"GROUP BY anc.unit, d.day, d.verified, d.flagged"),
+		("WITH RECURSIVE anc(hall, unit) AS (SELECT id, station_id FROM halls UNION ALL SELECT anc.hall, "
 		"u.parent_id FROM anc JOIN units u ON u.id = anc.unit WHERE u.parent_id IS NOT NULL) "
 		"INSERT INTO survey_hourly(scope, day, hour, n, satisfied) SELECT -anc.unit, d.day, d.hour, "
 		"sum(d.n), sum(d.satisfied) FROM survey_hourly d JOIN anc ON anc.hall = d.scope WHERE d.scope > 0 "
-		"GROUP BY anc.unit, d.day, d.hour",
-		"WITH RECURSIVE anc(hall, unit) AS (SELECT id, station_id FROM halls UNION ALL SELECT anc.hall, "
+		"GROUP BY anc.unit, d.day, d.hour"),
+		("WITH RECURSIVE anc(hall, unit) AS (SELECT id, station_id FROM halls UNION ALL SELECT anc.hall, "
 		"u.parent_id FROM anc JOIN units u ON u.id = anc.unit WHERE u.parent_id IS NOT NULL) "
 		"INSERT INTO survey_answer_daily(scope, day, question, value, n) SELECT -anc.unit, d.day, d.question, "
 		"d.value, sum(d.n) FROM survey_answer_daily d JOIN anc ON anc.hall = d.scope WHERE d.scope > 0 "
-		"GROUP BY anc.unit, d.day, d.question, d.value",
-		"INSERT INTO settings(name, value) SELECT 'survey.aggregates_org', CAST(coalesce(max(id), 0) AS TEXT) "
-		"FROM org_loads WHERE true ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+		"GROUP BY anc.unit, d.day, d.question, d.value"),
+		("INSERT INTO settings(name, value) SELECT 'survey.aggregates_org', CAST(coalesce(max(id), 0) AS TEXT) "
+		"FROM org_loads WHERE true ON CONFLICT(name) DO UPDATE SET value = excluded.value"),
 	};
 	for (size_t i = 0; r == GS_OK && i < sizeof sql / sizeof sql[0]; i++)
 		r = db_exec(db, sql[i]);

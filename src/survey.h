@@ -120,6 +120,18 @@ enum gs_result survey_store(struct db *db, const struct survey_settings *set, co
 /* 1 if a response of this form instance is stored, 0 if not, -1 on error. */
 int survey_instance_seen(struct db *db, const char *instance);
 
+/* Group commit for the server: submissions arriving together are stored in one
+ * transaction (each in its own savepoint, with the same results as survey_store) by
+ * whichever waiting thread leads, on its own connection db. Returns once the
+ * submission is committed or refused. All callers must use the same database. */
+struct survey_batcher;
+struct survey_batcher *survey_batcher_new(unsigned max_batch); /* 0: 256 */
+void survey_batcher_free(struct survey_batcher *b);          /* NULL is a no-op */
+enum gs_result survey_store_batched(struct survey_batcher *b, struct db *db, const struct survey_settings *set,
+				    const struct survey_submission *s, struct survey_stored *out);
+/* Transactions and submissions stored so far (for tests and metrics). */
+void survey_batcher_stats(struct survey_batcher *b, uint64_t *batches, uint64_t *items);
+
 /* Human-readable reasons for a flag set ("burst; outside opening hours"), into out. */
 void survey_flag_reasons(int flags, char *out, size_t len);
 

@@ -23,6 +23,7 @@ struct web_app {
 	struct ratelimit *rl_client;       /* token bucket: submissions per client hash */
 	struct ratelimit *rl_client_hall;  /* minimum interval per client and hall */
 	struct ratelimit *rl_hall;         /* token bucket: submissions per hall */
+	struct survey_batcher *batcher;    /* group commit of submissions */
 	unsigned stamp_key_set;
 	unsigned char stamp_key[32];  /* signs the render time of survey pages */
 	char *trusted_proxy;          /* peer address whose X-Forwarded-For is believed */

@@ -72,6 +72,7 @@ enum gs_result web_app_new(struct db *db, const struct web_options *opt, struct 
 	app->rl_client_hall = ratelimit_new(1 << 16, 1, gap);
 	app->rl_hall = ratelimit_new_bucket(1 << 14, per_hall, per_hall, 60);
 	app->trusted_proxy = opt && opt->trusted_proxy ? xstrdup(opt->trusted_proxy) : NULL;
+	app->batcher = survey_batcher_new(0);
 	*out = app;
 	return GS_OK;
 }
@@ -84,6 +85,7 @@ void web_app_free(struct web_app *app)
 	ratelimit_free(app->rl_client);
 	ratelimit_free(app->rl_client_hall);
 	ratelimit_free(app->rl_hall);
+	survey_batcher_free(app->batcher);
 	free(app->trusted_proxy);
 	sodium_memzero(app->stamp_key, sizeof app->stamp_key);
 	free(app);
@@ -383,7 +385,7 @@ static enum gs_result submit(struct http_request *req, struct http_response *res
 		.n_choices = parts.n,
 	};
 	struct survey_stored stored;
-	r = survey_store(req->db, &app->settings, &s, &stored);
+	r = survey_store_batched(app->batcher, req->db, &app->settings, &s, &stored);
 	json_decref(parts.root);
 	xform_answers_clear(&ans);
 	if (r == GS_ERR_CONFLICT && stored.duplicate)

@@ -488,6 +488,106 @@ static void test_tickets(void)
 	unlink(path);
 }
 
+/* Group commit: 40 threads, each with its own connection, store through one batcher:
+ * 39 distinct responses plus one duplicate of another's instance, and all 40 race for
+ * one ticket. Every result is what survey_store would have said. */
+struct batched {
+	const char *path;
+	struct survey_batcher *b;
+	const char *ticket;
+	int64_t hall, form;
+	int index;
+	enum gs_result plain, with_ticket;
+	int ticket_state, duplicate;
+};
+
+static void *batched_run(void *arg)
+{
+	struct batched *x = arg;
+	struct db *db = NULL;
+	char err[256], inst[32], inst2[32];
+	if (db_open(x->path, 0, &db, err, sizeof err) != GS_OK) {
+		x->plain = x->with_ticket = GS_ERR_IO;
+		return NULL;
+	}
+	struct survey_settings set;
+	survey_settings_load(db, &set);
+	/* thread 39 repeats thread 0's instance */
+	snprintf(inst, sizeof inst, "batch-%d", x->index == 39 ? 0 : x->index);
+	struct survey_submission s = sub(x->hall, x->form, util_now(), 1 + x->index % 5, inst);
+	struct survey_stored st;
+	x->plain = survey_store_batched(x->b, db, &set, &s, &st);
+	x->duplicate = st.duplicate;
+	snprintf(inst2, sizeof inst2, "batch-ticket-%d", x->index);
+	struct survey_submission t = sub(x->hall, x->form, util_now(), 4, inst2);
+	t.ticket = x->ticket;
+	x->with_ticket = survey_store_batched(x->b, db, &set, &t, &st);
+	x->ticket_state = st.ticket_state;
+	db_close(db);
+	return NULL;
+}
+
+static void test_batcher(void)
+{
+	const char *tmp = getenv("GS_TMP") ? getenv("GS_TMP") : "/tmp";
+	char path[512];
+	snprintf(path, sizeof path, "%s/survey-batch-%d.db", tmp, (int)getpid());
+	unlink(path);
+	struct db *db = open_fixture(path);
+	int64_t form = 0, expires = 0;
+	survey_form_register(db, "f", "1", "<x/>", 4, &form);
+	char ticket[SURVEY_TICKET_LEN + 1];
+	CHECK_INT(survey_ticket_issue(db, "T-H2", "test", 3600, ticket, &expires), GS_OK);
+	struct survey_batcher *b = survey_batcher_new(8);
+	enum { N = 40 };
+	pthread_t th[N];
+	struct batched xs[N];
+	for (int i = 0; i < N; i++) {
+		xs[i] = (struct batched){.path = path, .b = b, .ticket = ticket, .hall = hall_id(db, "T-H2"), .form = form, .index = i};
+		pthread_create(&th[i], NULL, batched_run, &xs[i]);
+	}
+	int ok = 0, dup = 0, ticket_ok = 0, ticket_used = 0, other = 0;
+	for (int i = 0; i < N; i++) {
+		pthread_join(th[i], NULL);
+		if (xs[i].plain == GS_OK)
+			ok++;
+		else if (xs[i].plain == GS_ERR_CONFLICT && xs[i].duplicate)
+			dup++;
+		else
+			other++;
+		if (xs[i].with_ticket == GS_OK)
+			ticket_ok++;
+		else if (xs[i].with_ticket == GS_ERR_CONFLICT && xs[i].ticket_state == 1)
+			ticket_used++;
+		else
+			other++;
+	}
+	CHECK_INT(ok, N - 1);
+	CHECK_INT(dup, 1);
+	CHECK_INT(ticket_ok, 1);
+	CHECK_INT(ticket_used, N - 1);
+	CHECK_INT(other, 0);
+	uint64_t batches = 0, items = 0;
+	survey_batcher_stats(b, &batches, &items);
+	CHECK_INT(items, 2 * N);
+	CHECK(batches >= (2 * N + 7) / 8); /* at most 8 per transaction */
+	printf("batcher: %llu submissions in %llu transactions\n", (unsigned long long)items, (unsigned long long)batches);
+	sqlite3_stmt *q = db_stmt(db, "SELECT count(*), sum(verified) FROM survey_responses");
+	CHECK(db_step_row(db, q) == 1);
+	CHECK_INT(sqlite3_column_int(q, 0), N - 1 + 1);
+	CHECK_INT(sqlite3_column_int(q, 1), 1);
+	sqlite3_reset(q);
+	/* the aggregates agree with the rows */
+	q = db_stmt(db, "SELECT sum(n1 + n2 + n3 + n4 + n5) FROM survey_daily WHERE scope > 0");
+	CHECK(db_step_row(db, q) == 1);
+	CHECK_INT(sqlite3_column_int(q, 0), N);
+	sqlite3_reset(q);
+	survey_batcher_free(b);
+	survey_batcher_free(NULL);
+	db_close(db);
+	unlink(path);
+}
+
 static void test_client_hash(void)
 {
 	struct db *db = open_fixture(NULL);
@@ -518,6 +618,7 @@ int main(void)
 	test_store_and_stats();
 	test_responses_each();
 	test_tickets();
+	test_batcher();
 	test_client_hash();
 	return check_finish("test_survey");
 }
