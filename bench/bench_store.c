@@ -1,0 +1,128 @@
+/* bench_store.c — the cost of storing one survey response without HTTP: survey_store
+ * (one transaction each) against survey_store_batched from several threads (group
+ * commit), on a file database with the demo county's shape of org.
+ * Usage: bench_store DB_PATH [COUNT] [THREADS]   (prints per-second rates) */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "org.h"
+#include "survey.h"
+#include "util.h"
+
+static const char *path;
+static int64_t hall, form;
+static struct survey_batcher *batcher;
+static long per_thread;
+
+static const struct survey_choice choices[] = {
+	{"waiting", "lt5"}, {"attitude", "5"}, {"one_visit", "yes"}, {"service", "enquiry"}};
+
+static void fill(struct survey_submission *s, char *inst, size_t len, long i, int t, unsigned char *ch)
+{
+	snprintf(inst, len, "bench-%d-%ld", t, i);
+	ch[0] = (unsigned char)i;
+	ch[1] = (unsigned char)(i >> 8);
+	ch[2] = (unsigned char)t;
+	*s = (struct survey_submission){.hall_id = hall,
+					.form_row = form,
+					.submitted_at = util_now(),
+					.rating = 1 + (int)(i % 5),
+					.satisfied = i % 5 >= 3,
+					.answers_json = "{\"rating\":\"5\",\"waiting\":\"lt5\",\"comment\":\"bench\"}",
+					.comment = "bench",
+					.instance = inst,
+					.client_hash = ch,
+					.duration_s = 40,
+					.choices = choices,
+					.n_choices = 4};
+}
+
+static void *worker(void *arg)
+{
+	int t = (int)(intptr_t)arg;
+	struct db *db = NULL;
+	char err[256];
+	if (db_open(path, 0, &db, err, sizeof err) != GS_OK)
+		return NULL;
+	struct survey_settings set;
+	survey_settings_load(db, &set);
+	for (long i = 0; i < per_thread; i++) {
+		char inst[48];
+		unsigned char ch[SURVEY_CLIENT_HASH_LEN] = {0};
+		struct survey_submission s;
+		struct survey_stored st;
+		fill(&s, inst, sizeof inst, i, t, ch);
+		if (batcher)
+			survey_store_batched(batcher, db, &set, &s, &st);
+		else
+			survey_store(db, &set, &s, &st);
+	}
+	db_close(db);
+	return NULL;
+}
+
+static double run(int threads, int batched)
+{
+	batcher = batched ? survey_batcher_new(0) : NULL;
+	pthread_t th[64];
+	int64_t t0 = util_monotonic_us();
+	for (int i = 0; i < threads; i++)
+		pthread_create(&th[i], NULL, worker, (void *)(intptr_t)(i + 100 * batched + 1000 * threads));
+	for (int i = 0; i < threads; i++)
+		pthread_join(th[i], NULL);
+	double secs = (double)(util_monotonic_us() - t0) / 1e6;
+	uint64_t b = 0, n = 0;
+	if (batcher) {
+		survey_batcher_stats(batcher, &b, &n);
+		survey_batcher_free(batcher);
+	}
+	double rate = (double)per_thread * threads / secs;
+	printf("| %s | %d | %.0f | %s |\n", batched ? "batched" : "one transaction each", threads, rate,
+	       batched ? (b ? "" : "-") : "-");
+	if (b)
+		printf("|  (%.1f submissions per transaction) | | | |\n", (double)n / (double)b);
+	return rate;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: bench_store DB_PATH [COUNT] [THREADS]\n");
+		return 2;
+	}
+	path = argv[1];
+	long count = argc > 2 ? atol(argv[2]) : 20000;
+	int threads = argc > 3 ? atoi(argv[3]) : 4;
+	if (threads < 1 || threads > 64)
+		threads = 4;
+	unlink(path);
+	struct db *db = NULL;
+	char err[256];
+	if (db_open(path, DB_CREATE | DB_MIGRATE, &db, err, sizeof err) != GS_OK) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	const struct embed_file *f = embed_find("src/demo/county-org.xml");
+	struct org_load_report *rep = xcalloc(1, sizeof *rep);
+	if (!f || org_load_memory(db, "demo", (const char *)f->data, f->len, rep) != GS_OK)
+		return 1;
+	free(rep);
+	survey_form_register(db, "bench", "1", "<x/>", 4, &form);
+	survey_aggregates_rebuild(db, 0, NULL);
+	struct org_hall h;
+	org_hall_get(db, "QH-H01", &h);
+	hall = h.id;
+	org_hall_clear(&h);
+	db_close(db);
+	printf("| path | threads | responses/s | |\n| --- | --- | --- | --- |\n");
+	per_thread = count;
+	run(1, 0);
+	per_thread = count / threads;
+	run(threads, 0);
+	run(threads, 1);
+	return 0;
+}
