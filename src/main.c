@@ -204,7 +204,7 @@ static int cmd_serve(const char *db_path, struct args *a)
 	if (!cfg.listen)
 		cfg.listen = "127.0.0.1:8080";
 	cfg.db_path = db_path;
-	cfg.threads = threads ? (unsigned)strtoul(threads, NULL, 10) : 4;
+	cfg.threads = threads ? (unsigned)strtoul(threads, NULL, 10) : 8;
 	cfg.max_connections = maxconn ? (unsigned)strtoul(maxconn, NULL, 10) : 1024;
 	cfg.timeout_s = timeout ? (unsigned)strtoul(timeout, NULL, 10) : 30;
 	if (cfg.threads < 1 || cfg.threads > 64)

@@ -135,12 +135,23 @@ enum gs_result survey_settings_load(struct db *db, struct survey_settings *out)
 static const char crockford[] = "0123456789abcdefghjkmnpqrstvwxyz";
 #define MAC_CHARS 10
 
+/* Each thread keeps the survey-code key of the connection it last used: the key never
+ * changes once made, and codes are checked on every survey page. */
+static _Thread_local struct {
+	uint64_t db;
+	unsigned char key[32];
+} code_key_cache;
+
 static enum gs_result code_mac(struct db *db, const char *hall_code, int key_version, char mac[MAC_CHARS + 1])
 {
 	unsigned char key[32], out[crypto_auth_hmacsha256_BYTES];
-	enum gs_result r = auth_server_key(db, "survey-code", key);
-	if (r != GS_OK)
-		return r;
+	if (code_key_cache.db != db_serial(db)) {
+		enum gs_result r = auth_server_key(db, "survey-code", code_key_cache.key);
+		if (r != GS_OK)
+			return r;
+		code_key_cache.db = db_serial(db);
+	}
+	memcpy(key, code_key_cache.key, sizeof key);
 	char msg[AUTH_CODE_MAX + 48];
 	int n = snprintf(msg, sizeof msg, "gridscore survey code\n%s\n%d", hall_code, key_version);
 	crypto_auth_hmacsha256(out, (const unsigned char *)msg, (unsigned long long)n, key);
