@@ -451,6 +451,22 @@ void view_satisfaction(struct buf *b, const struct view_ctx *v, const struct vie
 			buf_puts(b, "</td></tr>\n");
 		}
 		buf_puts(b, "</tbody>\n</table>\n");
+		buf_printf(b, "<table class=\"hours\">\n<caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th>"
+			      "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+			   view_tr(v, "按时段", "By hour of day"), view_tr(v, "时段", "Hour"),
+			   view_tr(v, "份数（满意率）", "Responses (rate)"));
+		for (int h = 0; h < 24; h++) {
+			if (!st->hour_n[h])
+				continue;
+			buf_printf(b, "<tr><th scope=\"row\">%02d:00–%02d:59</th><td>%lld", h, h, (long long)st->hour_n[h]);
+			if (st->hour_n[h] >= s->min_breakdown) {
+				buf_puts(b, " (");
+				pct(b, (double)st->hour_sat[h] / (double)st->hour_n[h]);
+				buf_puts(b, ")");
+			}
+			buf_puts(b, "</td></tr>\n");
+		}
+		buf_puts(b, "</tbody>\n</table>\n");
 	}
 
 	if (s->n_comments) {

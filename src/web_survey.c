@@ -417,6 +417,14 @@ enum gs_result web_survey_submit(struct http_request *req, struct http_response 
 	return r;
 }
 
+static enum gs_result thank_you(struct http_request *req, struct http_response *res, const struct org_hall *hall)
+{
+	return notice(req, res, 200, TR(req, "感谢您的评价", "Thank you"),
+		      TR(req, "您的评价已提交。我们会认真对待每一条意见，不断改进服务。",
+			 "Your answers have been received. We read every one and use them to improve our service."),
+		      hall);
+}
+
 enum gs_result web_survey_thanks(struct http_request *req, struct http_response *res)
 {
 	struct org_hall hall;
@@ -425,10 +433,7 @@ enum gs_result web_survey_thanks(struct http_request *req, struct http_response 
 		return invalid_code(req, res);
 	if (r != GS_OK)
 		return r;
-	notice(req, res, 200, TR(req, "感谢您的评价", "Thank you"),
-	       TR(req, "您的评价已提交。我们会认真对待每一条意见，不断改进服务。",
-		  "Your answers have been received. We read every one and use them to improve our service."),
-	       &hall);
+	thank_you(req, res, &hall);
 	org_hall_clear(&hall);
 	return GS_OK;
 }
@@ -475,10 +480,7 @@ enum gs_result web_ticket_submit(struct http_request *req, struct http_response 
 
 enum gs_result web_ticket_thanks(struct http_request *req, struct http_response *res)
 {
-	return notice(req, res, 200, TR(req, "感谢您的评价", "Thank you"),
-		      TR(req, "您的评价已提交。我们会认真对待每一条意见，不断改进服务。",
-			 "Your answers have been received. We read every one and use them to improve our service."),
-		      NULL);
+	return thank_you(req, res, NULL);
 }
 
 /* ---- API -------------------------------------------------------------------------- */
