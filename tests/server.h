@@ -36,6 +36,11 @@ static inline const char *test_tmpdir(const char *name)
 	const char *base = getenv("GS_TMP") ? getenv("GS_TMP") : "/tmp";
 	mkdir(base, 0755);
 	snprintf(dir, sizeof dir, "%s/%s-%d", base, name, (int)getpid());
+	/* an earlier run under the same pid may have left its files: start empty */
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot empty %s\n", dir);
 	mkdir(dir, 0755);
 	return dir;
 }
