@@ -45,6 +45,7 @@ CREATE TABLE survey_responses (
   rating       INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
   satisfied    INTEGER NOT NULL CHECK (satisfied IN (0, 1)),
   answers      TEXT NOT NULL,
+  choices      TEXT,          -- JSON [[question, value], ...] of the choice answers counted
   comment      TEXT,
   verified     INTEGER NOT NULL CHECK (verified IN (0, 1)),
   ticket_id    INTEGER UNIQUE REFERENCES survey_tickets(id),
@@ -57,11 +58,13 @@ CREATE TABLE survey_responses (
 CREATE INDEX survey_responses_hall_day ON survey_responses(hall_id, day);
 CREATE INDEX survey_responses_client ON survey_responses(client_hash, hall_id, submitted_at);
 
--- Aggregates, kept in the same transaction as each insert. A row's scope is a hall
+-- Aggregates, folded from new response rows in set-based batches (settings row
+-- survey.folded_upto holds the last folded response id; statistics fold what is
+-- pending before they read, so they never miss a stored response). A row's scope is a hall
 -- (scope = halls.id > 0) or a unit (scope = -units.id < 0): each response counts once
 -- for its hall and once for every unit above the hall's station, so a company's
 -- statistics read one short run of rows however many halls it has. Unit rows follow
--- the org tree as it was when the response was stored; after an org file changes the
+-- the org tree as it was when the response was folded; after an org file changes the
 -- tree, survey_aggregates_rebuild() derives them again from the hall rows (settings
 -- row survey.aggregates_org records the org load they match).
 CREATE TABLE survey_daily (

@@ -3,6 +3,7 @@
  * statistics read the daily aggregates, never the raw rows. */
 #include "survey.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -538,54 +539,109 @@ static int outside_hours(struct db *db, int64_t hall_id, int64_t t, enum gs_resu
 	return outside;
 }
 
-/* The hall's key and the keys of every unit above its station (see migration 002). */
-#define KEYS_CTE                                                                                         \
-	"WITH RECURSIVE up(id) AS (SELECT station_id FROM halls WHERE id = ?1 UNION ALL "                   \
-	"SELECT u.parent_id FROM units u JOIN up ON u.id = up.id WHERE u.parent_id IS NOT NULL), "          \
-	"keys(k) AS (SELECT ?1 UNION ALL SELECT -id FROM up) "
+/* The aggregate keys of every hall: the hall itself and every unit above its station
+ * (see migration 002), for the org tree as it is now. */
+#define KEYS_CTE                                                                                             \
+	"WITH RECURSIVE anc(hall, unit) AS (SELECT id, station_id FROM halls UNION ALL SELECT anc.hall, "      \
+	"u.parent_id FROM anc JOIN units u ON u.id = anc.unit WHERE u.parent_id IS NOT NULL), "                \
+	"keys(hall, k) AS (SELECT id, id FROM halls UNION ALL SELECT hall, -unit FROM anc) "
 
-static enum gs_result store_aggregates(struct db *db, const struct survey_submission *s, const char *day, int hour,
-				       int flags)
+/* Runs one statement with the response id range (?1, ?2]. */
+static enum gs_result fold_step(struct db *db, const char *sql, int64_t from, int64_t to)
 {
-	int verified = s->ticket != NULL, flagged = flags != 0;
-	sqlite3_stmt *st = db_stmt(db, KEYS_CTE "INSERT INTO survey_daily(scope, day, verified, flagged, n1, n2, n3, n4, "
-						"n5, satisfied) SELECT k, ?2, ?3, ?4, ?5 = 1, ?5 = 2, ?5 = 3, ?5 = 4, ?5 = 5, "
-						"?6 FROM keys WHERE true ON CONFLICT DO UPDATE SET n1 = n1 + excluded.n1, "
-						"n2 = n2 + excluded.n2, n3 = n3 + excluded.n3, n4 = n4 + excluded.n4, "
-						"n5 = n5 + excluded.n5, satisfied = satisfied + excluded.satisfied");
+	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return GS_ERR_DB;
-	sqlite3_bind_int64(st, 1, s->hall_id);
-	sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 3, verified);
-	sqlite3_bind_int(st, 4, flagged);
-	sqlite3_bind_int(st, 5, s->rating);
-	sqlite3_bind_int(st, 6, s->satisfied ? 1 : 0);
-	enum gs_result r = step_done(db, st);
-	if (r != GS_OK || flagged)
-		return r;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	int rc = sqlite3_step(st);
+	enum gs_result r = rc == SQLITE_DONE ? GS_OK : db_fail(db, st, rc);
+	sqlite3_reset(st);
+	return r;
+}
 
-	st = db_stmt(db, KEYS_CTE "INSERT INTO survey_hourly(scope, day, hour, n, satisfied) SELECT k, ?2, ?3, 1, ?4 "
-				  "FROM keys WHERE true ON CONFLICT DO UPDATE SET n = n + 1, "
-				  "satisfied = satisfied + excluded.satisfied");
+/* Last folded response id and the newest response id; -1 on error. */
+static int fold_range(struct db *db, int64_t *folded, int64_t *newest)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE name = "
+				       "'survey.folded_upto'), 0), coalesce((SELECT max(id) FROM survey_responses), 0)");
 	if (!st)
-		return GS_ERR_DB;
-	sqlite3_bind_int64(st, 1, s->hall_id);
-	sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 3, hour);
-	sqlite3_bind_int(st, 4, s->satisfied ? 1 : 0);
-	r = step_done(db, st);
-	for (size_t i = 0; r == GS_OK && i < s->n_choices; i++) {
-		st = db_stmt(db, KEYS_CTE "INSERT INTO survey_answer_daily(scope, day, question, value, n) "
-					  "SELECT k, ?2, ?3, ?4, 1 FROM keys WHERE true ON CONFLICT DO UPDATE SET n = n + 1");
+		return -1;
+	int row = db_step_row(db, st);
+	if (row > 0) {
+		*folded = sqlite3_column_int64(st, 0);
+		*newest = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return row > 0 ? 0 : -1;
+}
+
+/* Folds the responses (from, to] into the aggregates, inside the caller's transaction. */
+static enum gs_result fold_locked(struct db *db, int64_t from, int64_t to)
+{
+	enum gs_result r = fold_step(
+		db,
+		KEYS_CTE "INSERT INTO survey_daily(scope, day, verified, flagged, n1, n2, n3, n4, n5, satisfied) "
+			 "SELECT keys.k, r.day, r.verified, r.flags <> 0, sum(r.rating = 1), sum(r.rating = 2), "
+			 "sum(r.rating = 3), sum(r.rating = 4), sum(r.rating = 5), sum(r.satisfied) "
+			 "FROM survey_responses r JOIN keys ON keys.hall = r.hall_id WHERE r.id > ?1 AND r.id <= ?2 "
+			 "GROUP BY keys.k, r.day, r.verified, r.flags <> 0 "
+			 "ON CONFLICT DO UPDATE SET n1 = n1 + excluded.n1, n2 = n2 + excluded.n2, n3 = n3 + excluded.n3, "
+			 "n4 = n4 + excluded.n4, n5 = n5 + excluded.n5, satisfied = satisfied + excluded.satisfied",
+		from, to);
+	if (r == GS_OK)
+		r = fold_step(db,
+			      KEYS_CTE "INSERT INTO survey_hourly(scope, day, hour, n, satisfied) "
+				       "SELECT keys.k, r.day, r.hour, count(*), sum(r.satisfied) FROM survey_responses r "
+				       "JOIN keys ON keys.hall = r.hall_id WHERE r.id > ?1 AND r.id <= ?2 AND r.flags = 0 "
+				       "GROUP BY keys.k, r.day, r.hour "
+				       "ON CONFLICT DO UPDATE SET n = n + excluded.n, satisfied = satisfied + excluded.satisfied",
+			      from, to);
+	if (r == GS_OK)
+		r = fold_step(db,
+			      KEYS_CTE "INSERT INTO survey_answer_daily(scope, day, question, value, n) "
+				       "SELECT keys.k, r.day, json_extract(c.value, '$[0]'), json_extract(c.value, '$[1]'), "
+				       "count(*) FROM survey_responses r JOIN keys ON keys.hall = r.hall_id, "
+				       "json_each(r.choices) c WHERE r.id > ?1 AND r.id <= ?2 AND r.flags = 0 "
+				       "AND r.choices IS NOT NULL GROUP BY 1, 2, 3, 4 "
+				       "ON CONFLICT DO UPDATE SET n = n + excluded.n",
+			      from, to);
+	if (r == GS_OK) {
+		sqlite3_stmt *st = db_stmt(db, "INSERT INTO settings(name, value) VALUES('survey.folded_upto', ?1) "
+					       "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
 		if (!st)
 			return GS_ERR_DB;
-		sqlite3_bind_int64(st, 1, s->hall_id);
-		sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 3, s->choices[i].question, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, s->choices[i].value, -1, SQLITE_STATIC);
+		char v[24];
+		snprintf(v, sizeof v, "%lld", (long long)to);
+		sqlite3_bind_text(st, 1, v, -1, SQLITE_TRANSIENT);
 		r = step_done(db, st);
 	}
+	return r;
+}
+
+enum gs_result survey_fold(struct db *db, int64_t *folded)
+{
+	int64_t from = 0, to = 0;
+	if (folded)
+		*folded = 0;
+	if (fold_range(db, &from, &to) != 0)
+		return GS_ERR_DB;
+	if (to <= from)
+		return GS_OK;
+	enum gs_result r = db_begin(db);
+	if (r != GS_OK)
+		return r;
+	/* Another thread may have folded meanwhile: read again under the write lock. */
+	if (fold_range(db, &from, &to) != 0)
+		r = GS_ERR_DB;
+	else if (to > from)
+		r = fold_locked(db, from, to);
+	if (r == GS_OK)
+		r = db_commit(db);
+	if (r != GS_OK)
+		db_rollback(db);
+	else if (folded && to > from)
+		*folded = to - from;
 	return r;
 }
 
@@ -619,6 +675,20 @@ static enum gs_result consume_ticket(struct db *db, const struct survey_submissi
 	*state = row > 0 ? (sqlite3_column_int(st, 0) ? 1 : 2) : 3;
 	sqlite3_reset(st);
 	return row < 0 ? GS_ERR_DB : GS_ERR_CONFLICT;
+}
+
+/* The choice answers as JSON [[question, value], ...] for the fold; NULL if none.
+ * Caller frees. */
+static char *choices_json(const struct survey_submission *s)
+{
+	if (!s->n_choices)
+		return NULL;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < s->n_choices; i++)
+		json_array_append_new(arr, json_pack("[ss]", s->choices[i].question, s->choices[i].value));
+	char *out = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	return out;
 }
 
 static enum gs_result store_locked(struct db *db, const struct survey_settings *set,
@@ -670,8 +740,8 @@ static enum gs_result store_locked(struct db *db, const struct survey_settings *
 	survey_local_time(s->submitted_at, day, &hour, NULL);
 	survey_flag_reasons(flags, reasons, sizeof reasons);
 	st = db_stmt(db, "INSERT INTO survey_responses(hall_id, form, submitted_at, day, hour, rating, satisfied, "
-			 "answers, comment, verified, ticket_id, instance, client_hash, duration_s, flags, flag_reasons) "
-			 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+			 "answers, comment, verified, ticket_id, instance, client_hash, duration_s, flags, flag_reasons, "
+			 "choices) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
 	if (!st)
 		return GS_ERR_DB;
 	sqlite3_bind_int64(st, 1, s->hall_id);
@@ -695,14 +765,13 @@ static enum gs_result store_locked(struct db *db, const struct survey_settings *
 	sqlite3_bind_int(st, 15, flags);
 	if (flags)
 		sqlite3_bind_text(st, 16, reasons, -1, SQLITE_TRANSIENT);
+	char *choices = choices_json(s);
+	if (choices)
+		sqlite3_bind_text(st, 17, choices, -1, free);
 	r = step_done(db, st);
 	if (r != GS_OK)
 		return r;
 	out->response_id = sqlite3_last_insert_rowid(db_handle(db));
-
-	r = store_aggregates(db, s, day, hour, flags);
-	if (r != GS_OK)
-		return r;
 
 	/* Suspicious responses are kept for audit but do not create work for a station. */
 	if (s->rating <= set->unsatisfied_max && flags == 0) {
@@ -878,8 +947,16 @@ enum gs_result survey_store_batched(struct survey_batcher *b, struct db *db, con
 		}
 		b->batches++;
 		b->items += n;
+		int fold = b->batches % 16 == 0;
 		b->leading = 0;
 		pthread_cond_broadcast(&b->finished);
+		if (fold) {
+			/* Keep the aggregates close behind, in set-based steps, so a statistics
+			 * read never has much to fold. */
+			pthread_mutex_unlock(&b->lock);
+			survey_fold(db, NULL);
+			pthread_mutex_lock(&b->lock);
+		}
 	}
 	pthread_mutex_unlock(&b->lock);
 	return me.result;
@@ -926,7 +1003,9 @@ enum gs_result survey_aggregates_rebuild(struct db *db, int only_if_stale, int *
 {
 	if (rebuilt)
 		*rebuilt = 0;
-	enum gs_result r = db_begin(db);
+	enum gs_result r = survey_fold(db, NULL);
+	if (r == GS_OK)
+		r = db_begin(db);
 	if (r != GS_OK)
 		return r;
 	if (only_if_stale && unit_rows_fresh(db)) {
@@ -976,6 +1055,9 @@ enum gs_result survey_stats_get(struct db *db, const struct survey_settings *set
 	long d_from = survey_day_number(from), d_to = survey_day_number(to);
 	if (d_from < 0 || d_to < 0 || d_to < d_from)
 		return GS_ERR_INVALID;
+	enum gs_result fr = survey_fold(db, NULL);
+	if (fr != GS_OK && fr != GS_ERR_BUSY) /* busy: read what is folded already */
+		return fr;
 
 	sqlite3_stmt *st = db_stmt(db, AGG_CTE "SELECT verified, flagged, sum(n1), sum(n2), sum(n3), sum(n4), "
 					       "sum(n5), sum(satisfied) FROM survey_daily WHERE scope IN hs "
@@ -1106,6 +1188,9 @@ enum gs_result survey_monthly(struct db *db, const struct survey_scope *scope, c
 	long d_from = survey_day_number(from), d_to = survey_day_number(to);
 	if (d_from < 0 || d_to < d_from)
 		return GS_ERR_INVALID;
+	enum gs_result fr = survey_fold(db, NULL);
+	if (fr != GS_OK && fr != GS_ERR_BUSY)
+		return fr;
 	int y0 = atoi(from), m0 = atoi(from + 5), y1 = atoi(to), m1 = atoi(to + 5);
 	long months = (long)(y1 - y0) * 12 + (m1 - m0) + 1;
 	if (months < 1 || months > 36)

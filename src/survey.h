@@ -110,8 +110,8 @@ struct survey_stored {
 };
 
 /* Stores one response in one write transaction: checks and consumes the ticket, flags
- * it (burst, opening hours, speed), updates the daily aggregates and opens a follow-up
- * for a bad rating. GS_ERR_CONFLICT with out->duplicate or out->ticket_state set when
+ * it (burst, opening hours, speed) and opens a follow-up for a bad rating; the daily
+ * aggregates follow with the next survey_fold. GS_ERR_CONFLICT with out->duplicate or out->ticket_state set when
  * nothing was written for those reasons. Concurrent submissions of one ticket: exactly
  * one succeeds. */
 enum gs_result survey_store(struct db *db, const struct survey_settings *set, const struct survey_submission *s,
@@ -136,6 +136,12 @@ void survey_batcher_stats(struct survey_batcher *b, uint64_t *batches, uint64_t 
 void survey_flag_reasons(int flags, char *out, size_t len);
 
 /* ---- Statistics, pooled from the daily aggregates of every hall in scope. */
+
+/* Folds the responses stored since the last fold into the daily aggregates of their
+ * halls and of every unit above them, in one transaction of set-based statements.
+ * Statistics call it before they read; the group commit calls it now and then.
+ * *folded (may be NULL) receives the number of responses folded. */
+enum gs_result survey_fold(struct db *db, int64_t *folded);
 
 /* Derives the unit rows of the aggregates from the hall rows for the current org tree
  * (after an org file moved units or halls). only_if_stale: nothing to do when no org
