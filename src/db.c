@@ -338,6 +338,14 @@ void db_rollback(struct db *db)
 	db_release(db);
 }
 
+enum gs_result db_step_done(struct db *db, sqlite3_stmt *stmt)
+{
+	int rc = sqlite3_step(stmt);
+	enum gs_result r = rc == SQLITE_DONE || rc == SQLITE_ROW ? GS_OK : db_fail(db, stmt, rc);
+	sqlite3_reset(stmt);
+	return r;
+}
+
 int db_step_row(struct db *db, sqlite3_stmt *stmt)
 {
 	int rc = sqlite3_step(stmt);

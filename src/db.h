@@ -71,6 +71,11 @@ enum gs_result db_backup(struct db *db, const char *dest, char *err, size_t errl
 /* Checkpoints the WAL into the main file (used at shutdown). */
 enum gs_result db_checkpoint(struct db *db);
 
+/* Helper: steps a statement whose rows are not wanted (an INSERT, UPDATE, SAVEPOINT)
+ * once and resets it: GS_OK on SQLITE_DONE or SQLITE_ROW, else the error of db_fail
+ * (logged with the statement's SQL). */
+enum gs_result db_step_done(struct db *db, sqlite3_stmt *stmt);
+
 /* Helper: 1 if sqlite3_step returned SQLITE_ROW, 0 if SQLITE_DONE, -1 on error (logged). */
 int db_step_row(struct db *db, sqlite3_stmt *stmt);
 

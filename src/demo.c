@@ -112,10 +112,9 @@ static enum gs_result demo_surveys(struct db *db, FILE *out)
 	}
 
 	int64_t now = util_now();
-	long today = survey_day_number("1970-01-01");
 	char day[11];
 	survey_local_time(now, day, NULL, NULL);
-	today = survey_day_number(day);
+	long today = survey_day_number(day);
 	long stored = 0, flagged = 0, tickets = 0, followups = 0;
 	for (size_t h = 0; h < nh && r == GS_OK; h++) {
 		if (!halls[h].active)

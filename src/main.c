@@ -165,10 +165,7 @@ static enum gs_result settings_put(struct db *db, const char *name, const char *
 		return GS_ERR_DB;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	enum gs_result r = rc == SQLITE_DONE ? GS_OK : db_fail(db, st, rc);
-	sqlite3_reset(st);
-	return r;
+	return db_step_done(db, st);
 }
 
 /* The public URL prefix: --base-url, else what serve last used, else the default listen address. */

@@ -857,14 +857,6 @@ static int64_t unit_id_of(struct db *db, const char *code)
 }
 
 /* A step that must finish with SQLITE_DONE. */
-static enum gs_result step_done(struct db *db, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-	enum gs_result r = rc == SQLITE_DONE ? GS_OK : db_fail(db, st, rc);
-	sqlite3_reset(st);
-	return r;
-}
-
 static int unit_rank(const char *kind)
 {
 	return strcmp(kind, "company") == 0 ? 0 : strcmp(kind, "team") == 0 ? 2 : 1;
@@ -910,7 +902,7 @@ static enum gs_result apply_unit(struct db *db, const struct file_unit *u, struc
 		sqlite3_bind_int64(st, 5, parent_id);
 	else
 		sqlite3_bind_null(st, 5);
-	enum gs_result r = step_done(db, st);
+	enum gs_result r = db_step_done(db, st);
 	if (r == GS_OK) {
 		if (row == 1)
 			rep->units_updated++;
@@ -948,7 +940,7 @@ static enum gs_result hours_replace(struct db *db, int64_t hall_id, const struct
 	if (!st)
 		return GS_ERR_DB;
 	sqlite3_bind_int64(st, 1, hall_id);
-	enum gs_result r = step_done(db, st);
+	enum gs_result r = db_step_done(db, st);
 	for (size_t i = 0; r == GS_OK && i < h->n_hours; i++) {
 		st = db_stmt(db, "INSERT INTO hall_hours(hall_id, weekday, opens, closes) VALUES (?1, ?2, ?3, ?4)");
 		if (!st)
@@ -957,7 +949,7 @@ static enum gs_result hours_replace(struct db *db, int64_t hall_id, const struct
 		sqlite3_bind_int(st, 2, h->hours[i].weekday);
 		sqlite3_bind_text(st, 3, h->hours[i].opens, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, h->hours[i].closes, -1, SQLITE_STATIC);
-		r = step_done(db, st);
+		r = db_step_done(db, st);
 	}
 	return r;
 }
@@ -1002,7 +994,7 @@ static enum gs_result apply_hall(struct db *db, const struct file_hall *h, struc
 		sqlite3_bind_int64(st, 4, station_id);
 		bind_text_or_null(st, 5, h->address);
 		sqlite3_bind_int(st, 6, h->active);
-		r = step_done(db, st);
+		r = db_step_done(db, st);
 		if (r != GS_OK)
 			return r;
 		if (row == 0)
@@ -1073,7 +1065,7 @@ static enum gs_result links_replace(struct db *db, int64_t person_id, const stru
 		sqlite3_bind_int64(st, 1, person_id);
 		sqlite3_bind_int64(st, 2, gone_unit[i]);
 		sqlite3_bind_text(st, 3, gone_kind[i], -1, SQLITE_STATIC);
-		r = step_done(db, st);
+		r = db_step_done(db, st);
 		(*changed)++;
 	}
 	for (size_t i = 0; i < n_gone; i++)
@@ -1094,7 +1086,7 @@ static enum gs_result links_replace(struct db *db, int64_t person_id, const stru
 		sqlite3_bind_int64(st, 1, person_id);
 		sqlite3_bind_int64(st, 2, unit_id);
 		sqlite3_bind_text(st, 3, p->links[j].kind, -1, SQLITE_STATIC);
-		r = step_done(db, st);
+		r = db_step_done(db, st);
 		*changed += sqlite3_changes(db_handle(db));
 	}
 	return r;
@@ -1136,7 +1128,7 @@ static enum gs_result apply_person(struct db *db, const struct file_person *p, s
 		bind_text_or_null(st, 3, p->name_en);
 		sqlite3_bind_int64(st, 4, unit_id);
 		bind_text_or_null(st, 5, p->title);
-		r = step_done(db, st);
+		r = db_step_done(db, st);
 		if (r != GS_OK)
 			return r;
 		if (row == 0)
@@ -1197,7 +1189,7 @@ static enum gs_result record_load(struct db *db, const char *hex, const char *na
 	sqlite3_bind_int64(st, 4, rep->units_created + rep->halls_created + rep->people_created);
 	sqlite3_bind_int64(st, 5, rep->units_updated + rep->halls_updated + rep->people_updated);
 	sqlite3_bind_int64(st, 6, rep->unchanged);
-	return step_done(db, st);
+	return db_step_done(db, st);
 }
 
 enum gs_result org_load_memory(struct db *db, const char *name, const char *data, size_t len,

@@ -136,22 +136,40 @@ enum gs_result survey_settings_load(struct db *db, struct survey_settings *out)
 static const char crockford[] = "0123456789abcdefghjkmnpqrstvwxyz";
 #define MAC_CHARS 10
 
-/* Each thread keeps the survey-code key of the connection it last used: the key never
- * changes once made, and codes are checked on every survey page. */
-static _Thread_local struct {
-	uint64_t db;
+/* A server key as this thread last read it from the connection it last used: a key
+ * never changes once made, and these are needed on every survey request. */
+struct key_cache {
+	uint64_t db;       /* db_serial of the connection, 0: empty */
+	char name[40];
 	unsigned char key[32];
-} code_key_cache;
+};
+
+/* The key named name through cache c; *fresh (may be NULL) says if it was read now. */
+static enum gs_result cached_server_key(struct key_cache *c, struct db *db, const char *name, int *fresh)
+{
+	if (fresh)
+		*fresh = 0;
+	if (c->db == db_serial(db) && strcmp(c->name, name) == 0)
+		return GS_OK;
+	c->db = 0;
+	enum gs_result r = auth_server_key(db, name, c->key);
+	if (r != GS_OK)
+		return r;
+	snprintf(c->name, sizeof c->name, "%s", name);
+	c->db = db_serial(db);
+	if (fresh)
+		*fresh = 1;
+	return GS_OK;
+}
+
+static _Thread_local struct key_cache code_key_cache, client_key_cache;
 
 static enum gs_result code_mac(struct db *db, const char *hall_code, int key_version, char mac[MAC_CHARS + 1])
 {
 	unsigned char key[32], out[crypto_auth_hmacsha256_BYTES];
-	if (code_key_cache.db != db_serial(db)) {
-		enum gs_result r = auth_server_key(db, "survey-code", code_key_cache.key);
-		if (r != GS_OK)
-			return r;
-		code_key_cache.db = db_serial(db);
-	}
+	enum gs_result r = cached_server_key(&code_key_cache, db, "survey-code", NULL);
+	if (r != GS_OK)
+		return r;
 	memcpy(key, code_key_cache.key, sizeof key);
 	char msg[AUTH_CODE_MAX + 48];
 	int n = snprintf(msg, sizeof msg, "gridscore survey code\n%s\n%d", hall_code, key_version);
@@ -270,24 +288,17 @@ enum gs_result survey_hall_rotate_key(struct db *db, const char *hall_code, int 
 
 /* ---- Client hash ----------------------------------------------------------------- */
 
-/* Each thread caches the day's key of the connection it last used. */
-static _Thread_local struct {
-	uint64_t db;
-	char day[11];
-	unsigned char key[32];
-} client_key_cache;
-
 enum gs_result survey_client_hash(struct db *db, const char *ip, const char *user_agent, int64_t now,
 				  unsigned char out[SURVEY_CLIENT_HASH_LEN])
 {
-	char day[11];
+	char day[11], name[32];
 	survey_local_time(now, day, NULL, NULL);
-	if (client_key_cache.db != db_serial(db) || strcmp(client_key_cache.day, day) != 0) {
-		char name[32];
-		snprintf(name, sizeof name, "client-hash:%s", day);
-		enum gs_result r = auth_server_key(db, name, client_key_cache.key);
-		if (r != GS_OK)
-			return r;
+	snprintf(name, sizeof name, "client-hash:%s", day);
+	int fresh = 0;
+	enum gs_result r = cached_server_key(&client_key_cache, db, name, &fresh);
+	if (r != GS_OK)
+		return r;
+	if (fresh) {
 		/* Keys older than yesterday go: yesterday's is kept for requests in flight at
 		 * midnight, and nothing older can ever be recomputed. */
 		char old[11], oldname[32];
@@ -296,13 +307,8 @@ enum gs_result survey_client_hash(struct db *db, const char *ip, const char *use
 		sqlite3_stmt *st = db_stmt(db, "DELETE FROM secrets WHERE name LIKE 'client-hash:%' AND name < ?1");
 		if (st) {
 			sqlite3_bind_text(st, 1, oldname, -1, SQLITE_STATIC);
-			int rc = sqlite3_step(st);
-			if (rc != SQLITE_DONE)
-				db_fail(db, NULL, rc);
-			sqlite3_reset(st);
+			db_step_done(db, st);
 		}
-		client_key_cache.db = db_serial(db);
-		memcpy(client_key_cache.day, day, sizeof day);
 	}
 	crypto_generichash_state h;
 	crypto_generichash_init(&h, client_key_cache.key, sizeof client_key_cache.key, SURVEY_CLIENT_HASH_LEN);
@@ -357,9 +363,7 @@ enum gs_result survey_form_register(struct db *db, const char *form_id, const ch
 	sqlite3_bind_text(st, 3, hex, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, source, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, util_now());
-	int rc = sqlite3_step(st);
-	r = rc == SQLITE_DONE ? GS_OK : db_fail(db, st, rc);
-	sqlite3_reset(st);
+	r = db_step_done(db, st);
 	if (r == GS_OK) {
 		*row_id = sqlite3_last_insert_rowid(db_handle(db));
 		r = db_commit(db);
@@ -492,33 +496,18 @@ int survey_instance_seen(struct db *db, const char *instance)
 	return row;
 }
 
-/* Runs a prepared single statement to completion. */
-static enum gs_result step_done(struct db *db, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-	enum gs_result r = rc == SQLITE_DONE || rc == SQLITE_ROW ? GS_OK : db_fail(db, st, rc);
-	sqlite3_reset(st);
-	return r;
-}
-
 /* 1 if the hall has opening hours and t (local) falls outside all of them, allowing
  * 30 minutes after closing for customers served at the last minute. */
 static int outside_hours(struct db *db, int64_t hall_id, int64_t t, enum gs_result *r)
 {
 	char day[11], hhmm[6], hhmm_late[6];
-	int hour, weekday, wd_unused;
-	survey_local_time(t, day, &hour, &weekday);
-	int64_t local = t + SURVEY_TZ_OFFSET_S;
-	int minute = (int)((local % 3600 + 3600) % 3600 / 60);
-	snprintf(hhmm, sizeof hhmm, "%02d:%02d", hour, minute);
-	int late_h;
-	survey_local_time(t - 30 * 60, day, &late_h, &wd_unused);
-	int late_m = (int)(((local - 1800) % 3600 + 3600) % 3600 / 60);
-	/* Just after midnight the grace would reach back into yesterday: keep it simple. */
-	if (wd_unused != weekday)
-		snprintf(hhmm_late, sizeof hhmm_late, "00:00");
-	else
-		snprintf(hhmm_late, sizeof hhmm_late, "%02d:%02d", late_h, late_m);
+	int weekday;
+	survey_local_time(t, day, NULL, &weekday);
+	int minute = (int)(((t + SURVEY_TZ_OFFSET_S) % 86400 + 86400) % 86400 / 60);
+	/* Just after midnight the grace would reach back into yesterday: it stops at 00:00. */
+	int late = minute >= 30 ? minute - 30 : 0;
+	snprintf(hhmm, sizeof hhmm, "%02d:%02d", minute / 60 % 24, minute % 60);
+	snprintf(hhmm_late, sizeof hhmm_late, "%02d:%02d", late / 60 % 24, late % 60);
 	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT count(*) FROM hall_hours WHERE hall_id = ?1), "
 				       "(SELECT count(*) FROM hall_hours WHERE hall_id = ?1 AND weekday = ?2 "
 				       "AND opens <= ?3 AND closes >= ?4)");
@@ -554,10 +543,7 @@ static enum gs_result fold_step(struct db *db, const char *sql, int64_t from, in
 		return GS_ERR_DB;
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);
-	int rc = sqlite3_step(st);
-	enum gs_result r = rc == SQLITE_DONE ? GS_OK : db_fail(db, st, rc);
-	sqlite3_reset(st);
-	return r;
+	return db_step_done(db, st);
 }
 
 /* Last folded response id and the newest response id; -1 on error. */
@@ -614,7 +600,7 @@ static enum gs_result fold_locked(struct db *db, int64_t from, int64_t to)
 		char v[24];
 		snprintf(v, sizeof v, "%lld", (long long)to);
 		sqlite3_bind_text(st, 1, v, -1, SQLITE_TRANSIENT);
-		r = step_done(db, st);
+		r = db_step_done(db, st);
 	}
 	return r;
 }
@@ -768,7 +754,7 @@ static enum gs_result store_locked(struct db *db, const struct survey_settings *
 	char *choices = choices_json(s);
 	if (choices)
 		sqlite3_bind_text(st, 17, choices, -1, free);
-	r = step_done(db, st);
+	r = db_step_done(db, st);
 	if (r != GS_OK)
 		return r;
 	out->response_id = sqlite3_last_insert_rowid(db_handle(db));
@@ -783,7 +769,7 @@ static enum gs_result store_locked(struct db *db, const struct survey_settings *
 		sqlite3_bind_int64(st, 2, s->hall_id);
 		sqlite3_bind_int64(st, 3, s->submitted_at);
 		sqlite3_bind_int64(st, 4, s->submitted_at + (int64_t)set->followup_days * 86400);
-		r = step_done(db, st);
+		r = db_step_done(db, st);
 		if (r == GS_OK)
 			out->followup_id = sqlite3_last_insert_rowid(db_handle(db));
 	}
@@ -867,7 +853,7 @@ void survey_batcher_stats(struct survey_batcher *b, uint64_t *batches, uint64_t 
 static enum gs_result exec_cached(struct db *db, const char *sql)
 {
 	sqlite3_stmt *st = db_stmt(db, sql);
-	return st ? step_done(db, st) : GS_ERR_DB;
+	return st ? db_step_done(db, st) : GS_ERR_DB;
 }
 
 /* Stores a taken batch in one transaction; sets every item's result. */
@@ -993,10 +979,11 @@ static int unit_rows_fresh(struct db *db)
 	return fresh;
 }
 
-static void bind_agg_scope(struct db *db, sqlite3_stmt *st, const struct survey_scope *scope)
+/* use_units: read the unit's own rows (see unit_rows_fresh), decided once per call. */
+static void bind_agg_scope(sqlite3_stmt *st, const struct survey_scope *scope, int use_units)
 {
 	bind_scope(st, scope);
-	sqlite3_bind_int(st, 9, scope->unit_id != 0 && unit_rows_fresh(db));
+	sqlite3_bind_int(st, 9, use_units);
 }
 
 enum gs_result survey_aggregates_rebuild(struct db *db, int only_if_stale, int *rebuilt)
@@ -1058,13 +1045,14 @@ enum gs_result survey_stats_get(struct db *db, const struct survey_settings *set
 	enum gs_result fr = survey_fold(db, NULL);
 	if (fr != GS_OK && fr != GS_ERR_BUSY) /* busy: read what is folded already */
 		return fr;
+	int use_units = scope->unit_id != 0 && unit_rows_fresh(db);
 
 	sqlite3_stmt *st = db_stmt(db, AGG_CTE "SELECT verified, flagged, sum(n1), sum(n2), sum(n3), sum(n4), "
 					       "sum(n5), sum(satisfied) FROM survey_daily WHERE scope IN hs "
 					       "AND day BETWEEN ?3 AND ?4 GROUP BY verified, flagged");
 	if (!st)
 		return GS_ERR_DB;
-	bind_agg_scope(db, st, scope);
+	bind_agg_scope(st, scope, use_units);
 	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
 	int row;
@@ -1126,7 +1114,7 @@ enum gs_result survey_stats_get(struct db *db, const struct survey_settings *set
 				 "FROM survey_hourly WHERE scope IN hs AND day BETWEEN ?3 AND ?4 GROUP BY day, hour");
 	if (!st)
 		return GS_ERR_DB;
-	bind_agg_scope(db, st, scope);
+	bind_agg_scope(st, scope, use_units);
 	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
 	while ((row = db_step_row(db, st)) > 0) {
@@ -1149,7 +1137,7 @@ enum gs_result survey_stats_get(struct db *db, const struct survey_settings *set
 				 "AND day BETWEEN ?3 AND ?4 GROUP BY question, value ORDER BY question, value");
 	if (!st)
 		return GS_ERR_DB;
-	bind_agg_scope(db, st, scope);
+	bind_agg_scope(st, scope, use_units);
 	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
 	size_t cap = 0;
@@ -1191,6 +1179,7 @@ enum gs_result survey_monthly(struct db *db, const struct survey_scope *scope, c
 	enum gs_result fr = survey_fold(db, NULL);
 	if (fr != GS_OK && fr != GS_ERR_BUSY)
 		return fr;
+	int use_units = scope->unit_id != 0 && unit_rows_fresh(db);
 	int y0 = atoi(from), m0 = atoi(from + 5), y1 = atoi(to), m1 = atoi(to + 5);
 	long months = (long)(y1 - y0) * 12 + (m1 - m0) + 1;
 	if (months < 1 || months > 36)
@@ -1211,7 +1200,7 @@ enum gs_result survey_monthly(struct db *db, const struct survey_scope *scope, c
 		free(m);
 		return GS_ERR_DB;
 	}
-	bind_agg_scope(db, st, scope);
+	bind_agg_scope(st, scope, use_units);
 	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 5, verified_only ? 1 : 0);
@@ -1399,7 +1388,7 @@ enum gs_result survey_followup_close(struct db *db, int64_t id, int64_t unit_id,
 	sqlite3_bind_int64(st, 2, util_now());
 	sqlite3_bind_text(st, 3, by, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
-	r = step_done(db, st);
+	r = db_step_done(db, st);
 	if (r == GS_OK) {
 		char detail[64];
 		snprintf(detail, sizeof detail, "follow-up %lld", (long long)id);

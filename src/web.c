@@ -221,15 +221,10 @@ static enum gs_result h_dashboard(struct http_request *req, struct http_response
 	if (r == GS_OK) {
 		struct view_ctx v;
 		web_view_ctx(req, &v);
-		struct buf block;
-		buf_init(&block, 1 << 20);
-		if (nu > 0) {
-			struct survey_scope sc = {.unit_id = units[0].id};
-			web_survey_block(req, &v, &sc, units[0].id, &block, units[0].code);
-		}
-		buf_putc(&block, '\0');
-		view_dashboard(&res->body, &v, units, nu, halls, nh, block.data);
-		buf_free(&block);
+		struct survey_scope sc = {.unit_id = nu > 0 ? units[0].id : 0};
+		char *block = nu > 0 ? web_survey_block(req, &v, &sc, units[0].id, units[0].code) : NULL;
+		view_dashboard(&res->body, &v, units, nu, halls, nh, block);
+		free(block);
 	}
 	org_units_free(units, nu);
 	org_halls_free(halls, nh);
@@ -258,13 +253,10 @@ static enum gs_result h_unit(struct http_request *req, struct http_response *res
 	if (r == GS_OK) {
 		struct view_ctx v;
 		web_view_ctx(req, &v);
-		struct buf block;
-		buf_init(&block, 1 << 20);
 		struct survey_scope scope = {.unit_id = unit.id};
-		web_survey_block(req, &v, &scope, unit.id, &block, unit.code);
-		buf_putc(&block, '\0');
-		view_unit(&res->body, &v, &unit, subtree, ns, halls, nh, leaders, nl, block.data);
-		buf_free(&block);
+		char *block = web_survey_block(req, &v, &scope, unit.id, unit.code);
+		view_unit(&res->body, &v, &unit, subtree, ns, halls, nh, leaders, nl, block);
+		free(block);
 	}
 	org_unit_clear(&unit);
 	org_units_free(subtree, ns);
@@ -290,13 +282,10 @@ static enum gs_result h_hall(struct http_request *req, struct http_response *res
 	if (r == GS_OK) {
 		struct view_ctx v;
 		web_view_ctx(req, &v);
-		struct buf block;
-		buf_init(&block, 1 << 20);
 		struct survey_scope scope = {.hall_id = hall.id};
-		web_survey_block(req, &v, &scope, hall.station_id, &block, hall.code);
-		buf_putc(&block, '\0');
-		view_hall(&res->body, &v, &hall, hours, n, block.data);
-		buf_free(&block);
+		char *block = web_survey_block(req, &v, &scope, hall.station_id, hall.code);
+		view_hall(&res->body, &v, &hall, hours, n, block);
+		free(block);
 	}
 	org_hall_clear(&hall);
 	free(hours);

@@ -53,8 +53,10 @@ enum gs_result web_followups(struct http_request *req, struct http_response *res
 enum gs_result web_followup_close(struct http_request *req, struct http_response *res);
 enum gs_result web_satisfaction_csv(struct http_request *req, struct http_response *res);
 enum gs_result web_responses_csv(struct http_request *req, struct http_response *res);
-/* The satisfaction block of unit and hall pages. */
-void web_survey_block(struct http_request *req, const struct view_ctx *v, const struct survey_scope *scope,
-		      int64_t station_for_followups, struct buf *out, const char *code);
+/* The satisfaction block of the dashboard, unit and hall pages as HTML the caller
+ * frees; NULL when the statistics could not be read (the page goes on without it).
+ * code names the unit or hall in the block's links. */
+char *web_survey_block(struct http_request *req, const struct view_ctx *v, const struct survey_scope *scope,
+		       int64_t station_for_followups, const char *code);
 
 #endif

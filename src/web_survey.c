@@ -589,20 +589,28 @@ static enum gs_result scope_of_code(struct http_request *req, struct http_respon
 }
 
 /* from/to from the query: both optional; defaults to the last 365 days. */
-static enum gs_result date_range(struct http_request *req, struct http_response *res, char from[11], char to[11])
+/* The range from valid dates f and t, each optional: to defaults to today, from to the
+ * 365 days ending at to. */
+static void range_fill(const char *f, const char *t, char from[11], char to[11])
 {
-	const char *f = http_query(req, "from"), *t = http_query(req, "to");
-	char today[11];
-	survey_local_time(util_now(), today, NULL, NULL);
-	if (t && survey_day_number(t) < 0)
-		return http_fail(res, GS_ERR_INVALID, "'to' must be a date YYYY-MM-DD, got '%.20s'", t);
-	if (f && survey_day_number(f) < 0)
-		return http_fail(res, GS_ERR_INVALID, "'from' must be a date YYYY-MM-DD, got '%.20s'", f);
-	snprintf(to, 11, "%s", t ? t : today);
+	if (t)
+		snprintf(to, 11, "%s", t);
+	else
+		survey_local_time(util_now(), to, NULL, NULL);
 	if (f)
 		snprintf(from, 11, "%s", f);
 	else
 		survey_day_string(survey_day_number(to) - 364, from);
+}
+
+static enum gs_result date_range(struct http_request *req, struct http_response *res, char from[11], char to[11])
+{
+	const char *f = http_query(req, "from"), *t = http_query(req, "to");
+	if (t && survey_day_number(t) < 0)
+		return http_fail(res, GS_ERR_INVALID, "'to' must be a date YYYY-MM-DD, got '%.20s'", t);
+	if (f && survey_day_number(f) < 0)
+		return http_fail(res, GS_ERR_INVALID, "'from' must be a date YYYY-MM-DD, got '%.20s'", f);
+	range_fill(f, t, from, to);
 	if (survey_day_number(from) > survey_day_number(to))
 		return http_fail(res, GS_ERR_INVALID, "'from' (%s) is after 'to' (%s)", from, to);
 	if (survey_day_number(to) - survey_day_number(from) > 3660)
@@ -996,23 +1004,24 @@ static enum gs_result collect_comment(void *ctx, const struct survey_response *x
 	return GS_OK;
 }
 
-void web_survey_block(struct http_request *req, const struct view_ctx *v, const struct survey_scope *scope,
-		      int64_t station_for_followups, struct buf *out, const char *code)
+char *web_survey_block(struct http_request *req, const struct view_ctx *v, const struct survey_scope *scope,
+		       int64_t station_for_followups, const char *code)
 {
 	struct web_app *app = app_of(req);
+	/* A page is lenient where the API is strict: a bad date falls back to the default. */
 	char from[11], to[11];
 	const char *qf = http_query(req, "from"), *qt = http_query(req, "to");
-	survey_local_time(util_now(), to, NULL, NULL);
-	if (qt && survey_day_number(qt) >= 0)
-		snprintf(to, sizeof to, "%s", qt);
-	if (qf && survey_day_number(qf) >= 0 && survey_day_number(qf) <= survey_day_number(to))
+	if (qt && survey_day_number(qt) < 0)
+		qt = NULL;
+	if (qf && survey_day_number(qf) < 0)
+		qf = NULL;
+	range_fill(NULL, qt, from, to);
+	if (qf && survey_day_number(qf) <= survey_day_number(to))
 		snprintf(from, sizeof from, "%s", qf);
-	else
-		survey_day_string(survey_day_number(to) - 364, from);
 	int vo = verified_only(req);
 	struct survey_stats s;
 	if (survey_stats_get(req->db, &app->settings, scope, from, to, vo, 1, &s) != GS_OK)
-		return;
+		return NULL;
 	/* The monthly table covers at most the last 12 months of the range. */
 	char mfrom[11];
 	long dfrom = survey_day_number(from), dto = survey_day_number(to);
@@ -1044,9 +1053,16 @@ void web_survey_block(struct http_request *req, const struct view_ctx *v, const 
 		.followups_open = open,
 		.followups_overdue = overdue,
 	};
-	view_satisfaction(out, v, &vs);
+	struct buf out;
+	buf_init(&out, 1 << 20);
+	view_satisfaction(&out, v, &vs);
 	for (size_t i = 0; i < c.n; i++)
 		free(c.items[i]);
 	free(months);
 	survey_stats_clear(&s);
+	if (buf_putc(&out, '\0') != GS_OK) {
+		buf_free(&out);
+		return NULL;
+	}
+	return buf_steal(&out, NULL);
 }
