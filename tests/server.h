@@ -103,8 +103,10 @@ static inline int test_run(const char *input, char *out, size_t outlen, ...)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* Starts `gridscore --db DB serve --listen 127.0.0.1:0` and waits for its port. */
-static inline int test_server_start(struct test_server *s, const char *db, const char *logpath)
+/* Starts `gridscore --db DB serve --listen 127.0.0.1:0 --threads 2 [extra...]` (extra is
+ * NULL or a NULL-terminated list of more serve options) and waits for its port. */
+static inline int test_server_start_with(struct test_server *s, const char *db, const char *logpath,
+					 const char *const *extra)
 {
 	snprintf(s->db, sizeof s->db, "%s", db);
 	snprintf(s->log, sizeof s->log, "%s", logpath);
@@ -118,8 +120,12 @@ static inline int test_server_start(struct test_server *s, const char *db, const
 		if (lf >= 0)
 			dup2(lf, 2);
 		close(o[0]);
-		execl(test_bin(), test_bin(), "--db", db, "serve", "--listen", "127.0.0.1:0", "--threads", "2",
-		      (char *)NULL);
+		const char *argv[40] = {test_bin(), "--db", db, "serve", "--listen", "127.0.0.1:0", "--threads", "2"};
+		int argc = 8;
+		for (int i = 0; extra && extra[i] && argc < 39; i++)
+			argv[argc++] = extra[i];
+		argv[argc] = NULL;
+		execv(test_bin(), (char *const *)argv);
 		_exit(127);
 	}
 	close(o[1]);
@@ -136,6 +142,12 @@ static inline int test_server_start(struct test_server *s, const char *db, const
 	if (sscanf(line, "listening on port %d", &s->port) != 1)
 		return -1;
 	return 0;
+}
+
+/* Starts `gridscore --db DB serve --listen 127.0.0.1:0 --threads 2` and waits for its port. */
+static inline int test_server_start(struct test_server *s, const char *db, const char *logpath)
+{
+	return test_server_start_with(s, db, logpath, NULL);
 }
 
 /* Sends SIGTERM and waits up to 15 s; returns the exit status (or -1). */

@@ -1,0 +1,195 @@
+/* test_crash.c — crash consistency of survey submissions: under a bounded load of
+ * submissions on loopback the server is killed with SIGKILL at a random moment, several
+ * rounds; after each, every submission that received its 303 must be in the database
+ * and the database must pass PRAGMA integrity_check. GS_CRASH_ROUNDS sets the rounds
+ * (default 3; bench/crash.sh runs more). */
+#include "server.h"
+#include "check.h"
+
+#include <pthread.h>
+
+#include "db.h"
+#include "util.h"
+
+#define CLIENTS 4
+#define MAX_ACKS 20000
+
+static char dir[512], db[600], token[128], survey[160];
+static struct test_server srv;
+
+/* What the clients were told: the instance ids answered with 303. */
+static pthread_mutex_t acks_lock = PTHREAD_MUTEX_INITIALIZER;
+static char acks[MAX_ACKS][64];
+static size_t n_acks;
+static volatile int stop_clients;
+
+struct client {
+	int round, index;
+	long sent, acked, failed;
+};
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "%s", test_tmpdir("test_crash"));
+	snprintf(db, sizeof db, "%s/g.db", dir);
+	char out[8192];
+	CHECK_INT(test_run(NULL, out, sizeof out, "--db", db, "init", NULL), 0);
+	CHECK_INT(test_run(NULL, out, sizeof out, "--db", db, "org", "load", "tests/data/http/org.xml", NULL), 0);
+	CHECK_INT(test_run(NULL, out, sizeof out, "--db", db, "token", "add", "all", NULL), 0);
+	sscanf(out, "%127s", token);
+	struct db *d = NULL;
+	char err[256];
+	CHECK_INT(db_open(db, 0, &d, err, sizeof err), GS_OK);
+	CHECK_INT(db_exec(d, "INSERT INTO settings(name, value) VALUES('survey.fast_seconds', '0')"), GS_OK);
+	db_close(d);
+}
+
+static int start_server(int round)
+{
+	char log[700];
+	snprintf(log, sizeof log, "%s/server-%d.log", dir, round);
+	/* Rate limits far above what the clients send: every submission is stored. */
+	static const char *const extra[] = {"--hall-rate", "1000000", "--client-rate", "1000000", NULL};
+	return test_server_start_with(&srv, db, log, extra);
+}
+
+/* The hall's survey path from the API. */
+static int find_survey_path(void)
+{
+	char hdr[256];
+	snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", token);
+	struct test_response r;
+	if (test_request(srv.port, "GET", "/api/v1/halls", hdr, NULL, &r) != 0)
+		return -1;
+	const char *p = strstr(r.body, "\"code\":\"T-H2\"");
+	const char *u = p ? strstr(p, "/s/") : NULL;
+	int rc = -1;
+	if (u) {
+		size_t n = strcspn(u, "\"");
+		if (n < sizeof survey) {
+			memcpy(survey, u, n);
+			survey[n] = '\0';
+			rc = 0;
+		}
+	}
+	test_response_free(&r);
+	return rc;
+}
+
+/* Opens the page and submits, until told to stop or the server is gone. */
+static void *client_run(void *arg)
+{
+	struct client *c = arg;
+	for (long k = 0; !stop_clients; k++) {
+		struct test_response r;
+		if (test_request(srv.port, "GET", survey, NULL, NULL, &r) != 0) {
+			c->failed++;
+			break;
+		}
+		char inst[64], stamp[96];
+		int ok = r.status == 200 && test_form_value(r.body, "_i", inst, sizeof inst) == 0 &&
+			 test_form_value(r.body, "_t", stamp, sizeof stamp) == 0;
+		test_response_free(&r);
+		if (!ok) {
+			c->failed++;
+			break;
+		}
+		char body[512], hdr[256];
+		snprintf(body, sizeof body, "_i=%s&_t=%s&rating=%ld&waiting=lt5&attitude=4&one_visit=yes&service=enquiry",
+			 inst, stamp, 1 + k % 5);
+		/* A different phone each time, so no per-client rule interferes. */
+		snprintf(hdr, sizeof hdr,
+			 "Content-Type: application/x-www-form-urlencoded\r\nUser-Agent: crash-%d-%d-%ld\r\n", c->round,
+			 c->index, k);
+		c->sent++;
+		if (test_request(srv.port, "POST", survey, hdr, body, &r) != 0) {
+			c->failed++;
+			break;
+		}
+		int status = r.status;
+		test_response_free(&r);
+		if (status == 303) {
+			pthread_mutex_lock(&acks_lock);
+			if (n_acks < MAX_ACKS)
+				snprintf(acks[n_acks++], sizeof acks[0], "%s", inst);
+			pthread_mutex_unlock(&acks_lock);
+			c->acked++;
+		}
+	}
+	return NULL;
+}
+
+/* Every acknowledged instance is stored, and the file is sound. */
+static void verify(int round)
+{
+	struct db *d = NULL;
+	char err[256];
+	CHECK_INT(db_open(db, 0, &d, err, sizeof err), GS_OK);
+	if (!d)
+		return;
+	sqlite3_stmt *st = db_stmt(d, "PRAGMA integrity_check");
+	CHECK_INT(db_step_row(d, st), 1);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), "ok");
+	sqlite3_reset(st);
+	st = db_stmt(d, "SELECT count(*) FROM survey_responses WHERE instance = ?");
+	size_t missing = 0;
+	for (size_t i = 0; i < n_acks; i++) {
+		sqlite3_bind_text(st, 1, acks[i], -1, SQLITE_STATIC);
+		if (db_step_row(d, st) != 1 || sqlite3_column_int(st, 0) != 1) {
+			if (missing++ < 5)
+				fprintf(stderr, "round %d: acknowledged submission %s is missing\n", round, acks[i]);
+		}
+		sqlite3_reset(st);
+	}
+	CHECK_INT((long)missing, 0);
+	st = db_stmt(d, "SELECT count(*) FROM survey_responses");
+	CHECK_INT(db_step_row(d, st), 1);
+	CHECK((size_t)sqlite3_column_int64(st, 0) >= n_acks);
+	sqlite3_reset(st);
+	db_close(d);
+}
+
+static void crash_round(int round, unsigned seed)
+{
+	CHECK_INT(start_server(round), 0);
+	CHECK_INT(find_survey_path(), 0);
+	stop_clients = 0;
+	pthread_t th[CLIENTS];
+	struct client cl[CLIENTS];
+	for (int i = 0; i < CLIENTS; i++) {
+		cl[i] = (struct client){.round = round, .index = i};
+		pthread_create(&th[i], NULL, client_run, &cl[i]);
+	}
+	/* Kill at a random moment between 150 and 900 ms into the load. */
+	usleep(150000 + (seed % 750) * 1000);
+	kill(srv.pid, SIGKILL);
+	waitpid(srv.pid, NULL, 0);
+	stop_clients = 1;
+	long sent = 0, acked = 0;
+	for (int i = 0; i < CLIENTS; i++) {
+		pthread_join(th[i], NULL);
+		sent += cl[i].sent;
+		acked += cl[i].acked;
+	}
+	fprintf(stderr, "round %d: %ld submissions sent, %ld acknowledged before the kill\n", round, sent, acked);
+	CHECK(acked > 0);
+	verify(round);
+}
+
+int main(void)
+{
+	setup();
+	int rounds = getenv("GS_CRASH_ROUNDS") ? atoi(getenv("GS_CRASH_ROUNDS")) : 3;
+	unsigned seed = (unsigned)getpid() * 2654435761u;
+	for (int round = 1; round <= rounds; round++) {
+		seed = seed * 1103515245u + 12345u;
+		crash_round(round, seed >> 8);
+	}
+	/* After the last crash the server starts normally and serves what was stored. */
+	CHECK_INT(start_server(rounds + 1), 0);
+	CHECK_INT(find_survey_path(), 0);
+	CHECK_INT(test_server_stop(&srv), 0);
+	verify(rounds + 1);
+	fprintf(stderr, "%zu acknowledged submissions checked after %d kills\n", n_acks, rounds);
+	return check_finish("test_crash");
+}
