@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-30}
-[ -x build/test_crash ] || { cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j"$(nproc)"; }
-GS_BIN=$PWD/build/gridscore GS_TMP=$PWD/build/benchtmp GS_CRASH_ROUNDS=$rounds build/test_crash
+[ -x build/test_reliability ] || { cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j"$(nproc)"; }
+GS_BIN=$PWD/build/gridscore GS_TMP=$PWD/build/benchtmp GS_CRASH_ROUNDS=$rounds build/test_reliability

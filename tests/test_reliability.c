@@ -1,8 +1,11 @@
-/* test_crash.c — crash consistency of survey submissions: under a bounded load of
- * submissions on loopback the server is killed with SIGKILL at a random moment, several
- * rounds; after each, every submission that received its 303 must be in the database
- * and the database must pass PRAGMA integrity_check. GS_CRASH_ROUNDS sets the rounds
- * (default 3; bench/crash.sh runs more). */
+/* test_reliability.c — evidence under load on loopback:
+ *  - crash consistency of survey submissions: the server is killed with SIGKILL at a
+ *    random moment, several rounds; after each, every submission that received its 303
+ *    must be in the database and the database must pass PRAGMA integrity_check
+ *    (GS_CRASH_ROUNDS sets the rounds, default 3; bench/crash.sh runs more);
+ *  - online backup under write load: `gridscore backup` while clients submit yields a
+ *    database that passes integrity_check and holds every submission acknowledged before
+ *    the backup began, and a server starts on the copy (the restore path). */
 #include "server.h"
 #include "check.h"
 
@@ -30,7 +33,7 @@ struct client {
 
 static void setup(void)
 {
-	snprintf(dir, sizeof dir, "%s", test_tmpdir("test_crash"));
+	snprintf(dir, sizeof dir, "%s", test_tmpdir("test_reliability"));
 	snprintf(db, sizeof db, "%s/g.db", dir);
 	char out[8192];
 	CHECK_INT(test_run(NULL, out, sizeof out, "--db", db, "init", NULL), 0);
@@ -120,11 +123,11 @@ static void *client_run(void *arg)
 }
 
 /* Every acknowledged instance is stored, and the file is sound. */
-static void verify(int round)
+static void verify(const char *path, size_t upto, int round)
 {
 	struct db *d = NULL;
 	char err[256];
-	CHECK_INT(db_open(db, 0, &d, err, sizeof err), GS_OK);
+	CHECK_INT(db_open(path, 0, &d, err, sizeof err), GS_OK);
 	if (!d)
 		return;
 	sqlite3_stmt *st = db_stmt(d, "PRAGMA integrity_check");
@@ -133,7 +136,7 @@ static void verify(int round)
 	sqlite3_reset(st);
 	st = db_stmt(d, "SELECT count(*) FROM survey_responses WHERE instance = ?");
 	size_t missing = 0;
-	for (size_t i = 0; i < n_acks; i++) {
+	for (size_t i = 0; i < upto; i++) {
 		sqlite3_bind_text(st, 1, acks[i], -1, SQLITE_STATIC);
 		if (db_step_row(d, st) != 1 || sqlite3_column_int(st, 0) != 1) {
 			if (missing++ < 5)
@@ -144,36 +147,80 @@ static void verify(int round)
 	CHECK_INT((long)missing, 0);
 	st = db_stmt(d, "SELECT count(*) FROM survey_responses");
 	CHECK_INT(db_step_row(d, st), 1);
-	CHECK((size_t)sqlite3_column_int64(st, 0) >= n_acks);
+	CHECK((size_t)sqlite3_column_int64(st, 0) >= upto);
 	sqlite3_reset(st);
 	db_close(d);
+}
+
+static void start_clients(pthread_t *th, struct client *cl, int round)
+{
+	stop_clients = 0;
+	for (int i = 0; i < CLIENTS; i++) {
+		cl[i] = (struct client){.round = round, .index = i};
+		pthread_create(&th[i], NULL, client_run, &cl[i]);
+	}
+}
+
+static long join_clients(pthread_t *th, struct client *cl)
+{
+	stop_clients = 1;
+	long acked = 0;
+	for (int i = 0; i < CLIENTS; i++) {
+		pthread_join(th[i], NULL);
+		acked += cl[i].acked;
+	}
+	return acked;
 }
 
 static void crash_round(int round, unsigned seed)
 {
 	CHECK_INT(start_server(round), 0);
 	CHECK_INT(find_survey_path(), 0);
-	stop_clients = 0;
 	pthread_t th[CLIENTS];
 	struct client cl[CLIENTS];
-	for (int i = 0; i < CLIENTS; i++) {
-		cl[i] = (struct client){.round = round, .index = i};
-		pthread_create(&th[i], NULL, client_run, &cl[i]);
-	}
+	start_clients(th, cl, round);
 	/* Kill at a random moment between 150 and 900 ms into the load. */
 	usleep(150000 + (seed % 750) * 1000);
 	kill(srv.pid, SIGKILL);
 	waitpid(srv.pid, NULL, 0);
-	stop_clients = 1;
-	long sent = 0, acked = 0;
-	for (int i = 0; i < CLIENTS; i++) {
-		pthread_join(th[i], NULL);
-		sent += cl[i].sent;
-		acked += cl[i].acked;
-	}
-	fprintf(stderr, "round %d: %ld submissions sent, %ld acknowledged before the kill\n", round, sent, acked);
+	long acked = join_clients(th, cl);
+	fprintf(stderr, "round %d: %ld submissions acknowledged before the kill\n", round, acked);
 	CHECK(acked > 0);
-	verify(round);
+	verify(db, n_acks, round);
+}
+
+/* Backup while clients keep submitting; then the copy must hold what was acknowledged
+ * before it began, and a server must start on it. */
+static void backup_under_load(int round)
+{
+	char copy[700], out[4096];
+	snprintf(copy, sizeof copy, "%s/backup.db", dir);
+	CHECK_INT(start_server(round), 0);
+	CHECK_INT(find_survey_path(), 0);
+	pthread_t th[CLIENTS];
+	struct client cl[CLIENTS];
+	start_clients(th, cl, round);
+	usleep(300000);
+	pthread_mutex_lock(&acks_lock);
+	size_t before = n_acks;
+	pthread_mutex_unlock(&acks_lock);
+	int rc = test_run(NULL, out, sizeof out, "--db", db, "backup", copy, NULL);
+	usleep(100000);
+	long acked = join_clients(th, cl);
+	CHECK_INT(rc, 0);
+	CHECK_INT(test_server_stop(&srv), 0);
+	fprintf(stderr, "backup: %zu acknowledged before it began, %ld during the whole load\n", before, acked);
+	verify(copy, before, round);
+	/* Restore = serve the copy. */
+	struct test_server restored;
+	char log[700];
+	snprintf(log, sizeof log, "%s/restored.log", dir);
+	CHECK_INT(test_server_start(&restored, copy, log), 0);
+	struct test_response r;
+	CHECK_INT(test_request(restored.port, "GET", "/healthz", NULL, NULL, &r), 0);
+	CHECK_INT(r.status, 200);
+	test_response_free(&r);
+	CHECK_INT(test_server_stop(&restored), 0);
 }
 
 int main(void)
@@ -189,7 +236,8 @@ int main(void)
 	CHECK_INT(start_server(rounds + 1), 0);
 	CHECK_INT(find_survey_path(), 0);
 	CHECK_INT(test_server_stop(&srv), 0);
-	verify(rounds + 1);
+	verify(db, n_acks, rounds + 1);
 	fprintf(stderr, "%zu acknowledged submissions checked after %d kills\n", n_acks, rounds);
-	return check_finish("test_crash");
+	backup_under_load(rounds + 2);
+	return check_finish("test_reliability");
 }
