@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -162,6 +163,24 @@ enum gs_result db_migrate(struct db *db, int *from, int *to)
 	return GS_OK;
 }
 
+/* 1 if the database file or its folder cannot be written (a read-only mount, or
+ * permissions): WAL needs both, and the user deserves that reason rather than SQLite's
+ * "unable to open database file". */
+static int db_storage_readonly(const char *path)
+{
+	struct statvfs vfs;
+	if (statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+		return 1;
+	char folder[4096];
+	snprintf(folder, sizeof folder, "%s", path);
+	char *slash = strrchr(folder, '/');
+	if (slash)
+		*(slash == folder ? slash + 1 : slash) = '\0';
+	else
+		snprintf(folder, sizeof folder, ".");
+	return access(path, W_OK) != 0 || access(folder, W_OK) != 0;
+}
+
 enum gs_result db_open(const char *path, int flags, struct db **out, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -202,6 +221,12 @@ enum gs_result db_open(const char *path, int flags, struct db **out, char *err, 
 	static const char setup[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
 				    "PRAGMA trusted_schema=OFF;";
 	enum gs_result r = db_exec(db, setup);
+	if (r != GS_OK && !(flags & DB_MEMORY) && db_storage_readonly(path)) {
+		snprintf(err, errlen, "%s: the database is on read-only storage (or not writable by this user); "
+			 "gridscore needs to write there", path);
+		db_close(db);
+		return GS_ERR_IO;
+	}
 	if (r != GS_OK) {
 		snprintf(err, errlen, "%s: not a usable SQLite database: %s", path, sqlite3_errmsg(db->h));
 		db_close(db);
