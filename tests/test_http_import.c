@@ -388,6 +388,33 @@ static void test_invalid_file(void)
 	test_response_free(&r);
 	CHECK_STR(coverage("T-S1", "2026-03-01", c, sizeof c), "4/2");
 
+	/* the client's file name is escaped wherever it is shown */
+	CHECK_INT(page_csrf(sid1, csrf, sizeof csrf), 0);
+	body = multipart(csrf, "tests/data/import/s1-bad.xml", "<img src=x onerror=alert(1)>.xml", 0, 0);
+	CHECK_INT(upload_form(sid1, body, &r), 0);
+	free(body);
+	CHECK_INT(r.status, 303);
+	CHECK(test_header(&r, "Location", loc, sizeof loc) != NULL);
+	test_response_free(&r);
+	CHECK_INT(test_request(srv.port, "GET", loc, hdr, NULL, &r), 0);
+	CHECK_CONTAINS(r.body, "&lt;img src=x onerror=alert(1)&gt;.xml");
+	CHECK(strstr(r.body, "<img") == NULL);
+	test_response_free(&r);
+	CHECK_INT(test_request(srv.port, "GET", "/imports", hdr, NULL, &r), 0);
+	CHECK(strstr(r.body, "<img") == NULL);
+	test_response_free(&r);
+	/* a form whose file input was left empty */
+	char empty[512];
+	snprintf(empty, sizeof empty,
+		 "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n%s\r\n--" BOUNDARY
+		 "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\"\r\n"
+		 "Content-Type: application/octet-stream\r\n\r\n\r\n--" BOUNDARY "--\r\n",
+		 csrf);
+	CHECK_INT(upload_form(sid1, empty, &r), 0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "请选择要上传的文件");
+	test_response_free(&r);
+
 	/* through the API: 422 with the errors */
 	CHECK_INT(api_upload(token_h1, "tests/data/import/s1-bad.xml", "?name=s1-bad.xml", &r), 0);
 	CHECK_INT(r.status, 422);
