@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ratelimit.h"
@@ -24,7 +25,8 @@
 #define HTTP_PAGE_MAX (8u * 1024 * 1024) /* cap on a rendered response */
 #define HTTP_CONN_MEMORY (64 * 1024)     /* request line + headers must fit */
 #define HTTP_MAX_DBS 256
-#define HTTP_DRAIN_MS 10000              /* how long a stop waits for in-flight requests */
+#define HTTP_DRAIN_MS 10000
+#define HTTP_UPLOAD_DRAIN (16u * 1024 * 1024) /* bytes read past a refused upload's cap before hanging up */              /* how long a stop waits for in-flight requests */
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -34,6 +36,8 @@ struct http_server {
 	char *db_path;
 	char *base_url;
 	void *app;
+	uint64_t max_upload;
+	char *upload_dir;
 	int secure_cookies;
 	unsigned port;
 	unsigned char csrf_key[32];
@@ -59,6 +63,20 @@ struct http_state {
 	size_t bytes;
 	char method[16];
 	char *log_path;
+	char *body_msg;              /* what the body's fault was, when the upload code knows better */
+	/* HTTP_UPLOAD routes: the file goes to a temporary file as it arrives. */
+	struct http_server *server;
+	struct MHD_Connection *conn;
+	int up_raw;                  /* the body is the file (else multipart: st->form) */
+	int up_session;              /* the caller is a session (not a token): CSRF applies */
+	char up_session_id[AUTH_TOKEN_LEN + 1];
+	FILE *up_fp;                 /* open while the file is being written */
+	char *up_path;               /* the temporary file; unlinked in on_completed */
+	char *up_name, *up_ctype;
+	uint64_t up_size;
+	int up_have;                 /* a file was received (possibly empty) */
+	int up_in_part;              /* inside a multipart file part */
+	struct http_upload upload;
 };
 
 /* Each worker thread opens its own SQLite connection on first use. */
@@ -135,6 +153,11 @@ void *http_app(const struct http_request *req)
 const char *http_base_url(const struct http_request *req)
 {
 	return req->server->base_url;
+}
+
+uint64_t http_max_upload(const struct http_request *req)
+{
+	return req->server->max_upload;
 }
 
 const unsigned char *http_csrf_key(const struct http_request *req)
@@ -363,7 +386,7 @@ static enum MHD_Result finish_request(struct http_server *s, struct MHD_Connecti
 		goto out;
 	}
 	if (st->body_err != GS_OK) {
-		const char *msg = st->form ? form_parser_error(st->form) : NULL;
+		const char *msg = st->body_msg ? st->body_msg : st->form ? form_parser_error(st->form) : NULL;
 		render_error(&req, &res, http_status_for(st->body_err), msg);
 		goto out;
 	}
@@ -411,6 +434,13 @@ static enum MHD_Result finish_request(struct http_server *s, struct MHD_Connecti
 		req.body = st->raw.data ? st->raw.data : "";
 		req.body_len = st->raw.len;
 	}
+	if ((rt->flags & HTTP_UPLOAD) && st->up_have) {
+		st->upload.path = st->up_path;
+		st->upload.name = st->up_name;
+		st->upload.content_type = st->up_ctype ? st->up_ctype : "";
+		st->upload.size = st->up_size;
+		req.upload = &st->upload;
+	}
 	enum gs_result r = rt->handler(&req, &res);
 	if (r != GS_OK) {
 		render_error(&req, &res, http_status_for(r), res.error);
@@ -424,28 +454,326 @@ out:
 	return ret;
 }
 
+/* ---- Uploads (HTTP_UPLOAD): the file streams to a temporary file, never to memory. */
+
+static uint64_t route_limit(const struct http_server *s, const struct http_route *rt)
+{
+	return (rt->flags & HTTP_UPLOAD) ? s->max_upload : rt->body_limit;
+}
+
+/* Records why the body was refused; the first fault wins. Returns r. */
+static enum gs_result upload_fail(struct http_state *st, enum gs_result r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static enum gs_result upload_fail(struct http_state *st, enum gs_result r, const char *fmt, ...)
+{
+	if (!st->body_msg) {
+		va_list ap;
+		va_start(ap, fmt);
+		if (vasprintf(&st->body_msg, fmt, ap) < 0)
+			st->body_msg = NULL;
+		va_end(ap);
+	}
+	return r;
+}
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	size_t len;
+	unsigned min;
+	unsigned cp;
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0)
+		len = 2, min = 0x80, cp = p[0] & 0x1f;
+	else if ((p[0] & 0xf0) == 0xe0)
+		len = 3, min = 0x800, cp = p[0] & 0x0f;
+	else if ((p[0] & 0xf8) == 0xf0)
+		len = 4, min = 0x10000, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+#define HTTP_UPLOAD_NAME_MAX 120
+
+/* The client's file name made harmless for logs, pages and messages: the last path
+ * component, control characters and invalid UTF-8 dropped, at most
+ * HTTP_UPLOAD_NAME_MAX bytes cut at a character boundary. */
+static char *upload_name_sanitise(const char *raw)
+{
+	const char *base = raw ? raw : "";
+	for (const char *p = base; *p; p++)
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	char out[HTTP_UPLOAD_NAME_MAX + 1];
+	size_t o = 0, n = strlen(base);
+	const unsigned char *p = (const unsigned char *)base;
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_seq(p + i, n - i);
+		if (len == 0) {
+			i++;
+			continue;
+		}
+		if (len == 1 && (p[i] < 0x20 || p[i] == 0x7f)) {
+			i++;
+			continue;
+		}
+		if (o + len > HTTP_UPLOAD_NAME_MAX)
+			break;
+		memcpy(out + o, p + i, len);
+		o += len;
+		i += len;
+	}
+	out[o] = '\0';
+	/* Trim spaces at both ends; nothing left (or only dots) means no usable name. */
+	char *b = out;
+	while (*b == ' ')
+		b++;
+	for (size_t e = strlen(b); e > 0 && b[e - 1] == ' ';)
+		b[--e] = '\0';
+	if (strspn(b, ".") == strlen(b))
+		return xstrdup("upload.xml");
+	return xstrdup(b);
+}
+
+/* 1 if a session caller's CSRF token has been seen (header or a field before the file);
+ * token callers and routes without HTTP_CSRF need none. */
+static int upload_csrf_ok(struct http_state *st)
+{
+	if (!(st->route->flags & HTTP_CSRF) || !st->up_session)
+		return 1;
+	const char *tok = st->form ? form_get(st->form, "_csrf") : NULL;
+	if (!tok)
+		tok = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND, "X-CSRF-Token");
+	return tok && auth_csrf_check(st->server->csrf_key, "session", st->up_session_id, tok);
+}
+
+static enum gs_result upload_open(struct http_state *st, const char *filename, const char *ctype)
+{
+	if (!upload_csrf_ok(st))
+		return upload_fail(st, GS_ERR_FORBIDDEN,
+				   "the upload form has expired or did not come from this site (the _csrf field must "
+				   "come before the file); reload the page and try again");
+	char *tmpl = xasprintf("%s/gridscore-upload-XXXXXX", st->server->upload_dir);
+	int fd = mkstemp(tmpl);
+	if (fd < 0) {
+		log_error("cannot create an upload file in %s: %s", st->server->upload_dir, strerror(errno));
+		free(tmpl);
+		return upload_fail(st, GS_ERR_IO, "the server cannot store uploads at the moment");
+	}
+	st->up_fp = fdopen(fd, "wb");
+	if (!st->up_fp) {
+		close(fd);
+		unlink(tmpl);
+		free(tmpl);
+		return upload_fail(st, GS_ERR_IO, "the server cannot store uploads at the moment");
+	}
+	setvbuf(st->up_fp, NULL, _IOFBF, 64 * 1024);
+	st->up_path = tmpl;
+	st->up_name = upload_name_sanitise(filename);
+	st->up_ctype = xstrdup(ctype ? ctype : "");
+	st->up_have = 1;
+	return GS_OK;
+}
+
+static enum gs_result upload_write(struct http_state *st, const char *data, size_t len)
+{
+	if (len && fwrite(data, 1, len, st->up_fp) != len) {
+		int e = errno;
+		log_error("writing upload %s: %s", st->up_path, strerror(e));
+		return upload_fail(st, e == ENOSPC ? GS_ERR_BUSY : GS_ERR_IO,
+				   e == ENOSPC ? "the server has no room for this upload now; try again later"
+					       : "the server could not store the upload");
+	}
+	st->up_size += len;
+	return GS_OK;
+}
+
+/* Closes the temporary file once the body is complete, so the handler reads all of it. */
+static enum gs_result upload_close(struct http_state *st)
+{
+	if (!st->up_fp)
+		return GS_OK;
+	int bad = fflush(st->up_fp) != 0;
+	int e = errno;
+	bad |= fclose(st->up_fp) != 0;
+	st->up_fp = NULL;
+	if (bad) {
+		log_error("closing upload %s: %s", st->up_path, strerror(e));
+		return upload_fail(st, e == ENOSPC ? GS_ERR_BUSY : GS_ERR_IO, "the server could not store the upload");
+	}
+	return GS_OK;
+}
+
+/* form_file_cb for multipart uploads: exactly one file part is taken; a part with
+ * neither a file name nor content (a file input left empty) is ignored. */
+static enum gs_result upload_file_cb(void *ctx, const char *name, const char *filename, const char *content_type,
+				     const char *data, size_t len, int final)
+{
+	(void)name;
+	struct http_state *st = ctx;
+	enum gs_result r = GS_OK;
+	int first = !st->up_in_part;
+	st->up_in_part = !final;
+	if (first && st->up_have && (len > 0 || (filename && *filename)))
+		return upload_fail(st, GS_ERR_INVALID, "send one file per upload");
+	if (!st->up_fp && !st->up_have && (len > 0 || (final && filename && *filename)))
+		r = upload_open(st, filename, content_type);
+	if (r == GS_OK && st->up_fp && len)
+		r = upload_write(st, data, len);
+	return r;
+}
+
+/* A raw upload: the body is the file; its name may come as ?name=. */
+static enum gs_result upload_raw(struct http_state *st, const char *data, size_t size)
+{
+	if (!st->up_fp) {
+		const char *name = MHD_lookup_connection_value(st->conn, MHD_GET_ARGUMENT_KIND, "name");
+		const char *ct = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND, "Content-Type");
+		enum gs_result r = upload_open(st, name, ct);
+		if (r != GS_OK)
+			return r;
+	}
+	return upload_write(st, data, size);
+}
+
+static int xml_media_type(const char *ct)
+{
+	size_t n = strcspn(ct, "; \t");
+	static const char *const ok[] = {"application/xml", "text/xml", "application/soap+xml"};
+	for (size_t i = 0; i < GS_ARRAY_LEN(ok); i++)
+		if (n == strlen(ok[i]) && strncasecmp(ct, ok[i], n) == 0)
+			return 1;
+	return n > 4 && strncasecmp(ct + n - 4, "+xml", 4) == 0;
+}
+
+/* After a fault the file is of no use: free the disk now, not when the body ends. */
+static void upload_discard(struct http_state *st)
+{
+	if (st->up_fp) {
+		fclose(st->up_fp);
+		st->up_fp = NULL;
+	}
+	if (st->up_path) {
+		unlink(st->up_path);
+		free(st->up_path);
+		st->up_path = NULL;
+	}
+	st->up_have = 0;
+}
+
 /* Feeds one body chunk; errors are sticky and the rest of the body is discarded. */
 static void take_body(struct http_state *st, const char *data, size_t size)
 {
+	st->body_seen += size;
 	if (st->early_status || st->body_err != GS_OK)
 		return;
-	st->body_seen += size;
-	if (st->body_seen > st->route->body_limit) {
+	if (st->body_seen > route_limit(st->server, st->route)) {
 		st->body_err = GS_ERR_TOO_LARGE;
+		if (st->route->flags & HTTP_UPLOAD)
+			upload_fail(st, GS_ERR_TOO_LARGE, "the upload is larger than the %llu bytes this server accepts",
+				    (unsigned long long)route_limit(st->server, st->route));
 		return;
 	}
 	if (st->form)
 		st->body_err = form_parser_feed(st->form, data, size);
+	else if (st->route->flags & HTTP_UPLOAD)
+		st->body_err = upload_raw(st, data, size);
 	else if (st->route->flags & HTTP_RAW)
 		st->body_err = buf_append(&st->raw, data, size);
 	else
 		st->body_err = GS_ERR_TOO_LARGE; /* this route takes no body */
+	if (st->body_err != GS_OK && (st->route->flags & HTTP_UPLOAD))
+		upload_discard(st);
+}
+
+/* Answers at once with status and msg: libmicrohttpd then discards the rest of the
+ * body and closes the connection. */
+static enum MHD_Result answer_now(struct http_server *s, struct MHD_Connection *conn, struct http_state *st,
+				  const char *url, const char *method, int status, const char *msg)
+{
+	st->early_status = status;
+	struct http_request req;
+	struct http_response res;
+	request_init(s, conn, st, &req, &res, url, method);
+	resolve_lang(&req, &res);
+	render_error(&req, &res, status, msg);
+	enum MHD_Result ret = queue(conn, st, &res);
+	response_clear(&res);
+	return ret;
+}
+
+/* Before an upload's body is read: who is calling, may they, and is the body a kind
+ * we take? Refusing here spares the disk and the client's bandwidth. */
+static enum MHD_Result upload_admit(struct http_server *s, struct MHD_Connection *conn, struct http_state *st,
+				   const char *url, const char *method)
+{
+	const struct http_route *rt = st->route;
+	struct http_request req;
+	struct http_response res;
+	request_init(s, conn, st, &req, &res, url, method);
+	resolve_lang(&req, &res);
+	int en = strcmp(req.lang, "en") == 0;
+	int status = 0;
+	const char *msg = NULL;
+	req.db = thread_db(s);
+	if (!req.db) {
+		status = 503, msg = "the database is not available";
+	} else if (resolve_caller(&req) != GS_OK) {
+		status = 401, msg = "invalid or revoked API token";
+	} else if ((rt->flags & HTTP_LOGIN) && !req.logged_in) {
+		status = 401, msg = (rt->flags & HTTP_API) ? "login or API token required" : NULL;
+	} else if ((rt->flags & HTTP_LOGIN) && !req.by_token && req.user.role < rt->min_role) {
+		status = 403, msg = en ? "your role may not do this" : "您的角色无权执行此操作";
+	}
+	st->up_session = req.logged_in && !req.by_token;
+	snprintf(st->up_session_id, sizeof st->up_session_id, "%s", req.session_id);
+	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+	if (!status) {
+		struct form_limits lim = {.max_fields = 16,
+					  .max_name = 128,
+					  .max_value = 4096,
+					  .max_total = (size_t)route_limit(s, rt),
+					  .max_file = (size_t)route_limit(s, rt)};
+		if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0) {
+			if (form_parser_new(ct, &lim, upload_file_cb, st, &st->form) != GS_OK)
+				status = 400, msg = "the multipart body has no usable boundary";
+		} else if (ct && xml_media_type(ct)) {
+			st->up_raw = 1;
+			if (!upload_csrf_ok(st))
+				status = 403, msg = en ? "a session caller must send the page's CSRF token in X-CSRF-Token"
+						       : "请求缺少有效的 X-CSRF-Token，请刷新页面后重试";
+		} else {
+			status = 415, msg = "send the file as multipart/form-data, or as the request body with "
+					    "Content-Type: application/xml";
+		}
+	}
+	enum MHD_Result ret = MHD_YES;
+	if (status) {
+		st->early_status = status;
+		render_error(&req, &res, status, msg);
+		ret = queue(conn, st, &res);
+	}
+	response_clear(&res);
+	return ret;
 }
 
 static enum MHD_Result on_first_call(struct http_server *s, struct MHD_Connection *conn, struct http_state *st,
 				     const char *url, const char *method)
 {
 	snprintf(st->method, sizeof st->method, "%s", method);
+	st->server = s;
+	st->conn = conn;
 	size_t idx = 0;
 	if (strlen(url) > HTTP_MAX_URL) {
 		st->early_status = 414;
@@ -466,19 +794,19 @@ static enum MHD_Result on_first_call(struct http_server *s, struct MHD_Connectio
 		char *end = NULL;
 		errno = 0;
 		unsigned long long n = strtoull(cl, &end, 10);
-		if (errno || end == cl || *end || n > st->route->body_limit) {
+		if (errno || end == cl || *end || n > route_limit(s, st->route)) {
 			/* Answer at once: libmicrohttpd then closes the connection without reading the body. */
-			st->early_status = 413;
-			struct http_request req;
-			struct http_response res;
-			request_init(s, conn, st, &req, &res, url, method);
-			render_error(&req, &res, 413,
-				     "the request body is larger than this address accepts");
-			enum MHD_Result ret = queue(conn, st, &res);
-			response_clear(&res);
-			return ret;
+			char msg[160];
+			if (st->route->flags & HTTP_UPLOAD)
+				snprintf(msg, sizeof msg, "the upload is larger than the %llu bytes this server accepts",
+					 (unsigned long long)route_limit(s, st->route));
+			else
+				snprintf(msg, sizeof msg, "the request body is larger than this address accepts");
+			return answer_now(s, conn, st, url, method, 413, msg);
 		}
 	}
+	if (st->route->flags & HTTP_UPLOAD)
+		return upload_admit(s, conn, st, url, method);
 	if (st->route->flags & HTTP_FORM) {
 		const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
 		struct form_limits lim = {.max_fields = 64,
@@ -518,10 +846,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_data_size) {
 		take_body(st, upload_data, *upload_data_size);
 		*upload_data_size = 0;
+		/* libmicrohttpd 0.9.75 takes a response only before or after the body, so a
+		 * refused upload is read on (and dropped) to answer at its end; a body that
+		 * goes on far past the cap (chunked, no Content-Length) is cut off instead. */
+		if (st->route && (st->route->flags & HTTP_UPLOAD) && st->body_err != GS_OK &&
+		    st->body_seen > route_limit(s, st->route) + HTTP_UPLOAD_DRAIN) {
+			log_warn("%s %s: upload went on %u bytes past its cap; connection closed", method, url,
+				 HTTP_UPLOAD_DRAIN);
+			st->status = 413;
+			return MHD_NO;
+		}
 		return MHD_YES;
 	}
 	if (st->form && !st->early_status && st->body_err == GS_OK)
 		st->body_err = form_parser_finish(st->form);
+	if (st->up_fp) {
+		enum gs_result r = upload_close(st);
+		if (st->body_err == GS_OK)
+			st->body_err = r;
+	}
 	return finish_request(s, conn, st, url, method);
 }
 
@@ -537,6 +880,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	form_parser_free(st->form);
 	buf_free(&st->raw);
+	if (st->up_fp)
+		fclose(st->up_fp);
+	if (st->up_path && unlink(st->up_path) != 0)
+		log_error("cannot remove upload %s: %s", st->up_path, strerror(errno));
+	free(st->up_path);
+	free(st->up_name);
+	free(st->up_ctype);
+	free(st->body_msg);
 	free(st->log_path);
 	free(st);
 	*con_cls = NULL;
@@ -594,6 +945,9 @@ enum gs_result http_server_start(const struct http_config *cfg, const struct htt
 	}
 	s->db_path = xstrdup(cfg->db_path);
 	s->app = cfg->app;
+	s->max_upload = cfg->max_upload ? cfg->max_upload : HTTP_UPLOAD_DEFAULT;
+	const char *tmp = cfg->upload_dir && *cfg->upload_dir ? cfg->upload_dir : getenv("TMPDIR");
+	s->upload_dir = xstrdup(tmp && *tmp ? tmp : "/tmp");
 	pthread_mutex_init(&s->dbs_lock, NULL);
 	s->login_user = ratelimit_new(4096, 5, 15 * 60);
 	s->login_ip = ratelimit_new(4096, 20, 15 * 60);
@@ -680,6 +1034,7 @@ void http_server_stop(struct http_server *s)
 	ratelimit_free(s->login_ip);
 	free(s->patterns);
 	free(s->db_path);
+	free(s->upload_dir);
 	free(s->base_url);
 	free(s);
 }

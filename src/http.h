@@ -28,7 +28,13 @@ enum http_route_flags {
 	HTTP_FORM = 8,        /* the body is a urlencoded or multipart form, parsed before the handler */
 	HTTP_RAW = 16,        /* the body is kept raw in req->body (e.g. an XML document) */
 	HTTP_REDACT = 32,     /* the path holds a secret: log the pattern, not the path */
-	HTTP_NO_TOKEN = 64    /* with HTTP_API: bearer tokens are not accepted here */
+	HTTP_NO_TOKEN = 64,   /* with HTTP_API: bearer tokens are not accepted here */
+	HTTP_UPLOAD = 128     /* the body is a file, streamed to a temporary file (req->upload), never
+			       * held in memory: multipart/form-data (one file part, small text fields
+			       * kept in req->form) or a raw XML body. The cap is the server's
+			       * max_upload, not body_limit. The caller is authenticated before the
+			       * body is read; a session caller's CSRF token (X-CSRF-Token header or a
+			       * _csrf field before the file part) is checked before the file is stored. */
 };
 
 struct http_route {
@@ -36,7 +42,7 @@ struct http_route {
 	const char *pattern;     /* see route.h */
 	int flags;               /* enum http_route_flags */
 	enum auth_role min_role; /* with HTTP_LOGIN: the least role allowed */
-	size_t body_limit;       /* bytes; 0 = no body accepted */
+	size_t body_limit;       /* bytes; 0 = no body accepted (HTTP_UPLOAD: see http_config.max_upload) */
 	http_handler handler;
 };
 
@@ -50,6 +56,20 @@ struct http_config {
 	unsigned max_per_ip;         /* connections from one address */
 	unsigned timeout_s;          /* idle connection timeout */
 	void *app;                   /* handlers' shared state, returned by http_app() */
+	uint64_t max_upload;         /* cap on an HTTP_UPLOAD body in bytes; 0: HTTP_UPLOAD_DEFAULT */
+	const char *upload_dir;      /* where uploads are spooled; NULL: $TMPDIR, else /tmp */
+};
+
+#define HTTP_UPLOAD_DEFAULT (1024ull * 1024 * 1024)
+
+/* The file of an HTTP_UPLOAD request, on disk for the duration of the handler call
+ * (the server deletes it when the request ends). */
+struct http_upload {
+	const char *path;          /* the temporary file, complete and closed */
+	const char *name;          /* the client's file name, sanitised: no folders, no control
+				    * characters, valid UTF-8, at most 120 bytes; "upload.xml" if none */
+	const char *content_type;  /* the part's or the body's media type, "" if none */
+	uint64_t size;             /* bytes */
 };
 
 /* What a handler sees. Everything is borrowed for the duration of the call. */
@@ -61,6 +81,7 @@ struct http_request {
 	struct form_parser *form;         /* HTTP_FORM routes: the parsed body, else NULL */
 	const char *body;                 /* HTTP_RAW routes: the body (NUL-terminated), else NULL */
 	size_t body_len;
+	const struct http_upload *upload; /* HTTP_UPLOAD routes: the file, NULL when none was sent */
 	struct db *db;                    /* this thread's connection */
 	int logged_in;                    /* a session or a bearer token authenticated the caller */
 	struct auth_user user;            /* when logged in by session */
@@ -97,6 +118,9 @@ unsigned http_server_port(const struct http_server *s);
 /* Stops accepting, lets in-flight requests finish (up to a few seconds), closes the
  * per-thread connections and checkpoints the WAL. Frees s. NULL is a no-op. */
 void http_server_stop(struct http_server *s);
+
+/* The cap on upload bodies (http_config.max_upload), for handlers that pass it on. */
+uint64_t http_max_upload(const struct http_request *req);
 
 /* The app pointer given in http_config, and the configured base URL (no trailing /). */
 void *http_app(const struct http_request *req);

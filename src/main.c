@@ -3,7 +3,9 @@
  * rejected or the operation failed, 2 usage error. */
 #define _GNU_SOURCE
 #include <libxml/parser.h>
+#include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "db.h"
 #include "demo.h"
 #include "http.h"
+#include "meter.h"
 #include "org.h"
 #include "qr.h"
 #include "survey.h"
@@ -31,12 +34,20 @@ static const char usage_text[] =
 	"  init [--demo]                       create or migrate the database; --demo loads the demo county\n"
 	"  serve [--listen ADDR:PORT] [--base-url URL] [--threads N]\n"
 	"        [--max-connections N] [--timeout SECONDS]\n"
-	"                                      run the web service (default 127.0.0.1:8080)\n"
+	"        [--form FILE.xml] [--trusted-proxy ADDR] [--hall-rate N] [--client-rate N]\n"
+	"        [--max-upload BYTES] [--upload-dir DIR]\n"
+	"                                      run the web service (default 127.0.0.1:8080; uploads up to\n"
+	"                                      1 GiB, spooled in $TMPDIR; BYTES may end in K, M or G)\n"
 	"  org load FILE.xml                   create or update units, halls, people and leader links\n"
 	"  user add LOGIN --role admin|manager|station [--unit CODE]\n"
 	"                                      create a login; the password is read from standard input\n"
 	"  token add NAME [--hall CODE]        create an API token (printed once)\n"
-	"        [--form FILE.xml] [--trusted-proxy ADDR] [--hall-rate N] [--client-rate N]\n"
+	"  import FILE... [--dry-run] [--as LOGIN] [--station CODE]\n"
+	"                                      import meter rollout files (native or IEC 61968-9), each\n"
+	"                                      all or nothing; --dry-run checks only; --as imports as that\n"
+	"                                      login (a station login: its own station's files only);\n"
+	"                                      --station: the station of IEC files from an unmapped source\n"
+	"  source map SOURCE STATION           IEC messages whose Header/Source is SOURCE belong to STATION\n"
 	"  form check FILE.xml                 can this survey form be served? (exit 0) or where it is not\n"
 	"  qr HALL [--format svg|png] [--base-url URL]\n"
 	"                                      the hall's survey QR code on standard output\n"
@@ -182,6 +193,27 @@ static char *base_url_for(struct db *db, const char *opt)
 	return v ? v : xstrdup("http://127.0.0.1:8080");
 }
 
+/* "1048576", "512K", "100M", "1G" → bytes; -1 if not a positive size. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long long n = strtoull(s, &end, 10);
+	if (errno || end == s || s[0] == '-')
+		return -1;
+	unsigned shift = 0;
+	if (*end == 'K' || *end == 'k')
+		shift = 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30, end++;
+	if (*end || n == 0 || n > (UINT64_MAX >> 30))
+		return -1;
+	*out = (uint64_t)n << shift;
+	return 0;
+}
+
 static int cmd_serve(const char *db_path, struct args *a)
 {
 	struct http_config cfg = {0};
@@ -190,6 +222,8 @@ static int cmd_serve(const char *db_path, struct args *a)
 	const char *threads = opt_value(a, "--threads");
 	const char *maxconn = opt_value(a, "--max-connections");
 	const char *timeout = opt_value(a, "--timeout");
+	const char *max_upload = opt_value(a, "--max-upload");
+	cfg.upload_dir = opt_value(a, "--upload-dir");
 	struct web_options wopt = {0};
 	wopt.form_path = opt_value(a, "--form");
 	wopt.trusted_proxy = opt_value(a, "--trusted-proxy");
@@ -208,6 +242,12 @@ static int cmd_serve(const char *db_path, struct args *a)
 		return usage("serve: --threads must be 1..64");
 	if (cfg.max_connections < 1)
 		return usage("serve: --max-connections must be at least 1");
+	if (max_upload && parse_size(max_upload, &cfg.max_upload) != 0)
+		return usage("serve: --max-upload must be a number of bytes (1 or more; K, M or G may follow)");
+	if (cfg.upload_dir && access(cfg.upload_dir, W_OK | X_OK) != 0) {
+		fprintf(stderr, "gridscore: --upload-dir %s: not a writable folder\n", cfg.upload_dir);
+		return EXIT_REJECTED;
+	}
 
 	/* Block the stop signals in every thread; the main thread waits for them below. */
 	sigset_t set;
@@ -339,6 +379,110 @@ static int cmd_token(const char *db_path, struct args *a)
 		fprintf(stderr, "token '%s' created; it is shown only this once\n", name);
 	} else {
 		fprintf(stderr, "gridscore: token add %s: %s\n", name, err[0] ? err : gs_result_str(r));
+	}
+	db_close(db);
+	return r == GS_OK ? 0 : EXIT_REJECTED;
+}
+
+/* The login --as names: its id, and the station a station login is confined to. */
+static enum gs_result import_as(struct db *db, const char *login, int64_t *user_id, int64_t *scope)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, role, unit_id FROM users WHERE login = ?1 AND active = 1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	int rc = db_step_row(db, st);
+	enum gs_result r = rc < 0 ? GS_ERR_DB : rc == 0 ? GS_ERR_NOT_FOUND : GS_OK;
+	if (r == GS_OK) {
+		*user_id = sqlite3_column_int64(st, 0);
+		*scope = strcmp((const char *)sqlite3_column_text(st, 1), "station") == 0 ? sqlite3_column_int64(st, 2) : 0;
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+/* A supply station by code, for --station and `source map`. Prints what is wrong. */
+static enum gs_result station_by_code(struct db *db, const char *what, const char *code, int64_t *id)
+{
+	struct org_unit u;
+	enum gs_result r = org_unit_get(db, code, &u);
+	if (r == GS_ERR_NOT_FOUND) {
+		fprintf(stderr, "gridscore: %s: no unit with code '%s'\n", what, code);
+		return r;
+	}
+	if (r != GS_OK) {
+		fprintf(stderr, "gridscore: %s: %s\n", what, gs_result_str(r));
+		return r;
+	}
+	if (strcmp(u.kind, "station") != 0) {
+		fprintf(stderr, "gridscore: %s: '%s' is a %s, not a supply station\n", what, code, u.kind);
+		r = GS_ERR_INVALID;
+	}
+	*id = u.id;
+	org_unit_clear(&u);
+	return r;
+}
+
+static int cmd_import(const char *db_path, struct args *a)
+{
+	int dry_run = opt_flag(a, "--dry-run");
+	const char *as = opt_value(a, "--as"), *station = opt_value(a, "--station");
+	const char *extra = leftover(a, a->argc);
+	if (!positional(a, 0) || extra)
+		return usage("usage: gridscore import FILE... [--dry-run] [--as LOGIN] [--station CODE]");
+	struct db *db = NULL;
+	if (open_db(db_path, 0, &db))
+		return EXIT_REJECTED;
+	struct meter_import_opts opts;
+	meter_import_opts_init(&opts);
+	opts.dry_run = dry_run;
+	enum gs_result r = GS_OK;
+	if (as && (r = import_as(db, as, &opts.user_id, &opts.scope_unit)) != GS_OK)
+		fprintf(stderr, "gridscore: import --as %s: %s\n", as,
+			r == GS_ERR_NOT_FOUND ? "no active login with that name" : gs_result_str(r));
+	opts.station_id = opts.scope_unit;
+	if (r == GS_OK && station && (r = station_by_code(db, "import --station", station, &opts.station_id)) == GS_OK &&
+	    opts.scope_unit && org_unit_within(db, opts.station_id, opts.scope_unit) != 1) {
+		fprintf(stderr, "gridscore: import --station %s: outside the station of login %s\n", station, as);
+		r = GS_ERR_FORBIDDEN;
+	}
+	int rejected = r != GS_OK;
+	struct meter_import_report *rep = xcalloc(1, sizeof *rep);
+	for (int k = 0; r == GS_OK; k++) {
+		const char *file = positional(a, k);
+		if (!file)
+			break;
+		memset(rep, 0, sizeof *rep);
+		opts.name = file;
+		enum gs_result fr = meter_import_run(db, file, &opts, rep);
+		meter_report_print(rep, file, fr == GS_OK ? stdout : stderr);
+		if (fr != GS_OK && rep->errors.n == 0)
+			fprintf(stderr, "gridscore: %s: %s\n", file, gs_result_str(fr));
+		if (fr == GS_OK && !dry_run && strcmp(rep->status, "imported") == 0)
+			auth_audit(db, as ? as : "cli", "import", file);
+		rejected |= fr != GS_OK;
+	}
+	free(rep);
+	db_close(db);
+	return rejected ? EXIT_REJECTED : 0;
+}
+
+static int cmd_source(const char *db_path, struct args *a)
+{
+	const char *sub = positional(a, 0), *source = positional(a, 1), *station = positional(a, 2);
+	if (!sub || strcmp(sub, "map") != 0 || !source || !station || leftover(a, 3))
+		return usage("usage: gridscore source map SOURCE STATION");
+	struct db *db = NULL;
+	if (open_db(db_path, 0, &db))
+		return EXIT_REJECTED;
+	int64_t id = 0;
+	enum gs_result r = station_by_code(db, "source map", station, &id);
+	if (r == GS_OK) {
+		r = meter_source_map(db, source, id);
+		if (r == GS_OK)
+			printf("IEC messages from source '%s' now belong to station %s\n", source, station);
+		else
+			fprintf(stderr, "gridscore: source map %s: %s\n", source, gs_result_str(r));
 	}
 	db_close(db);
 	return r == GS_OK ? 0 : EXIT_REJECTED;
@@ -527,6 +671,10 @@ int main(int argc, char **argv)
 		rc = cmd_user(db_path, &a);
 	else if (strcmp(verb, "token") == 0)
 		rc = cmd_token(db_path, &a);
+	else if (strcmp(verb, "import") == 0)
+		rc = cmd_import(db_path, &a);
+	else if (strcmp(verb, "source") == 0)
+		rc = cmd_source(db_path, &a);
 	else if (strcmp(verb, "backup") == 0)
 		rc = cmd_backup(db_path, &a);
 	else if (strcmp(verb, "form") == 0)

@@ -134,6 +134,11 @@ typedef enum gs_result (*meter_point_fn)(void *ctx, const char *station_code, co
 					 const char *customer_class, const char *since);
 enum gs_result meter_uncovered_each(struct db *db, int64_t station_id, const char *day, meter_point_fn fn, void *ctx);
 
+/* Rebuilds the meter_daily coverage rows of one station (0: every station) from its
+ * points and links, in one write transaction. Imports keep them up to date by themselves;
+ * this is for repairs and for tools that load rows directly (bench/bench_coverage.c). */
+enum gs_result meter_daily_rebuild(struct db *db, int64_t station_id);
+
 /* Today's local day (Asia/Shanghai) in out[11]. */
 void meter_today(char out[11]);
 

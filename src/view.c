@@ -66,8 +66,9 @@ void view_begin(struct buf *b, const struct view_ctx *v, const char *title)
 	buf_puts(b, view_tr(v, "绩效评分 <small>gridscore</small>", "gridscore"));
 	buf_puts(b, "</a>");
 	if (v->login) {
-		buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a></nav>", view_tr(v, "主导航", "Main"),
-			   view_tr(v, "总览", "Dashboard"));
+		buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a><a href=\"/imports\">%s</a></nav>",
+			   view_tr(v, "主导航", "Main"), view_tr(v, "总览", "Dashboard"),
+			   view_tr(v, "轮换导入", "Rollout imports"));
 	}
 	buf_puts(b, "<div class=\"user\">");
 	/* The language switch keeps the current page. */

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "meter.h"
 #include "org.h"
 #include "survey.h"
 #include "util.h"
@@ -110,5 +111,42 @@ struct view_satisfaction {
 	int64_t followups_open, followups_overdue;
 };
 void view_satisfaction(struct buf *b, const struct view_ctx *v, const struct view_satisfaction *s);
+
+/* ---- Rollout imports and coverage (view_import.c). */
+
+/* The import list with the upload form on top. */
+struct view_import_list {
+	const struct meter_import_row *rows;
+	size_t n;
+	size_t page;                /* 1-based */
+	int has_next;
+	int ask_station;            /* offer a station code field (callers without a station of their own) */
+	unsigned long long max_upload;
+};
+void view_imports(struct buf *b, const struct view_ctx *v, const struct view_import_list *l);
+
+/* One logged import: who, when, file, SHA-256, format, station, status, counts, duration
+ * and the stored errors. notice (may be NULL) is shown on top (e.g. "already imported"). */
+void view_import(struct buf *b, const struct view_ctx *v, const struct meter_import_row *row,
+		 const struct rollout_errors *errors, const char *notice);
+
+/* A report that has no page of its own (a dry run, or a refused upload): file_name is
+ * the client's file name; message (may be NULL) says why it was refused. */
+void view_import_report(struct buf *b, const struct view_ctx *v, const struct meter_import_report *rep,
+			const char *file_name, const char *message);
+
+/* The smart-meter coverage block of unit pages and the dashboard. */
+struct view_coverage {
+	const char *code;                         /* the unit's code, for links */
+	const char *kind;                         /* the unit's kind */
+	const char *day;                          /* as of */
+	const struct meter_coverage *cov;
+	const struct meter_projection_s *proj;    /* NULL when unknown */
+	const struct meter_coverage *months;      /* monthly trend, oldest first */
+	size_t n_months;
+	const struct meter_station_coverage *stations; /* company and departments: each station */
+	size_t n_stations;
+};
+void view_coverage(struct buf *b, const struct view_ctx *v, const struct view_coverage *c);
 
 #endif

@@ -207,6 +207,19 @@ static enum gs_result h_logout(struct http_request *req, struct http_response *r
 	return GS_OK;
 }
 
+/* The page blocks one after the other (either may be NULL); frees both. */
+static char *join_blocks(char *a, char *b)
+{
+	if (!a || !b) {
+		char *one = a ? a : b;
+		return one;
+	}
+	char *both = xasprintf("%s%s", a, b);
+	free(a);
+	free(b);
+	return both;
+}
+
 static enum gs_result h_dashboard(struct http_request *req, struct http_response *res)
 {
 	int64_t scope = web_scope_unit(req);
@@ -222,9 +235,11 @@ static enum gs_result h_dashboard(struct http_request *req, struct http_response
 		struct view_ctx v;
 		web_view_ctx(req, &v);
 		struct survey_scope sc = {.unit_id = nu > 0 ? units[0].id : 0};
+		char *cov = nu > 0 ? web_coverage_block(req, &v, &units[0]) : NULL;
 		char *block = nu > 0 ? web_survey_block(req, &v, &sc, units[0].id, units[0].code) : NULL;
-		view_dashboard(&res->body, &v, units, nu, halls, nh, block);
-		free(block);
+		char *extra = join_blocks(cov, block);
+		view_dashboard(&res->body, &v, units, nu, halls, nh, extra);
+		free(extra);
 	}
 	org_units_free(units, nu);
 	org_halls_free(halls, nh);
@@ -254,9 +269,11 @@ static enum gs_result h_unit(struct http_request *req, struct http_response *res
 		struct view_ctx v;
 		web_view_ctx(req, &v);
 		struct survey_scope scope = {.unit_id = unit.id};
+		char *cov = web_coverage_block(req, &v, &unit);
 		char *block = web_survey_block(req, &v, &scope, unit.id, unit.code);
-		view_unit(&res->body, &v, &unit, subtree, ns, halls, nh, leaders, nl, block);
-		free(block);
+		char *extra = join_blocks(cov, block);
+		view_unit(&res->body, &v, &unit, subtree, ns, halls, nh, leaders, nl, extra);
+		free(extra);
 	}
 	org_unit_clear(&unit);
 	org_units_free(subtree, ns);
@@ -357,6 +374,14 @@ static const struct http_route routes[] = {
 	{"GET", "/api/v1/units/{code}/satisfaction", HTTP_LOGIN | HTTP_API, AUTH_ROLE_STATION, 0, web_api_satisfaction},
 	{"POST", "/api/v1/halls/{code}/tickets", HTTP_LOGIN | HTTP_API | HTTP_CSRF, AUTH_ROLE_STATION, FORM_SMALL,
 	 web_api_ticket},
+	/* rollout imports and coverage (web_import.c); upload bodies are capped by serve --max-upload */
+	{"GET", "/imports", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_imports_page},
+	{"POST", "/imports", HTTP_LOGIN | HTTP_CSRF | HTTP_UPLOAD, AUTH_ROLE_STATION, 0, web_import_upload},
+	{"GET", "/imports/{id}", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_import_page},
+	{"POST", "/api/v1/imports", HTTP_LOGIN | HTTP_API | HTTP_CSRF | HTTP_UPLOAD, AUTH_ROLE_STATION, 0,
+	 web_api_import},
+	{"GET", "/api/v1/units/{code}/coverage", HTTP_LOGIN | HTTP_API, AUTH_ROLE_STATION, 0, web_api_coverage},
+	{"GET", "/units/{code}/uncovered.csv", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_uncovered_csv},
 };
 
 const struct http_route *web_routes(size_t *n)

@@ -1,4 +1,4 @@
-/* web_int.h — what the handler files (web.c, web_survey.c) share: the application
+/* web_int.h — what the handler files (web.c, web_survey.c, web_import.c) share: the application
  * state handed to the server, scope checks, JSON replies, and the handlers web.c puts
  * in the route table. Not used outside the web layer. */
 #ifndef GS_WEB_INT_H
@@ -58,5 +58,16 @@ enum gs_result web_responses_csv(struct http_request *req, struct http_response 
  * code names the unit or hall in the block's links. */
 char *web_survey_block(struct http_request *req, const struct view_ctx *v, const struct survey_scope *scope,
 		       int64_t station_for_followups, const char *code);
+
+/* web_import.c */
+enum gs_result web_imports_page(struct http_request *req, struct http_response *res);
+enum gs_result web_import_upload(struct http_request *req, struct http_response *res);
+enum gs_result web_import_page(struct http_request *req, struct http_response *res);
+enum gs_result web_api_import(struct http_request *req, struct http_response *res);
+enum gs_result web_api_coverage(struct http_request *req, struct http_response *res);
+enum gs_result web_uncovered_csv(struct http_request *req, struct http_response *res);
+/* The smart-meter coverage block of a unit page or the dashboard as HTML the caller
+ * frees (as of ?at=, default today); NULL when coverage could not be read. */
+char *web_coverage_block(struct http_request *req, const struct view_ctx *v, const struct org_unit *unit);
 
 #endif

@@ -1,0 +1,1517 @@
+/* meter.c — rollout imports and smart-meter coverage. An import streams the records the
+ * rollout reader hands over into TEMP staging tables (file order = rowid, with line and
+ * column), then one write transaction checks them with set-based queries that emit
+ * errors with line and column, merges them into meter_points / meters / meter_links on
+ * natural keys, and rebuilds the touched stations' meter_daily rows, which every
+ * coverage question reads. Owns the SQL of migrations/003_meters.sql. */
+#define _GNU_SOURCE
+#include "meter.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "org.h"
+#include "util.h"
+
+#define METER_TZ_OFFSET_S (8 * 3600)
+#define METER_DEFAULT_TARGET "2026-12-31"
+#define METER_DEFAULT_WINDOW 90
+#define METER_FAR "9999-12-31" /* "open" in interval arithmetic */
+
+/* ---- Days ----------------------------------------------------------------------- */
+
+static long days_from_civil(long y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long)doe - 719468;
+}
+
+static void day_string(long z, char out[11])
+{
+	z += 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	long y = (long)yoe + era * 400 + (m <= 2);
+	if (y < 0)
+		y = 0;
+	if (y > 9999)
+		y = 9999;
+	snprintf(out, 11, "%04ld-%02u-%02u", y, m % 100, d % 100);
+}
+
+/* Day number of "YYYY-MM-DD", -1 if it is not a valid date. */
+static long day_number(const char *s)
+{
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	long y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
+	unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
+	static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return -1;
+	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return -1;
+	return days_from_civil(y, m, d);
+}
+
+void meter_today(char out[11])
+{
+	int64_t local = util_now() + METER_TZ_OFFSET_S;
+	day_string((long)(local / 86400), out);
+}
+
+/* ---- Options and errors ------------------------------------------------------------ */
+
+void meter_import_opts_init(struct meter_import_opts *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	rollout_limits_default(&opts->limits);
+}
+
+/* ---- Staging ----------------------------------------------------------------------- */
+
+/* The records of one file, in file order; per-import work tables beside them. TEMP:
+ * private to the connection, never in the database file, no indexes while loading. */
+static const char *const stage_schema[] = {
+	("CREATE TEMP TABLE IF NOT EXISTS mi_rec(rid INTEGER PRIMARY KEY, kind INTEGER, line INTEGER, col INTEGER, "
+	 "point TEXT, class TEXT, since TEXT, until TEXT, mkey TEXT, mrid TEXT, serial TEXT, manufacturer TEXT, "
+	 "model TEXT, smart INTEGER, date TEXT, removed TEXT, status TEXT, okey TEXT, omrid TEXT, oserial TEXT, "
+	 "omanufacturer TEXT)"),
+	("CREATE TEMP TABLE IF NOT EXISTS mi_fpoint(code TEXT PRIMARY KEY, rid INTEGER) WITHOUT ROWID"),
+	("CREATE TEMP TABLE IF NOT EXISTS mi_st(rid INTEGER PRIMARY KEY, st INTEGER NOT NULL)"),
+	("CREATE TEMP TABLE IF NOT EXISTS mi_end(rid INTEGER PRIMARY KEY, line INTEGER, col INTEGER, kind INTEGER, "
+	 "mkey TEXT, point TEXT, meter_id INTEGER, point_id INTEGER, date TEXT, link_id INTEGER, "
+	 "old_until TEXT)"),
+	("CREATE TEMP TABLE IF NOT EXISTS mi_aff_station(id INTEGER PRIMARY KEY)"),
+};
+
+static const char *const stage_clear[] = {
+	"DROP INDEX IF EXISTS temp.mi_rec_point",
+	"DELETE FROM temp.mi_rec",
+	"DELETE FROM temp.mi_fpoint",
+	"DELETE FROM temp.mi_st",
+	"DELETE FROM temp.mi_end",
+	"DELETE FROM temp.mi_aff_station",
+};
+
+static enum gs_result stage_prepare(struct db *db)
+{
+	enum gs_result r = GS_OK;
+	for (size_t i = 0; r == GS_OK && i < GS_ARRAY_LEN(stage_schema); i++)
+		r = db_exec(db, stage_schema[i]);
+	for (size_t i = 0; r == GS_OK && i < GS_ARRAY_LEN(stage_clear); i++)
+		r = db_exec(db, stage_clear[i]);
+	return r;
+}
+
+#define SQL_STAGE_INSERT                                                                                           \
+	"INSERT INTO temp.mi_rec(kind, line, col, point, class, since, until, mkey, mrid, serial, manufacturer, "   \
+	"model, smart, date, removed, status, okey, omrid, oserial, omanufacturer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, " \
+	"?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+
+/* The natural key of a meter: "m:" mRID, else "s:" manufacturer \x1f serial; "" if neither. */
+static void meter_key(char *out, size_t len, const char *mrid, const char *serial, const char *manufacturer)
+{
+	if (mrid && *mrid)
+		snprintf(out, len, "m:%s", mrid);
+	else if (serial && *serial && manufacturer && *manufacturer)
+		snprintf(out, len, "s:%s\x1f%s", manufacturer, serial);
+	else
+		out[0] = '\0';
+}
+
+/* ---- One import -------------------------------------------------------------------- */
+
+struct imp {
+	struct db *db;
+	const struct meter_import_opts *opts;
+	struct meter_import_report *rep;
+	enum rollout_format format;
+	int64_t station_id;
+	long header_line;
+	char today[11];
+	int already;          /* the header showed an already imported MessageID */
+	int forbidden;
+	sqlite3_stmt *ins;
+};
+
+static int is_iec(enum rollout_format f)
+{
+	return f == ROLLOUT_IEC_METER || f == ROLLOUT_IEC_USAGEPOINT || f == ROLLOUT_IEC_LINKAGE;
+}
+
+/* The station's id if code names a station, 0 if not, -1 on error. */
+static int64_t station_by_code(struct db *db, const char *code, char *kind, size_t kindlen)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, kind FROM units WHERE code = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	int row = db_step_row(db, st);
+	int64_t id = 0;
+	if (kind)
+		kind[0] = '\0';
+	if (row == 1) {
+		const char *k = (const char *)sqlite3_column_text(st, 1);
+		if (kind)
+			snprintf(kind, kindlen, "%s", k ? k : "");
+		if (k && strcmp(k, "station") == 0)
+			id = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	return row < 0 ? -1 : id;
+}
+
+/* The code of a station id into out ("" if none). */
+static void station_code(struct db *db, int64_t id, char *out, size_t len)
+{
+	out[0] = '\0';
+	sqlite3_stmt *st = db_stmt(db, "SELECT code, kind FROM units WHERE id = ?1");
+	if (!st)
+		return;
+	sqlite3_bind_int64(st, 1, id);
+	if (db_step_row(db, st) == 1 && strcmp((const char *)sqlite3_column_text(st, 1), "station") == 0)
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+}
+
+/* The earlier import of an IEC MessageID, 0 if none, -1 on error. */
+static int64_t earlier_by_file_id(struct db *db, const char *file_id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT min(id) FROM meter_imports WHERE file_id = ?1 AND status = 'imported' "
+				       "AND format <> 'native'");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, file_id, -1, SQLITE_STATIC);
+	int row = db_step_row(db, st);
+	int64_t id = row == 1 ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return row < 0 ? -1 : id;
+}
+
+static int64_t earlier_by_sha(struct db *db, const char *sha)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT min(id) FROM meter_imports WHERE sha256 = ?1 AND status = 'imported'");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
+	int row = db_step_row(db, st);
+	int64_t id = row == 1 ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return row < 0 ? -1 : id;
+}
+
+static enum gs_result on_header(void *ctx, const struct rollout_header *h)
+{
+	struct imp *c = ctx;
+	struct meter_import_report *rep = c->rep;
+	c->format = h->format;
+	c->header_line = h->line;
+	snprintf(rep->format, sizeof rep->format, "%s", rollout_format_name(h->format));
+	snprintf(rep->file_id, sizeof rep->file_id, "%s", h->file_id);
+	if (is_iec(h->format) && h->file_id[0]) {
+		int64_t earlier = earlier_by_file_id(c->db, h->file_id);
+		if (earlier < 0)
+			return GS_ERR_DB;
+		if (earlier > 0) {
+			rep->earlier_id = earlier;
+			c->already = 1;
+			return GS_ERR_CONFLICT; /* stops the reading; not an error of the file */
+		}
+	}
+	char kind[16];
+	if (h->format == ROLLOUT_NATIVE) {
+		int64_t id = station_by_code(c->db, h->station, kind, sizeof kind);
+		if (id < 0)
+			return GS_ERR_DB;
+		if (id == 0) {
+			if (kind[0])
+				rollout_error_add(&rep->errors, h->line, 0, "station", "'%s' is a %s, not a station",
+						  h->station, kind);
+			else
+				rollout_error_add(&rep->errors, h->line, 0, "station", "unknown station '%s'",
+						  h->station);
+			return GS_ERR_INVALID;
+		}
+		c->station_id = id;
+	} else if (is_iec(h->format)) {
+		sqlite3_stmt *st = db_stmt(c->db, "SELECT station_id FROM meter_source_map WHERE source = ?1");
+		if (!st)
+			return GS_ERR_DB;
+		sqlite3_bind_text(st, 1, h->source, -1, SQLITE_STATIC);
+		int row = db_step_row(c->db, st);
+		c->station_id = row == 1 ? sqlite3_column_int64(st, 0) : c->opts->station_id;
+		sqlite3_reset(st);
+		if (row < 0)
+			return GS_ERR_DB;
+		if (c->station_id) {
+			char code[65];
+			station_code(c->db, c->station_id, code, sizeof code);
+			if (!code[0]) {
+				rollout_error_add(&rep->errors, h->line, 0, "Source",
+						  "the station given for this document (unit id %lld) is not a station",
+						  (long long)c->station_id);
+				c->station_id = 0;
+				return GS_ERR_INVALID;
+			}
+		}
+		if (!c->station_id && h->format == ROLLOUT_IEC_USAGEPOINT) {
+			rollout_error_add(&rep->errors, h->line, 0, "Source",
+					  "UsagePointConfig needs a station: Source '%s' is not mapped to one and no "
+					  "station was given",
+					  h->source);
+			return GS_ERR_INVALID;
+		}
+	}
+	if (c->station_id)
+		station_code(c->db, c->station_id, rep->station, sizeof rep->station);
+	if (c->opts->scope_unit) {
+		int within = c->station_id ? org_unit_within(c->db, c->station_id, c->opts->scope_unit) : 0;
+		if (within < 0)
+			return GS_ERR_DB;
+		if (!within) {
+			if (c->station_id)
+				rollout_error_add(&rep->errors, h->line, 0, "station",
+						  "station '%s' is outside the units you may import for", rep->station);
+			else
+				rollout_error_add(&rep->errors, h->line, 0, "Source",
+						  "this document names no station; you may import only your own "
+						  "station's files");
+			c->forbidden = 1;
+			return GS_ERR_FORBIDDEN;
+		}
+	}
+	return GS_OK;
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static enum gs_result on_record(void *ctx, const struct rollout_record *r)
+{
+	struct imp *c = ctx;
+	struct rollout_errors *errs = &c->rep->errors;
+	char mkey[256], okey[256];
+	meter_key(mkey, sizeof mkey, r->meter, r->serial, r->manufacturer);
+	okey[0] = '\0';
+	const char *omrid = NULL, *oserial = NULL, *omanufacturer = NULL;
+	switch (r->kind) {
+	case ROLLOUT_INSTALL:
+		if (r->replaces && *r->replaces) {
+			omrid = r->replaces;
+			meter_key(okey, sizeof okey, r->replaces, NULL, NULL);
+		}
+		break;
+	case ROLLOUT_REPLACE:
+		omrid = r->old_meter;
+		oserial = r->old_serial;
+		omanufacturer = r->old_manufacturer;
+		meter_key(okey, sizeof okey, omrid, oserial, omanufacturer);
+		if (!okey[0])
+			rollout_error_add(errs, r->line, r->column, "old-meter",
+					  "a replace needs the old meter: old-meter, or old-manufacturer and "
+					  "old-serial");
+		break;
+	case ROLLOUT_LINK:
+		if (!r->date)
+			rollout_error_add(errs, r->line, r->column, "effectiveDateTime",
+					  "a meter-to-usage-point link needs a date");
+		if (!r->point)
+			rollout_error_add(errs, r->line, r->column, "UsagePoint", "a link needs a usage point");
+		break;
+	default:
+		break;
+	}
+	if (r->kind != ROLLOUT_POINT && !mkey[0])
+		rollout_error_add(errs, r->line, r->column, r->kind == ROLLOUT_METER || r->kind == ROLLOUT_LINK ? "mRID" : "meter",
+				  "the meter needs an mRID, or a manufacturer and a serial number");
+	if ((r->kind == ROLLOUT_INSTALL || r->kind == ROLLOUT_REMOVE || r->kind == ROLLOUT_REPLACE) &&
+	    (!r->point || !r->date))
+		rollout_error_add(errs, r->line, r->column, r->point ? "date" : "point", "missing %s",
+				  r->point ? "date" : "point");
+	if (r->kind == ROLLOUT_POINT && !r->point)
+		rollout_error_add(errs, r->line, r->column, "code", "a metering point needs a code");
+	sqlite3_stmt *st = c->ins;
+	sqlite3_bind_int(st, 1, (int)r->kind);
+	sqlite3_bind_int64(st, 2, r->line);
+	sqlite3_bind_int64(st, 3, r->column);
+	bind_opt(st, 4, r->point);
+	bind_opt(st, 5, r->customer_class);
+	bind_opt(st, 6, r->since);
+	bind_opt(st, 7, r->until);
+	bind_opt(st, 8, mkey[0] ? mkey : NULL);
+	bind_opt(st, 9, r->meter);
+	bind_opt(st, 10, r->serial);
+	bind_opt(st, 11, r->manufacturer);
+	bind_opt(st, 12, r->model);
+	sqlite3_bind_int(st, 13, r->kind == ROLLOUT_INSTALL || r->kind == ROLLOUT_REPLACE ? 1 : r->smart);
+	bind_opt(st, 14, r->date);
+	bind_opt(st, 15, r->removed);
+	bind_opt(st, 16, r->status);
+	bind_opt(st, 17, okey[0] ? okey : NULL);
+	bind_opt(st, 18, omrid);
+	bind_opt(st, 19, oserial);
+	bind_opt(st, 20, omanufacturer);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(c->db, st, rc);
+	c->rep->records++;
+	return GS_OK;
+}
+
+/* ---- Checks and merges ------------------------------------------------------------- */
+
+/* Every check binds ?1 the file's station (0: none), ?2 today, ?3 1 for IEC documents,
+ * and yields rows (line, column, field, message). */
+#define SQL_DISP(k) "replace(substr(" k ", 3), char(31), ' ')"
+
+static const char sql_check_future[] =
+	"SELECT line, col, CASE WHEN since > ?2 THEN (CASE WHEN ?3 THEN 'createdDateTime' ELSE 'since' END) "
+	"WHEN until > ?2 THEN 'until' WHEN date > ?2 THEN (CASE kind WHEN 5 THEN 'installationDate' WHEN 6 THEN "
+	"'effectiveDateTime' ELSE 'date' END) ELSE 'removalDate' END, printf('%s is after today (%s)', CASE WHEN "
+	"since > ?2 THEN since WHEN until > ?2 THEN until WHEN date > ?2 THEN date ELSE removed END, ?2) "
+	"FROM temp.mi_rec WHERE since > ?2 OR until > ?2 OR date > ?2 OR removed > ?2 ORDER BY rid";
+
+static const char sql_check_order[] =
+	"SELECT line, col, CASE kind WHEN 1 THEN 'until' ELSE 'removalDate' END, CASE kind WHEN 1 THEN "
+	"printf('out of service from %s, before in service since %s', until, since) ELSE "
+	"printf('removal before installation: removed %s, installed %s', removed, date) END FROM temp.mi_rec "
+	"WHERE (kind = 1 AND until < since) OR (kind = 5 AND removed < date) ORDER BY rid";
+
+static const char sql_check_dup_point[] =
+	"SELECT line, col, CASE WHEN ?3 THEN 'mRID' ELSE 'code' END, printf('metering point %s appears twice in "
+	"this file (first at line %d)', point, first) FROM (SELECT rid, line, col, point, first_value(line) OVER w "
+	"AS first, row_number() OVER w AS rn FROM temp.mi_rec WHERE kind = 1 WINDOW w AS (PARTITION BY point ORDER "
+	"BY rid)) WHERE rn > 1 ORDER BY rid";
+
+static const char sql_check_dup_meter[] =
+	"SELECT line, col, CASE kind WHEN 5 THEN 'mRID' ELSE 'meter' END, printf('meter %s %s twice in this file "
+	"(first at line %d)', " SQL_DISP("mkey") ", CASE kind WHEN 5 THEN 'is described' ELSE 'is installed' END, "
+	"first) FROM (SELECT rid, line, col, kind, mkey, first_value(line) OVER w AS first, row_number() OVER w AS "
+	"rn FROM temp.mi_rec WHERE kind IN (2, 4, 5) AND mkey IS NOT NULL WINDOW w AS (PARTITION BY kind = 5, mkey "
+	"ORDER BY rid)) WHERE rn > 1 ORDER BY rid";
+
+static const char sql_check_point_station[] =
+	"SELECT r.line, r.col, CASE WHEN ?3 THEN 'mRID' ELSE 'code' END, printf('metering point %s belongs to "
+	"station %s, not to %s', r.point, u.code, (SELECT code FROM units WHERE id = ?1)) FROM temp.mi_rec r JOIN "
+	"meter_points p ON p.code = r.point JOIN units u ON u.id = p.station_id WHERE r.kind = 1 AND "
+	"p.station_id <> ?1 ORDER BY r.rid";
+
+static const char sql_check_point_since[] =
+	"SELECT r.line, r.col, 'createdDateTime', printf('usage point %s is new and has no creation date "
+	"(ConfigurationEvents/createdDateTime)', r.point) FROM temp.mi_rec r WHERE r.kind = 1 AND r.since IS NULL "
+	"AND NOT EXISTS (SELECT 1 FROM meter_points p WHERE p.code = r.point) ORDER BY r.rid";
+
+/* After the inventory is merged: every event's point must exist, in the file's station. */
+static const char sql_check_event_points[] =
+	"SELECT r.line, r.col, CASE WHEN ?3 THEN 'UsagePoint' ELSE 'point' END, CASE WHEN p.id IS NULL THEN "
+	"printf('unknown metering point %s (not stored and not in this file)', r.point) ELSE printf('metering "
+	"point %s belongs to station %s, not to %s', r.point, u.code, (SELECT code FROM units WHERE id = ?1)) END "
+	"FROM temp.mi_rec r LEFT JOIN meter_points p ON p.code = r.point LEFT JOIN units u ON u.id = p.station_id "
+	"WHERE r.kind <> 1 AND r.point IS NOT NULL AND (p.id IS NULL OR (?1 <> 0 AND p.station_id <> ?1)) ORDER BY "
+	"r.rid";
+
+/* Meter removals (remove, replace's old meter, install's legacy meter) that match no
+ * link of that meter on that point at that day. */
+static const char sql_check_ends[] =
+	"SELECT line, col, CASE kind WHEN 3 THEN 'meter' WHEN 4 THEN 'old-meter' ELSE 'replaces' END, CASE "
+	"WHEN meter_id IS NULL THEN printf('meter %s is unknown: it is not on metering point %s on %s', "
+	SQL_DISP("mkey") ", point, date) "
+	"WHEN link_id IS NULL AND later IS NOT NULL THEN printf('removal before installation: meter %s is taken "
+	"off metering point %s on %s but installed there on %s', " SQL_DISP("mkey") ", point, date, later) "
+	"WHEN link_id IS NULL THEN printf('meter %s is not on metering point %s on %s', " SQL_DISP("mkey")
+	", point, date) "
+	"ELSE printf('meter %s was already taken off metering point %s on %s', " SQL_DISP("mkey")
+	", point, old_until) END "
+	"FROM (SELECT e.*, (SELECT min(x.since) FROM meter_links x WHERE x.meter_id = e.meter_id AND x.point_id = "
+	"e.point_id AND x.since > e.date) AS later FROM temp.mi_end e WHERE e.link_id IS NULL OR e.old_until < "
+	"e.date) WHERE (kind IN (3, 4) AND (meter_id IS NULL OR link_id IS NULL)) OR (link_id IS NULL AND later "
+	"IS NOT NULL) OR old_until < date ORDER BY rid";
+
+static const char sql_check_end_twice[] =
+	"SELECT line, col, CASE kind WHEN 3 THEN 'meter' WHEN 4 THEN 'old-meter' ELSE 'replaces' END, "
+	"printf('meter %s is taken off metering point %s twice in this file (first at line %d)', "
+	SQL_DISP("mkey") ", point, first) FROM (SELECT *, first_value(line) OVER w AS first, row_number() OVER w "
+	"AS rn FROM temp.mi_end WHERE link_id IS NOT NULL WINDOW w AS (PARTITION BY link_id ORDER BY rid)) WHERE "
+	"rn > 1 ORDER BY rid";
+
+/* Meter attributes of a record that differ from the stored meter m (absent fields keep
+ * the stored value). */
+#define SQL_METER_DIFFERS                                                                                      \
+	"(m.mrid IS NOT coalesce(r.mrid, m.mrid) OR m.serial IS NOT coalesce(r.serial, m.serial) OR "           \
+	"m.manufacturer IS NOT coalesce(r.manufacturer, m.manufacturer) OR m.model IS NOT coalesce(r.model, "   \
+	"m.model) OR (r.smart >= 0 AND m.smart <> r.smart))"
+
+/* Record statuses: 2 inserted, 1 updated, 0 unchanged; +4 marks a native start whose
+ * meter was stored as not smart (its other points' stations change too). */
+static const char sql_st_points[] =
+	"INSERT INTO temp.mi_st(rid, st) SELECT r.rid, CASE WHEN p.id IS NULL THEN 2 WHEN p.customer_class IS "
+	"coalesce(r.class, p.customer_class) AND p.since = coalesce(r.since, p.since) AND p.until IS r.until THEN 0 "
+	"ELSE 1 END FROM temp.mi_rec r LEFT JOIN meter_points p ON p.code = r.point WHERE r.kind = 1 ORDER BY r.rid";
+
+static const char sql_st_meters[] =
+	"INSERT INTO temp.mi_st(rid, st) SELECT r.rid, CASE WHEN m.id IS NULL THEN 2 WHEN " SQL_METER_DIFFERS
+	" OR m.installed IS NOT coalesce(r.date, m.installed) OR m.removed IS NOT coalesce(r.removed, m.removed) "
+	"OR m.status IS NOT coalesce(r.status, m.status) THEN 1 ELSE 0 END FROM temp.mi_rec r LEFT JOIN meters m "
+	"ON m.key = r.mkey WHERE r.kind = 5 ORDER BY r.rid";
+
+static const char sql_st_starts[] =
+	"INSERT INTO temp.mi_st(rid, st) SELECT r.rid, CASE WHEN l.id IS NULL THEN 2 WHEN r.kind IN (2, 4) AND "
+	SQL_METER_DIFFERS " THEN 1 ELSE 0 END + CASE WHEN r.kind IN (2, 4) AND m.smart <> 1 THEN 4 ELSE 0 END "
+	"FROM temp.mi_rec r LEFT JOIN meters m ON m.key = r.mkey LEFT JOIN meter_points p ON p.code = r.point LEFT "
+	"JOIN meter_links l ON l.meter_id = m.id AND l.point_id = p.id AND l.since = coalesce(r.date, p.since) "
+	"WHERE r.kind IN (2, 4, 6) OR (r.kind = 5 AND r.point IS NOT NULL) ORDER BY r.rid "
+	"ON CONFLICT(rid) DO UPDATE SET st = max(st, excluded.st)";
+
+static const char sql_st_ends[] =
+	"INSERT INTO temp.mi_st(rid, st) SELECT rid, CASE WHEN link_id IS NULL OR old_until IS NULL THEN 2 WHEN "
+	"old_until = date THEN 0 ELSE 1 END FROM temp.mi_end WHERE true ON CONFLICT(rid) DO UPDATE SET st = "
+	"max(st & 3, excluded.st) | (st & 4)";
+
+static const char sql_merge_points[] =
+	"INSERT INTO meter_points(code, station_id, customer_class, since, until) SELECT r.point, ?1, r.class, "
+	"CASE WHEN r.since IS NULL THEN (SELECT since FROM meter_points WHERE code = r.point) ELSE r.since END, "
+	"r.until FROM temp.mi_rec r WHERE r.kind = 1 ORDER BY r.rid ON CONFLICT(code) DO UPDATE SET customer_class "
+	"= coalesce(excluded.customer_class, customer_class), since = excluded.since, until = excluded.until WHERE "
+	"customer_class IS NOT coalesce(excluded.customer_class, customer_class) OR since IS NOT excluded.since OR "
+	"until IS NOT excluded.until";
+
+static const char sql_merge_meter_records[] =
+	"INSERT INTO meters(key, mrid, serial, manufacturer, model, smart, installed, removed, status) SELECT mkey, "
+	"mrid, serial, manufacturer, model, smart, date, removed, status FROM temp.mi_rec WHERE kind = 5 ORDER BY rid "
+	"ON CONFLICT(key) DO UPDATE SET mrid = coalesce(excluded.mrid, mrid), serial = coalesce(excluded.serial, "
+	"serial), manufacturer = coalesce(excluded.manufacturer, manufacturer), model = coalesce(excluded.model, "
+	"model), smart = CASE WHEN excluded.smart >= 0 THEN excluded.smart ELSE smart END, installed = "
+	"coalesce(excluded.installed, installed), removed = coalesce(excluded.removed, removed), status = "
+	"coalesce(excluded.status, status) WHERE mrid IS NOT coalesce(excluded.mrid, mrid) OR serial IS NOT "
+	"coalesce(excluded.serial, serial) OR manufacturer IS NOT coalesce(excluded.manufacturer, manufacturer) OR "
+	"model IS NOT coalesce(excluded.model, model) OR (excluded.smart >= 0 AND smart <> excluded.smart) OR "
+	"installed IS NOT coalesce(excluded.installed, installed) OR removed IS NOT coalesce(excluded.removed, "
+	"removed) OR status IS NOT coalesce(excluded.status, status)";
+
+static const char sql_merge_meter_starts[] =
+	"INSERT INTO meters(key, mrid, serial, manufacturer, model, smart) SELECT mkey, mrid, serial, manufacturer, "
+	"model, 1 FROM temp.mi_rec WHERE kind IN (2, 4) ORDER BY rid ON CONFLICT(key) DO UPDATE SET mrid = "
+	"coalesce(excluded.mrid, mrid), serial = coalesce(excluded.serial, serial), manufacturer = "
+	"coalesce(excluded.manufacturer, manufacturer), model = coalesce(excluded.model, model), smart = 1 WHERE "
+	"mrid IS NOT coalesce(excluded.mrid, mrid) OR serial IS NOT coalesce(excluded.serial, serial) OR "
+	"manufacturer IS NOT coalesce(excluded.manufacturer, manufacturer) OR model IS NOT coalesce(excluded.model, "
+	"model) OR smart <> 1";
+
+/* Legacy meters an install replaces, and meters a link names before any MeterConfig. */
+static const char sql_merge_meter_legacy[] =
+	"INSERT OR IGNORE INTO meters(key, mrid, serial, manufacturer, smart) SELECT okey, omrid, oserial, "
+	"omanufacturer, 0 FROM temp.mi_rec WHERE kind = 2 AND okey IS NOT NULL ORDER BY rid";
+static const char sql_merge_meter_placeholders[] =
+	"INSERT OR IGNORE INTO meters(key, mrid, serial, manufacturer, smart) SELECT mkey, mrid, serial, "
+	"manufacturer, -1 FROM temp.mi_rec WHERE kind = 6 ORDER BY rid";
+
+static const char sql_merge_starts[] =
+	"INSERT INTO meter_links(meter_id, point_id, since) SELECT m.id, p.id, coalesce(r.date, p.since) FROM "
+	"temp.mi_rec r JOIN meters m ON m.key = r.mkey JOIN meter_points p ON p.code = r.point WHERE r.kind IN (2, "
+	"4, 6) OR (r.kind = 5 AND r.point IS NOT NULL) ORDER BY r.rid ON CONFLICT DO NOTHING";
+
+static const char sql_find_ends[] =
+	"INSERT INTO temp.mi_end(rid, line, col, kind, mkey, point, meter_id, point_id, date, link_id, old_until) "
+	"SELECT r.rid, r.line, r.col, r.kind, CASE r.kind WHEN 3 THEN r.mkey ELSE r.okey END, r.point, m.id, p.id, "
+	"r.date, l.id, l.until FROM temp.mi_rec r JOIN meter_points p ON p.code = r.point LEFT JOIN meters m ON "
+	"m.key = CASE r.kind WHEN 3 THEN r.mkey ELSE r.okey END LEFT JOIN meter_links l ON l.id = (SELECT y.id FROM "
+	"meter_links y WHERE y.meter_id = m.id AND y.point_id = p.id AND y.since <= r.date ORDER BY y.since DESC "
+	"LIMIT 1) WHERE r.kind = 3 OR (r.kind IN (2, 4) AND r.okey IS NOT NULL) ORDER BY r.rid";
+
+/* A legacy meter an install replaces, not known on that point: its link until that day. */
+static const char sql_merge_legacy_links[] =
+	"INSERT INTO meter_links(meter_id, point_id, since, until) SELECT e.meter_id, e.point_id, min(p.since, "
+	"e.date), e.date FROM temp.mi_end e JOIN meter_points p ON p.id = e.point_id WHERE e.kind = 2 AND "
+	"e.link_id IS NULL ON CONFLICT DO NOTHING";
+
+static const char sql_merge_ends[] =
+	"UPDATE meter_links SET until = e.date FROM temp.mi_end e WHERE meter_links.id = e.link_id AND "
+	"meter_links.until IS NOT e.date";
+
+static const char sql_aff_points[] =
+	"INSERT OR IGNORE INTO temp.mi_aff_station(id) SELECT DISTINCT p.station_id FROM temp.mi_rec r JOIN "
+	"meter_points p ON p.code = r.point WHERE r.point IS NOT NULL";
+static const char sql_aff_meters[] =
+	"INSERT OR IGNORE INTO temp.mi_aff_station(id) SELECT DISTINCT p.station_id FROM temp.mi_rec r JOIN meters m "
+	"ON m.key = r.mkey JOIN meter_links l ON l.meter_id = m.id JOIN meter_points p ON p.id = l.point_id WHERE "
+	"r.kind IN (5, 6)";
+static const char sql_aff_starts[] =
+	"INSERT OR IGNORE INTO temp.mi_aff_station(id) SELECT DISTINCT p.station_id FROM temp.mi_st s JOIN "
+	"temp.mi_rec r ON r.rid = s.rid JOIN meters m ON m.key = r.mkey JOIN meter_links l ON l.meter_id = m.id "
+	"JOIN meter_points p ON p.id = l.point_id WHERE s.st >= 4";
+
+/* Smart meters serving one point on overlapping days, in the touched stations: each
+ * serving interval that starts before an earlier one (by start) has ended. */
+static const char sql_check_overlap[] =
+	"WITH s AS (SELECT l.id, l.point_id, max(l.since, coalesce(m.installed, l.since)) AS b, "
+	"min(coalesce(l.until, '" METER_FAR "'), coalesce(m.removed, '" METER_FAR "')) AS e FROM "
+	"temp.mi_aff_station a JOIN meter_points p ON p.station_id = a.id JOIN meter_links l ON l.point_id = p.id "
+	"JOIN meters m ON m.id = l.meter_id WHERE m.smart = 1), w AS (SELECT id, point_id, b, max(e) OVER (PARTITION "
+	"BY point_id ORDER BY b, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS pe FROM s WHERE b < e) "
+	"SELECT w.id, w.point_id, w.b, p.code, m.key FROM w JOIN meter_links l ON l.id = w.id JOIN meters m ON m.id "
+	"= l.meter_id JOIN meter_points p ON p.id = w.point_id WHERE w.pe > w.b ORDER BY p.code, w.b";
+
+static const char sql_overlap_other[] =
+	"SELECT m.key FROM meter_links l JOIN meters m ON m.id = l.meter_id WHERE l.point_id = ?1 AND l.id <> ?2 "
+	"AND m.smart = 1 AND max(l.since, coalesce(m.installed, l.since)) <= ?3 AND min(coalesce(l.until, '" METER_FAR
+	"'), coalesce(m.removed, '" METER_FAR "')) > ?3 ORDER BY l.since LIMIT 1";
+
+static const char sql_overlap_line[] =
+	"SELECT line, col FROM temp.mi_rec WHERE point = ?1 AND (mkey = ?2 OR mkey = ?3) ORDER BY rid DESC LIMIT 1";
+static const char sql_overlap_line_meter[] =
+	"SELECT line, col FROM temp.mi_rec WHERE mkey = ?1 OR mkey = ?2 ORDER BY rid DESC LIMIT 1";
+
+/* meter_daily of a set of stations, from their points and links: +1/-1 points on the
+ * days a point enters and leaves service, +1/-1 smart on the days its smart-served
+ * interval (link ∩ meter lifecycle ∩ point service) starts and ends; running sums. */
+#define SQL_DAILY_BODY(STATIONS)                                                                                  \
+	"WITH st(id) AS (" STATIONS "), pts AS (SELECT p.id, p.station_id, p.since, p.until FROM st JOIN "          \
+	"meter_points p ON p.station_id = st.id), cov AS (SELECT pts.station_id, max(l.since, "                     \
+	"coalesce(m.installed, l.since), pts.since) AS b, min(coalesce(l.until, '" METER_FAR "'), "               \
+	"coalesce(m.removed, '" METER_FAR "'), coalesce(pts.until, '" METER_FAR "')) AS e FROM pts JOIN "           \
+	"meter_links l ON l.point_id = pts.id JOIN meters m ON m.id = l.meter_id WHERE m.smart = 1), ev(sid, day, " \
+	"dp, ds) AS (SELECT station_id, since, 1, 0 FROM pts UNION ALL SELECT station_id, until, -1, 0 FROM pts "   \
+	"WHERE until IS NOT NULL UNION ALL SELECT station_id, b, 0, 1 FROM cov WHERE b < e UNION ALL SELECT "       \
+	"station_id, e, 0, -1 FROM cov WHERE b < e AND e < '" METER_FAR "'), g AS (SELECT sid, day, sum(dp) AS "  \
+	"dp, sum(ds) AS ds FROM ev GROUP BY sid, day HAVING sum(dp) <> 0 OR sum(ds) <> 0) INSERT INTO "             \
+	"meter_daily(station_id, day, d_points, d_smart, points, smart) SELECT sid, day, dp, ds, sum(dp) OVER w, "  \
+	"sum(ds) OVER w FROM g WINDOW w AS (PARTITION BY sid ORDER BY day)"
+
+static const char sql_daily_clear_aff[] =
+	"DELETE FROM meter_daily WHERE station_id IN (SELECT id FROM temp.mi_aff_station)";
+static const char sql_daily_aff[] = SQL_DAILY_BODY("SELECT id FROM temp.mi_aff_station");
+static const char sql_daily_clear_one[] = "DELETE FROM meter_daily WHERE ?1 = 0 OR station_id = ?1";
+static const char sql_daily_one[] =
+	SQL_DAILY_BODY("SELECT id FROM units WHERE kind = 'station' AND (?1 = 0 OR id = ?1)");
+
+/* Steps a statement with the import's standard bindings, adding a row as an error per
+ * result row when it yields (line, column, field, message). */
+static enum gs_result run_sql(struct imp *c, const char *sql, int yields_errors)
+{
+	sqlite3_stmt *st = db_stmt(c->db, sql);
+	if (!st)
+		return GS_ERR_DB;
+	int n = sqlite3_bind_parameter_count(st);
+	if (n >= 1)
+		sqlite3_bind_int64(st, 1, c->station_id);
+	if (n >= 2)
+		sqlite3_bind_text(st, 2, c->today, -1, SQLITE_STATIC);
+	if (n >= 3)
+		sqlite3_bind_int(st, 3, is_iec(c->format));
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!yields_errors)
+			continue;
+		const char *field = (const char *)sqlite3_column_text(st, 2);
+		const char *msg = (const char *)sqlite3_column_text(st, 3);
+		rollout_error_add(&c->rep->errors, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), field, "%s",
+				  msg ? msg : "");
+	}
+	enum gs_result r = rc == SQLITE_DONE ? GS_OK : db_fail(c->db, st, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+static void disp_key(const char *key, char *out, size_t len)
+{
+	snprintf(out, len, "%s", key && strlen(key) > 2 ? key + 2 : "?");
+	for (char *p = out; *p; p++)
+		if (*p == '\x1f')
+			*p = ' ';
+}
+
+/* Two smart meters on one point on overlapping days: one error per interval that
+ * starts while another is still open, at the file record that brought either. */
+static enum gs_result check_overlaps(struct imp *c)
+{
+	sqlite3_stmt *st = db_stmt(c->db, sql_check_overlap);
+	if (!st)
+		return GS_ERR_DB;
+	int indexed = 0, rc = SQLITE_DONE;
+	enum gs_result r = GS_OK;
+	while (r == GS_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rollout_errors *errs = &c->rep->errors;
+		if (errs->n >= ROLLOUT_MAX_ERRORS) {
+			rollout_error_add(errs, 0, 0, "meter", "two smart meters on one metering point");
+			continue;
+		}
+		int64_t link = sqlite3_column_int64(st, 0), point = sqlite3_column_int64(st, 1);
+		char day[11], code[65], key[256], other[256] = "";
+		snprintf(day, sizeof day, "%s", (const char *)sqlite3_column_text(st, 2));
+		snprintf(code, sizeof code, "%s", (const char *)sqlite3_column_text(st, 3));
+		snprintf(key, sizeof key, "%s", (const char *)sqlite3_column_text(st, 4));
+		sqlite3_stmt *o = db_stmt(c->db, sql_overlap_other);
+		if (!o) {
+			r = GS_ERR_DB;
+			break;
+		}
+		sqlite3_bind_int64(o, 1, point);
+		sqlite3_bind_int64(o, 2, link);
+		sqlite3_bind_text(o, 3, day, -1, SQLITE_STATIC);
+		if (db_step_row(c->db, o) == 1)
+			snprintf(other, sizeof other, "%s", (const char *)sqlite3_column_text(o, 0));
+		sqlite3_reset(o);
+		if (!indexed) {
+			/* only now worth an index: errors are few, the file may be large */
+			r = db_exec(c->db, "CREATE INDEX IF NOT EXISTS temp.mi_rec_point ON mi_rec(point)");
+			indexed = 1;
+			if (r != GS_OK)
+				break;
+		}
+		long line = 0, col = 0;
+		for (int pass = 0; pass < 2 && line == 0; pass++) {
+			sqlite3_stmt *q = db_stmt(c->db, pass == 0 ? sql_overlap_line : sql_overlap_line_meter);
+			if (!q) {
+				r = GS_ERR_DB;
+				break;
+			}
+			int i = 1;
+			if (pass == 0)
+				sqlite3_bind_text(q, i++, code, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, i++, key, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, i, other, -1, SQLITE_STATIC);
+			if (db_step_row(c->db, q) == 1) {
+				line = (long)sqlite3_column_int64(q, 0);
+				col = (long)sqlite3_column_int64(q, 1);
+			}
+			sqlite3_reset(q);
+		}
+		char k1[256], k2[256];
+		disp_key(key, k1, sizeof k1);
+		disp_key(other, k2, sizeof k2);
+		rollout_error_add(errs, line, col, is_iec(c->format) ? "Meter" : "meter",
+				  "two smart meters on metering point %s: %s serves it from %s while %s still does", code,
+				  k1, day, other[0] ? k2 : "another smart meter");
+	}
+	if (r == GS_OK && rc != SQLITE_DONE)
+		r = db_fail(c->db, st, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+/* Errors found so far: stop before merging what cannot be merged. */
+static int has_errors(const struct imp *c)
+{
+	return c->rep->errors.total > 0;
+}
+
+/* The checks and merges of a staged file, inside the caller's write transaction. GS_OK
+ * with errors recorded means the file is rejected. */
+static enum gs_result apply_staged(struct imp *c)
+{
+	enum gs_result r;
+	static const char *const pre_checks[] = {
+		sql_check_future,    sql_check_order,         sql_check_dup_point,
+		sql_check_dup_meter, sql_check_point_station, sql_check_point_since,
+	};
+	for (size_t i = 0; i < GS_ARRAY_LEN(pre_checks); i++) {
+		if (pre_checks[i] == sql_check_point_station && !c->station_id)
+			continue;
+		if ((r = run_sql(c, pre_checks[i], 1)) != GS_OK)
+			return r;
+	}
+	if (has_errors(c))
+		return GS_OK;
+	/* statuses against the stored state, before anything changes */
+	static const char *const status[] = {sql_st_points, sql_st_meters, sql_st_starts};
+	for (size_t i = 0; i < GS_ARRAY_LEN(status); i++)
+		if ((r = run_sql(c, status[i], 0)) != GS_OK)
+			return r;
+	if ((r = run_sql(c, sql_merge_points, 0)) != GS_OK || (r = run_sql(c, sql_check_event_points, 1)) != GS_OK)
+		return r;
+	if (has_errors(c))
+		return GS_OK;
+	static const char *const merges[] = {
+		sql_merge_meter_records, sql_merge_meter_starts, sql_merge_meter_legacy,
+		sql_merge_meter_placeholders, sql_merge_starts, sql_find_ends,
+	};
+	for (size_t i = 0; i < GS_ARRAY_LEN(merges); i++)
+		if ((r = run_sql(c, merges[i], 0)) != GS_OK)
+			return r;
+	if ((r = run_sql(c, sql_check_ends, 1)) != GS_OK || (r = run_sql(c, sql_check_end_twice, 1)) != GS_OK)
+		return r;
+	if (has_errors(c))
+		return GS_OK;
+	if ((r = run_sql(c, sql_merge_legacy_links, 0)) != GS_OK || (r = run_sql(c, sql_merge_ends, 0)) != GS_OK ||
+	    (r = run_sql(c, sql_st_ends, 0)) != GS_OK)
+		return r;
+	/* the stations whose coverage may have changed */
+	if (c->station_id) {
+		sqlite3_stmt *st = db_stmt(c->db, "INSERT OR IGNORE INTO temp.mi_aff_station(id) VALUES (?1)");
+		if (!st)
+			return GS_ERR_DB;
+		sqlite3_bind_int64(st, 1, c->station_id);
+		if ((r = db_step_done(c->db, st)) != GS_OK)
+			return r;
+	}
+	if (is_iec(c->format) && ((r = run_sql(c, sql_aff_points, 0)) != GS_OK || (r = run_sql(c, sql_aff_meters, 0)) != GS_OK))
+		return r;
+	if ((r = run_sql(c, sql_aff_starts, 0)) != GS_OK)
+		return r;
+	if ((r = check_overlaps(c)) != GS_OK || has_errors(c))
+		return r;
+	if ((r = run_sql(c, sql_daily_clear_aff, 0)) != GS_OK || (r = run_sql(c, sql_daily_aff, 0)) != GS_OK)
+		return r;
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT coalesce(sum(st & 3 = 2), 0), coalesce(sum(st & 3 = 1), 0), "
+					  "coalesce(sum(st & 3 = 0), 0) FROM temp.mi_st");
+	if (!st)
+		return GS_ERR_DB;
+	if (db_step_row(c->db, st) != 1) {
+		sqlite3_reset(st);
+		return GS_ERR_DB;
+	}
+	c->rep->inserted = (long)sqlite3_column_int64(st, 0);
+	c->rep->updated = (long)sqlite3_column_int64(st, 1);
+	c->rep->unchanged = (long)sqlite3_column_int64(st, 2);
+	sqlite3_reset(st);
+	return GS_OK;
+}
+
+enum gs_result meter_daily_rebuild(struct db *db, int64_t station_id)
+{
+	enum gs_result r = db_begin(db);
+	if (r != GS_OK)
+		return r;
+	static const char *const sql[] = {sql_daily_clear_one, sql_daily_one};
+	for (size_t i = 0; r == GS_OK && i < GS_ARRAY_LEN(sql); i++) {
+		sqlite3_stmt *st = db_stmt(db, sql[i]);
+		if (!st) {
+			r = GS_ERR_DB;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, station_id);
+		r = db_step_done(db, st);
+	}
+	if (r == GS_OK)
+		r = db_commit(db);
+	if (r != GS_OK)
+		db_rollback(db);
+	return r;
+}
+
+/* ---- The log ------------------------------------------------------------------------ */
+
+static enum gs_result log_write(struct db *db, const struct meter_import_opts *opts, const char *name,
+				int64_t station_id, const char *status, struct meter_import_report *rep)
+{
+	sqlite3_stmt *st = db_stmt(db, "INSERT INTO meter_imports(user_id, created_at, file_name, sha256, format, "
+				       "station_id, status, file_id, records, inserted, updated, unchanged, n_errors, "
+				       "seconds) VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, nullif(?6, 0), ?7, nullif(?8, ''), "
+				       "?9, ?10, ?11, ?12, ?13, ?14)");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, opts->user_id);
+	sqlite3_bind_int64(st, 2, util_now());
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, rep->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, rep->format, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, station_id);
+	sqlite3_bind_text(st, 7, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, rep->file_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, rep->records);
+	sqlite3_bind_int64(st, 10, rep->inserted);
+	sqlite3_bind_int64(st, 11, rep->updated);
+	sqlite3_bind_int64(st, 12, rep->unchanged);
+	sqlite3_bind_int64(st, 13, (int64_t)rep->errors.total);
+	sqlite3_bind_double(st, 14, rep->seconds);
+	enum gs_result r = db_step_done(db, st);
+	if (r != GS_OK)
+		return r;
+	rep->id = sqlite3_last_insert_rowid(db_handle(db));
+	for (size_t i = 0; r == GS_OK && i < rep->errors.n; i++) {
+		const struct rollout_error *e = &rep->errors.e[i];
+		st = db_stmt(db, "INSERT INTO meter_import_errors(import_id, seq, line, col, field, message) VALUES "
+				 "(?1, ?2, ?3, ?4, ?5, ?6)");
+		if (!st)
+			return GS_ERR_DB;
+		sqlite3_bind_int64(st, 1, rep->id);
+		sqlite3_bind_int64(st, 2, (int64_t)i + 1);
+		sqlite3_bind_int64(st, 3, e->line);
+		sqlite3_bind_int64(st, 4, e->column);
+		sqlite3_bind_text(st, 5, e->field, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, e->message, -1, SQLITE_STATIC);
+		r = db_step_done(db, st);
+	}
+	return r;
+}
+
+/* ---- The import ------------------------------------------------------------------------ */
+
+static enum gs_result file_sha256(const char *path, char hex[65])
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return GS_ERR_IO;
+	crypto_hash_sha256_state s;
+	crypto_hash_sha256_init(&s);
+	static _Thread_local unsigned char buf[1 << 16];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		crypto_hash_sha256_update(&s, buf, n);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad)
+		return GS_ERR_IO;
+	unsigned char out[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_final(&s, out);
+	util_hex(out, sizeof out, hex);
+	return GS_OK;
+}
+
+static double elapsed(int64_t t0)
+{
+	return (double)(util_monotonic_us() - t0) / 1e6;
+}
+
+enum gs_result meter_import_run(struct db *db, const char *path, const struct meter_import_opts *opts,
+				struct meter_import_report *report)
+{
+	int64_t t0 = util_monotonic_us();
+	memset(report, 0, sizeof *report);
+	snprintf(report->format, sizeof report->format, "%s", rollout_format_name(ROLLOUT_UNKNOWN));
+	const char *name = opts->name;
+	if (!name) {
+		const char *slash = strrchr(path, '/');
+		name = slash ? slash + 1 : path;
+	}
+	struct imp c = {.db = db, .opts = opts, .rep = report};
+	if (opts->today) {
+		if (day_number(opts->today) < 0)
+			return GS_ERR_INVALID;
+		snprintf(c.today, sizeof c.today, "%s", opts->today);
+	} else {
+		meter_today(c.today);
+	}
+	enum gs_result r = GS_OK, verdict = GS_OK;
+	int in_stage = 0, in_write = 0;
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return GS_ERR_IO;
+	if ((uint64_t)sb.st_size > opts->limits.max_file_bytes) {
+		rollout_error_add(&report->errors, 0, 0, NULL, "the file has %lld bytes, more than the limit of %llu",
+				  (long long)sb.st_size, (unsigned long long)opts->limits.max_file_bytes);
+		verdict = GS_ERR_TOO_LARGE;
+		goto reject;
+	}
+	if ((r = file_sha256(path, report->sha256)) != GS_OK)
+		return r;
+	int64_t earlier = earlier_by_sha(db, report->sha256);
+	if (earlier < 0)
+		return GS_ERR_DB;
+	if (earlier > 0) {
+		report->earlier_id = earlier;
+		goto already;
+	}
+
+	/* Stage the records: temp tables only, under a deferred transaction so the rows go
+	 * in as one batch and other writers are not held up while the file is read. */
+	if ((r = db_exec(db, "PRAGMA temp_store = FILE")) != GS_OK || (r = stage_prepare(db)) != GS_OK)
+		goto fail;
+	c.ins = db_stmt(db, SQL_STAGE_INSERT);
+	if (!c.ins) {
+		r = GS_ERR_DB;
+		goto fail;
+	}
+	if ((r = db_exec(db, "BEGIN")) != GS_OK)
+		goto fail;
+	in_stage = 1;
+	struct rollout_sink sink = {.header = on_header, .record = on_record, .ctx = &c};
+	enum gs_result rr = rollout_read_file(path, name, &opts->limits, &sink, &report->errors);
+	sqlite3_reset(c.ins);
+	if ((r = db_exec(db, "COMMIT")) != GS_OK)
+		goto fail;
+	in_stage = 0;
+	if (c.already)
+		goto already;
+	if (c.forbidden) {
+		verdict = GS_ERR_FORBIDDEN;
+		goto reject;
+	}
+	if (rr == GS_ERR_TOO_LARGE) {
+		verdict = GS_ERR_TOO_LARGE;
+		goto reject;
+	}
+	if (rr == GS_ERR_INVALID || (rr == GS_OK && report->errors.total > 0)) {
+		verdict = GS_ERR_INVALID;
+		goto reject;
+	}
+	if (rr != GS_OK) {
+		r = rr;
+		goto fail;
+	}
+
+	if ((r = db_begin(db)) != GS_OK)
+		goto fail;
+	in_write = 1;
+	earlier = earlier_by_sha(db, report->sha256);
+	if (earlier == 0 && is_iec(c.format) && report->file_id[0])
+		earlier = earlier_by_file_id(db, report->file_id);
+	if (earlier < 0) {
+		r = GS_ERR_DB;
+		goto fail;
+	}
+	if (earlier > 0) { /* imported by someone else while this one was read */
+		report->earlier_id = earlier;
+		db_rollback(db);
+		goto already;
+	}
+	if ((r = apply_staged(&c)) != GS_OK)
+		goto fail;
+	if (has_errors(&c)) {
+		db_rollback(db);
+		in_write = 0;
+		verdict = GS_ERR_INVALID;
+		goto reject;
+	}
+	report->seconds = elapsed(t0);
+	if (opts->dry_run) {
+		db_rollback(db);
+		snprintf(report->status, sizeof report->status, "dry-run");
+		goto out;
+	}
+	if ((r = log_write(db, opts, name, c.station_id, "imported", report)) != GS_OK ||
+	    (r = db_commit(db)) != GS_OK) {
+		report->id = 0;
+		goto fail;
+	}
+	in_write = 0;
+	snprintf(report->status, sizeof report->status, "imported");
+	goto out;
+
+already:
+	snprintf(report->status, sizeof report->status, "already");
+	r = GS_OK;
+	goto out;
+
+reject:
+	if (in_stage)
+		db_exec(db, "ROLLBACK");
+	in_stage = 0;
+	if (in_write)
+		db_rollback(db);
+	in_write = 0;
+	snprintf(report->status, sizeof report->status, "rejected");
+	report->inserted = report->updated = report->unchanged = 0;
+	report->seconds = elapsed(t0);
+	if (!opts->dry_run) {
+		r = db_begin(db);
+		if (r == GS_OK) {
+			r = log_write(db, opts, name, c.station_id, "rejected", report);
+			r = r == GS_OK ? db_commit(db) : r;
+			if (r != GS_OK) {
+				db_rollback(db);
+				report->id = 0;
+			}
+		}
+		if (r != GS_OK)
+			log_error("import %s: the rejection could not be logged (%s)", name, gs_result_str(r));
+	}
+	r = verdict;
+	goto out;
+
+fail:
+	if (in_stage)
+		db_exec(db, "ROLLBACK");
+	if (in_write)
+		db_rollback(db);
+	snprintf(report->status, sizeof report->status, "failed");
+out:
+	/* leave the temp tables empty: their file space is reused by the next import */
+	for (size_t i = 0; i < GS_ARRAY_LEN(stage_clear); i++)
+		sqlite3_exec(db_handle(db), stage_clear[i], NULL, NULL, NULL);
+	report->seconds = elapsed(t0);
+	return r;
+}
+
+void meter_report_print(const struct meter_import_report *rep, const char *name, void *file)
+{
+	FILE *f = file;
+	if (strcmp(rep->status, "already") == 0) {
+		fprintf(f, "%s: already imported (import %lld); nothing changed\n", name, (long long)rep->earlier_id);
+		return;
+	}
+	for (size_t i = 0; i < rep->errors.n; i++) {
+		const struct rollout_error *e = &rep->errors.e[i];
+		fprintf(f, "%s:%ld:%ld: %s%s%s\n", name, e->line, e->column, e->field, e->field[0] ? ": " : "",
+			e->message);
+	}
+	if (rep->errors.total > rep->errors.n)
+		fprintf(f, "%s: %zu more errors not shown\n", name, rep->errors.total - rep->errors.n);
+	if (strcmp(rep->status, "rejected") == 0) {
+		fprintf(f, "%s: rejected (%zu errors); nothing was imported\n", name, rep->errors.total);
+		return;
+	}
+	fprintf(f, "%s: %s%s%s, station %s: %ld records, %ld inserted, %ld updated, %ld unchanged (%.2f s)\n", name,
+		rep->status, rep->format[0] ? " " : "", rep->format, rep->station[0] ? rep->station : "-", rep->records,
+		rep->inserted, rep->updated, rep->unchanged, rep->seconds);
+}
+
+/* ---- The import log ------------------------------------------------------------------ */
+
+#define IMPORT_COLUMNS                                                                                            \
+	"i.id, i.created_at, u.login, i.file_name, i.sha256, i.format, s.code, i.status, i.file_id, i.records, "    \
+	"i.inserted, i.updated, i.unchanged, i.n_errors, i.seconds"
+
+static void import_row_read(sqlite3_stmt *st, struct meter_import_row *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->created_at = sqlite3_column_int64(st, 1);
+	r->user_login = db_column_strdup(st, 2);
+	r->file_name = db_column_strdup(st, 3);
+	r->sha256 = db_column_strdup(st, 4);
+	r->format = db_column_strdup(st, 5);
+	r->station_code = db_column_strdup(st, 6);
+	r->status = db_column_strdup(st, 7);
+	r->file_id = db_column_strdup(st, 8);
+	r->records = (long)sqlite3_column_int64(st, 9);
+	r->inserted = (long)sqlite3_column_int64(st, 10);
+	r->updated = (long)sqlite3_column_int64(st, 11);
+	r->unchanged = (long)sqlite3_column_int64(st, 12);
+	r->n_errors = (long)sqlite3_column_int64(st, 13);
+	r->seconds = sqlite3_column_double(st, 14);
+}
+
+void meter_import_row_clear(struct meter_import_row *r)
+{
+	if (!r)
+		return;
+	free(r->user_login);
+	free(r->file_name);
+	free(r->sha256);
+	free(r->format);
+	free(r->station_code);
+	free(r->status);
+	free(r->file_id);
+	memset(r, 0, sizeof *r);
+}
+
+void meter_imports_free(struct meter_import_row *rows, size_t n)
+{
+	if (!rows)
+		return;
+	for (size_t i = 0; i < n; i++)
+		meter_import_row_clear(&rows[i]);
+	free(rows);
+}
+
+enum gs_result meter_imports_list(struct db *db, int64_t within_unit, int64_t user_id, size_t limit, size_t offset,
+				  struct meter_import_row **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = db_stmt(
+		db, "WITH RECURSIVE sub(id) AS (SELECT ?1 WHERE ?1 <> 0 UNION ALL SELECT u.id FROM units u JOIN sub ON "
+		    "u.parent_id = sub.id) SELECT " IMPORT_COLUMNS " FROM meter_imports i LEFT JOIN users u ON u.id = "
+		    "i.user_id LEFT JOIN units s ON s.id = i.station_id WHERE CASE WHEN i.station_id IS NULL THEN ?2 = 0 "
+		    "OR i.user_id = ?2 ELSE ?1 = 0 OR i.station_id IN sub END ORDER BY i.id DESC LIMIT ?3 OFFSET ?4");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, within_unit);
+	sqlite3_bind_int64(st, 2, user_id);
+	sqlite3_bind_int64(st, 3, (int64_t)(limit > INT64_MAX ? INT64_MAX : limit));
+	sqlite3_bind_int64(st, 4, (int64_t)offset);
+	size_t cap = 0;
+	int row;
+	while ((row = db_step_row(db, st)) == 1) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		memset(&(*out)[*n], 0, sizeof **out);
+		import_row_read(st, &(*out)[(*n)++]);
+	}
+	sqlite3_reset(st);
+	if (row < 0) {
+		meter_imports_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return GS_ERR_DB;
+	}
+	return GS_OK;
+}
+
+enum gs_result meter_import_get(struct db *db, int64_t id, struct meter_import_row *out, struct rollout_errors *errors)
+{
+	memset(out, 0, sizeof *out);
+	if (errors)
+		memset(errors, 0, sizeof *errors);
+	sqlite3_stmt *st = db_stmt(db, "SELECT " IMPORT_COLUMNS " FROM meter_imports i LEFT JOIN users u ON u.id = "
+				       "i.user_id LEFT JOIN units s ON s.id = i.station_id WHERE i.id = ?1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, id);
+	int row = db_step_row(db, st);
+	if (row == 1)
+		import_row_read(st, out);
+	sqlite3_reset(st);
+	if (row != 1)
+		return row == 0 ? GS_ERR_NOT_FOUND : GS_ERR_DB;
+	if (!errors)
+		return GS_OK;
+	errors->total = (size_t)(out->n_errors > 0 ? out->n_errors : 0);
+	st = db_stmt(db, "SELECT line, col, field, message FROM meter_import_errors WHERE import_id = ?1 ORDER BY seq");
+	if (!st) {
+		meter_import_row_clear(out);
+		return GS_ERR_DB;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	while ((row = db_step_row(db, st)) == 1 && errors->n < ROLLOUT_MAX_ERRORS) {
+		struct rollout_error *e = &errors->e[errors->n++];
+		e->line = (long)sqlite3_column_int64(st, 0);
+		e->column = (long)sqlite3_column_int64(st, 1);
+		snprintf(e->field, sizeof e->field, "%s", (const char *)sqlite3_column_text(st, 2));
+		snprintf(e->message, sizeof e->message, "%s", (const char *)sqlite3_column_text(st, 3));
+	}
+	sqlite3_reset(st);
+	if (row < 0) {
+		meter_import_row_clear(out);
+		return GS_ERR_DB;
+	}
+	if (errors->total < errors->n)
+		errors->total = errors->n;
+	return GS_OK;
+}
+
+enum gs_result meter_source_map(struct db *db, const char *source, int64_t station_id)
+{
+	if (!source || !*source || strlen(source) > 100)
+		return GS_ERR_INVALID;
+	enum gs_result r = db_begin(db);
+	if (r != GS_OK)
+		return r;
+	sqlite3_stmt *st;
+	if (station_id == 0) {
+		st = db_stmt(db, "DELETE FROM meter_source_map WHERE source = ?1");
+	} else {
+		char code[65];
+		station_code(db, station_id, code, sizeof code);
+		if (!code[0]) {
+			db_rollback(db);
+			return GS_ERR_NOT_FOUND;
+		}
+		st = db_stmt(db, "INSERT INTO meter_source_map(source, station_id) VALUES (?1, ?2) ON CONFLICT(source) "
+				 "DO UPDATE SET station_id = excluded.station_id");
+	}
+	if (!st) {
+		db_rollback(db);
+		return GS_ERR_DB;
+	}
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	if (station_id)
+		sqlite3_bind_int64(st, 2, station_id);
+	r = db_step_done(db, st);
+	if (r == GS_OK)
+		r = db_commit(db);
+	if (r != GS_OK)
+		db_rollback(db);
+	return r;
+}
+
+/* ---- Coverage ------------------------------------------------------------------------ */
+
+/* The stations of a unit's subtree (?1; 0 = the whole company). */
+#define SQL_STATIONS_CTE                                                                                          \
+	"WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE CASE WHEN ?1 = 0 THEN parent_id IS NULL ELSE id = ?1 " \
+	"END UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id), st(id) AS (SELECT sub.id FROM "   \
+	"sub JOIN units k ON k.id = sub.id WHERE k.kind = 'station') "
+
+/* GS_OK if unit_id is 0 or a unit, GS_ERR_NOT_FOUND if not. */
+static enum gs_result unit_check(struct db *db, int64_t unit_id)
+{
+	if (unit_id == 0)
+		return GS_OK;
+	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM units WHERE id = ?1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, unit_id);
+	int row = db_step_row(db, st);
+	sqlite3_reset(st);
+	return row == 1 ? GS_OK : row == 0 ? GS_ERR_NOT_FOUND : GS_ERR_DB;
+}
+
+/* Coverage as of the end of day, from each station's last meter_daily row on or before
+ * it (one index seek per station). */
+static enum gs_result coverage_read(struct db *db, int64_t unit_id, const char *day, struct meter_coverage *out)
+{
+	sqlite3_stmt *st = db_stmt(db, SQL_STATIONS_CTE
+				   "SELECT coalesce(sum(d.points), 0), coalesce(sum(d.smart), 0) FROM st JOIN meter_daily "
+				   "d ON d.station_id = st.id AND d.day = (SELECT x.day FROM meter_daily x WHERE "
+				   "x.station_id = st.id AND x.day <= ?2 ORDER BY x.day DESC LIMIT 1)");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, unit_id);
+	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+	int row = db_step_row(db, st);
+	memset(out, 0, sizeof *out);
+	snprintf(out->day, sizeof out->day, "%s", day);
+	if (row == 1) {
+		out->points = (long)sqlite3_column_int64(st, 0);
+		out->smart = (long)sqlite3_column_int64(st, 1);
+		out->rate = out->points > 0 ? (double)out->smart / (double)out->points : 0.0;
+	}
+	sqlite3_reset(st);
+	return row == 1 ? GS_OK : GS_ERR_DB;
+}
+
+enum gs_result meter_coverage_at(struct db *db, int64_t unit_id, const char *day, struct meter_coverage *out)
+{
+	memset(out, 0, sizeof *out);
+	if (day_number(day) < 0)
+		return GS_ERR_INVALID;
+	enum gs_result r = unit_check(db, unit_id);
+	return r == GS_OK ? coverage_read(db, unit_id, day, out) : r;
+}
+
+/* "YYYY-MM" → year and month; -1 if malformed. */
+static int month_parse(const char *s, int *y, int *m)
+{
+	if (!s || strlen(s) != 7 || s[4] != '-')
+		return -1;
+	char d[11];
+	snprintf(d, sizeof d, "%s-01", s);
+	if (day_number(d) < 0)
+		return -1;
+	*y = atoi(s);
+	*m = atoi(s + 5);
+	return 0;
+}
+
+#define METER_MAX_MONTHS 1200
+
+enum gs_result meter_coverage_months(struct db *db, int64_t unit_id, const char *from_month, const char *to_month,
+				     const char *today, struct meter_coverage **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	int y0, m0, y1, m1;
+	char now[11];
+	if (today) {
+		if (day_number(today) < 0)
+			return GS_ERR_INVALID;
+		snprintf(now, sizeof now, "%s", today);
+	} else {
+		meter_today(now);
+	}
+	if (month_parse(from_month, &y0, &m0) < 0 || month_parse(to_month, &y1, &m1) < 0)
+		return GS_ERR_INVALID;
+	long count = (long)(y1 - y0) * 12 + (m1 - m0) + 1;
+	if (count < 1)
+		return GS_ERR_INVALID;
+	if (count > METER_MAX_MONTHS)
+		return GS_ERR_TOO_LARGE;
+	enum gs_result r = unit_check(db, unit_id);
+	if (r != GS_OK)
+		return r;
+	struct meter_coverage *v = xcalloc((size_t)count, sizeof *v);
+	for (long i = 0; i < count; i++) {
+		int y = y0 + (int)((m0 - 1 + i) / 12), m = (int)((m0 - 1 + i) % 12) + 1;
+		/* the month's last day: the day before the next month's first */
+		long next = days_from_civil(m == 12 ? y + 1 : y, (unsigned)(m == 12 ? 1 : m + 1), 1);
+		char day[11];
+		day_string(next - 1, day);
+		if (strcmp(day, now) > 0 && strncmp(day, now, 7) == 0)
+			snprintf(day, sizeof day, "%s", now);
+		if ((r = coverage_read(db, unit_id, day, &v[i])) != GS_OK) {
+			free(v);
+			return r;
+		}
+	}
+	*out = v;
+	*n = (size_t)count;
+	return GS_OK;
+}
+
+/* The setting name as a day (or default) and as a number in [lo, hi] (or default). */
+static void setting_text(struct db *db, const char *name, char *out, size_t len, const char *def)
+{
+	snprintf(out, len, "%s", def);
+	sqlite3_stmt *st = db_stmt(db, "SELECT value FROM settings WHERE name = ?1");
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (db_step_row(db, st) == 1 && sqlite3_column_text(st, 0))
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+}
+
+static enum gs_result projection_for(struct db *db, int64_t unit_id, const char *today, struct meter_projection_s *out)
+{
+	memset(out, 0, sizeof *out);
+	char target[32], window_s[16];
+	setting_text(db, "coverage.target_date", target, sizeof target, METER_DEFAULT_TARGET);
+	if (day_number(target) < 0)
+		snprintf(target, sizeof target, "%s", METER_DEFAULT_TARGET);
+	memcpy(out->target, target, sizeof out->target); /* day_number checked: 10 chars and a NUL */
+	setting_text(db, "coverage.window_days", window_s, sizeof window_s, "");
+	long window = strtol(window_s, NULL, 10);
+	if (window < 1 || window > 3650)
+		window = METER_DEFAULT_WINDOW;
+	long now = day_number(today);
+	char then_day[11];
+	day_string(now - window, then_day);
+	struct meter_coverage cur, then;
+	enum gs_result r = coverage_read(db, unit_id, today, &cur);
+	if (r == GS_OK)
+		r = coverage_read(db, unit_id, then_day, &then);
+	if (r != GS_OK)
+		return r;
+	long gap = cur.points - cur.smart, gap_then = then.points - then.smart;
+	/* net progress: newly covered points less newly uncovered ones (new points count) */
+	out->per_day = (double)(gap_then - gap) / (double)window;
+	if (cur.points == 0)
+		return GS_OK; /* nothing to cover: no projection, not late */
+	if (gap <= 0) {
+		snprintf(out->projected, sizeof out->projected, "%s", today);
+		return GS_OK;
+	}
+	if (out->per_day <= 0) {
+		out->late = 1;
+		return GS_OK;
+	}
+	double days = (double)gap / out->per_day;
+	if (days > 36500) {
+		out->late = 1;
+		return GS_OK;
+	}
+	long d = now + (long)days + ((double)(long)days < days ? 1 : 0);
+	day_string(d, out->projected);
+	out->late = strcmp(out->projected, out->target) > 0;
+	return GS_OK;
+}
+
+enum gs_result meter_projection(struct db *db, int64_t unit_id, const char *today, struct meter_projection_s *out)
+{
+	memset(out, 0, sizeof *out);
+	char now[11];
+	if (today) {
+		if (day_number(today) < 0)
+			return GS_ERR_INVALID;
+		snprintf(now, sizeof now, "%s", today);
+	} else {
+		meter_today(now);
+	}
+	enum gs_result r = unit_check(db, unit_id);
+	return r == GS_OK ? projection_for(db, unit_id, now, out) : r;
+}
+
+void meter_stations_free(struct meter_station_coverage *s, size_t n)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(s[i].code);
+		free(s[i].name);
+	}
+	free(s);
+}
+
+static int station_cmp(const void *a, const void *b)
+{
+	const struct meter_station_coverage *x = a, *y = b;
+	if (x->cov.rate != y->cov.rate)
+		return x->cov.rate < y->cov.rate ? -1 : 1;
+	return strcmp(x->code, y->code);
+}
+
+enum gs_result meter_stations(struct db *db, int64_t unit_id, const char *day, struct meter_station_coverage **out,
+			      size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (day_number(day) < 0)
+		return GS_ERR_INVALID;
+	enum gs_result r = unit_check(db, unit_id);
+	if (r != GS_OK)
+		return r;
+	sqlite3_stmt *st = db_stmt(db, SQL_STATIONS_CTE "SELECT u.id, u.code, u.name FROM st JOIN units u ON u.id = "
+						       "st.id ORDER BY u.code");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, unit_id);
+	struct meter_station_coverage *v = NULL;
+	size_t cap = 0, len = 0;
+	int row;
+	while ((row = db_step_row(db, st)) == 1) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * sizeof *v);
+		}
+		memset(&v[len], 0, sizeof *v);
+		v[len].station_id = sqlite3_column_int64(st, 0);
+		v[len].code = db_column_strdup(st, 1);
+		v[len].name = db_column_strdup(st, 2);
+		len++;
+	}
+	sqlite3_reset(st);
+	if (row < 0)
+		r = GS_ERR_DB;
+	for (size_t i = 0; r == GS_OK && i < len; i++) {
+		r = coverage_read(db, v[i].station_id, day, &v[i].cov);
+		if (r == GS_OK)
+			r = projection_for(db, v[i].station_id, day, &v[i].proj);
+	}
+	if (r != GS_OK) {
+		meter_stations_free(v, len);
+		return r;
+	}
+	if (len > 1)
+		qsort(v, len, sizeof *v, station_cmp);
+	*out = v;
+	*n = len;
+	return GS_OK;
+}
+
+enum gs_result meter_uncovered_each(struct db *db, int64_t station_id, const char *day, meter_point_fn fn, void *ctx)
+{
+	if (day_number(day) < 0)
+		return GS_ERR_INVALID;
+	enum gs_result r = unit_check(db, station_id);
+	if (r != GS_OK)
+		return r;
+	sqlite3_stmt *st = db_stmt(
+		db, SQL_STATIONS_CTE "SELECT s.code, p.code, coalesce(p.customer_class, ''), p.since FROM st JOIN "
+				     "meter_points p ON p.station_id = st.id JOIN units s ON s.id = p.station_id WHERE "
+				     "p.since <= ?2 AND (p.until IS NULL OR p.until > ?2) AND NOT EXISTS (SELECT 1 FROM "
+				     "meter_links l JOIN meters m ON m.id = l.meter_id WHERE l.point_id = p.id AND m.smart "
+				     "= 1 AND l.since <= ?2 AND (l.until IS NULL OR l.until > ?2) AND (m.installed IS NULL "
+				     "OR m.installed <= ?2) AND (m.removed IS NULL OR m.removed > ?2)) ORDER BY p.code");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, station_id);
+	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+	int row = 0;
+	while (r == GS_OK && (row = db_step_row(db, st)) == 1)
+		r = fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+		       (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3));
+	if (r == GS_OK && row < 0)
+		r = GS_ERR_DB;
+	sqlite3_reset(st);
+	return r;
+}

@@ -1,0 +1,579 @@
+/* test_meter.c — rollout imports and coverage: a native file and its coverage as of
+ * several days against hand-computed values (also after a later file), months,
+ * projection, uncovered points; IEC documents in both orders; every conflict rejected
+ * with line and field and the database unchanged; dry run, "already", the log, scope. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "db.h"
+#include "meter.h"
+#include "org.h"
+#include "util.h"
+
+#define DATA "tests/data/meter/"
+
+static char tmpdir[512];
+
+static struct db *open_fixture(void)
+{
+	struct db *db = NULL;
+	char err[256];
+	if (db_open(NULL, DB_MIGRATE | DB_MEMORY, &db, err, sizeof err) != GS_OK) {
+		fprintf(stderr, "db_open: %s\n", err);
+		exit(1);
+	}
+	struct org_load_report rep;
+	if (org_load_file(db, "tests/data/http/org.xml", &rep) != GS_OK) {
+		fprintf(stderr, "org load failed\n");
+		exit(1);
+	}
+	return db;
+}
+
+static int64_t unit_id(struct db *db, const char *code)
+{
+	struct org_unit u;
+	if (org_unit_get(db, code, &u) != GS_OK)
+		return -1;
+	int64_t id = u.id;
+	org_unit_clear(&u);
+	return id;
+}
+
+/* Every row of every table (optionally not the import log), in a stable order. */
+static char *dump(struct db *db, int with_log)
+{
+	struct buf b;
+	buf_init(&b, 64u << 20);
+	sqlite3 *h = db_handle(db);
+	sqlite3_stmt *t;
+	sqlite3_prepare_v2(h, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name", -1, &t, NULL);
+	while (sqlite3_step(t) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(t, 0);
+		if (!with_log && strncmp(name, "meter_import", 12) == 0)
+			continue;
+		char *sql = xasprintf("SELECT * FROM \"%s\" ORDER BY 1, 2", name);
+		sqlite3_stmt *s;
+		if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK) {
+			free(sql);
+			continue;
+		}
+		buf_printf(&b, "[%s]\n", name);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			for (int i = 0; i < sqlite3_column_count(s); i++) {
+				const unsigned char *v = sqlite3_column_text(s, i);
+				buf_printf(&b, "%s|", v ? (const char *)v : "NULL");
+			}
+			buf_putc(&b, '\n');
+		}
+		sqlite3_finalize(s);
+		free(sql);
+	}
+	sqlite3_finalize(t);
+	return buf_steal(&b, NULL);
+}
+
+static void opts_pin(struct meter_import_opts *o, const char *today)
+{
+	meter_import_opts_init(o);
+	o->today = today;
+}
+
+static enum gs_result import(struct db *db, const char *path, const char *today, struct meter_import_report *rep)
+{
+	struct meter_import_opts o;
+	opts_pin(&o, today);
+	return meter_import_run(db, path, &o, rep);
+}
+
+static const char *write_tmp(const char *name, const char *text)
+{
+	static char path[1024];
+	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		perror(path);
+		exit(1);
+	}
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void check_cov(struct db *db, const char *unit, const char *day, long points, long smart)
+{
+	struct meter_coverage c;
+	int64_t id = unit ? unit_id(db, unit) : 0;
+	CHECK_INT(meter_coverage_at(db, id, day, &c), GS_OK);
+	if (c.points != points || c.smart != smart)
+		fprintf(stderr, "coverage %s on %s: %ld/%ld, expected %ld/%ld\n", unit ? unit : "company", day, c.smart,
+			c.points, smart, points);
+	CHECK_INT(c.points, points);
+	CHECK_INT(c.smart, smart);
+	CHECK(points == 0 ? c.rate == 0.0 : c.rate == (double)smart / (double)points);
+}
+
+struct collect {
+	char codes[512];
+};
+
+static enum gs_result collect_point(void *ctx, const char *station, const char *point, const char *cls,
+				    const char *since)
+{
+	struct collect *c = ctx;
+	size_t n = strlen(c->codes);
+	snprintf(c->codes + n, sizeof c->codes - n, "%s%s/%s/%s/%s", n ? "," : "", station, point, cls, since);
+	return GS_OK;
+}
+
+static void test_native(void)
+{
+	struct db *db = open_fixture();
+	struct meter_import_report rep;
+	CHECK_INT(import(db, DATA "a.xml", "2026-07-10", &rep), GS_OK);
+	CHECK_STR(rep.status, "imported");
+	CHECK_STR(rep.format, "native");
+	CHECK_STR(rep.station, "T-S1");
+	CHECK_STR(rep.file_id, "a-1");
+	CHECK_INT(rep.records, 10);
+	CHECK_INT(rep.inserted, 10);
+	CHECK_INT(rep.updated, 0);
+	CHECK_INT(rep.unchanged, 0);
+	CHECK_INT(rep.errors.total, 0);
+	CHECK(rep.id > 0);
+	CHECK_INT(strlen(rep.sha256), 64);
+	int64_t first_id = rep.id;
+
+	/* hand-computed: see the comments in a.xml's events */
+	check_cov(db, "T-S1", "2019-12-31", 1, 0);
+	check_cov(db, "T-S1", "2026-01-31", 3, 0);
+	check_cov(db, "T-S1", "2026-02-09", 3, 0);
+	check_cov(db, "T-S1", "2026-02-10", 3, 1);
+	check_cov(db, "T-S1", "2026-03-31", 4, 2);
+	check_cov(db, "T-S1", "2026-04-19", 4, 3);
+	check_cov(db, "T-S1", "2026-04-20", 4, 2);
+	check_cov(db, "T-S1", "2026-05-01", 3, 2);
+	check_cov(db, "T-S1", "2026-05-19", 3, 2);
+	check_cov(db, "T-S1", "2026-05-20", 3, 2);
+	check_cov(db, "T-S1", "2026-06-29", 3, 2);
+	check_cov(db, "T-S1", "2026-06-30", 3, 3);
+	check_cov(db, "T", "2026-06-30", 3, 3);
+	check_cov(db, NULL, "2026-06-30", 3, 3);
+	check_cov(db, "T-S2", "2026-06-30", 0, 0);
+	check_cov(db, "T-MKT", "2026-06-30", 0, 0);
+
+	struct meter_coverage c;
+	CHECK_INT(meter_coverage_at(db, 999999, "2026-06-30", &c), GS_ERR_NOT_FOUND);
+	CHECK_INT(meter_coverage_at(db, 0, "2026-02-30", &c), GS_ERR_INVALID);
+	CHECK_INT(meter_coverage_at(db, 0, "yesterday", &c), GS_ERR_INVALID);
+
+	/* months: each as of its last day, the running month as of today */
+	struct meter_coverage *m = NULL;
+	size_t n = 0;
+	CHECK_INT(meter_coverage_months(db, unit_id(db, "T"), "2026-01", "2026-07", "2026-07-10", &m, &n), GS_OK);
+	CHECK_INT(n, 7);
+	if (n == 7) {
+		static const long pts[] = {3, 3, 4, 4, 3, 3, 3}, sm[] = {0, 1, 2, 2, 2, 3, 3};
+		for (int i = 0; i < 7; i++) {
+			CHECK_INT(m[i].points, pts[i]);
+			CHECK_INT(m[i].smart, sm[i]);
+		}
+		CHECK_STR(m[0].day, "2026-01-31");
+		CHECK_STR(m[1].day, "2026-02-28");
+		CHECK_STR(m[6].day, "2026-07-10");
+	}
+	free(m);
+	CHECK_INT(meter_coverage_months(db, 0, "2026-07", "2026-01", "2026-07-10", &m, &n), GS_ERR_INVALID);
+	CHECK_INT(meter_coverage_months(db, 0, "2026-13", "2026-14", "2026-07-10", &m, &n), GS_ERR_INVALID);
+
+	/* projection: on 2026-06-29 one point is uncovered, 90 days earlier two were */
+	struct meter_projection_s p;
+	int64_t s1 = unit_id(db, "T-S1");
+	CHECK_INT(meter_projection(db, s1, "2026-06-29", &p), GS_OK);
+	CHECK_STR(p.target, "2026-12-31");
+	CHECK_STR(p.projected, "2026-09-27");
+	CHECK(p.per_day > 0.0111 && p.per_day < 0.0112);
+	CHECK_INT(p.late, 0);
+	CHECK_INT(meter_projection(db, s1, "2026-07-10", &p), GS_OK);
+	CHECK_STR(p.projected, "2026-07-10"); /* full */
+	CHECK_INT(p.late, 0);
+	CHECK_INT(db_exec(db, "INSERT INTO settings(name, value) VALUES ('coverage.target_date', '2026-09-01')"), GS_OK);
+	CHECK_INT(meter_projection(db, s1, "2026-06-29", &p), GS_OK);
+	CHECK_STR(p.target, "2026-09-01");
+	CHECK_INT(p.late, 1);
+	/* a window in which nothing got better: no projection, late */
+	CHECK_INT(db_exec(db, "INSERT INTO settings(name, value) VALUES ('coverage.window_days', '30')"), GS_OK);
+	CHECK_INT(meter_projection(db, s1, "2026-06-29", &p), GS_OK);
+	CHECK_STR(p.projected, "");
+	CHECK_INT(p.late, 1);
+	CHECK_INT(db_exec(db, "DELETE FROM settings WHERE name LIKE 'coverage.%'"), GS_OK);
+
+	/* stations list: ordered by rate, then code */
+	struct meter_station_coverage *sv = NULL;
+	CHECK_INT(meter_stations(db, 0, "2026-06-29", &sv, &n), GS_OK);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(sv[0].code, "T-S2");
+		CHECK_INT(sv[0].cov.points, 0);
+		CHECK_STR(sv[1].code, "T-S1");
+		CHECK_INT(sv[1].cov.points, 3);
+		CHECK_INT(sv[1].cov.smart, 2);
+		CHECK_STR(sv[1].proj.projected, "2026-09-27");
+	}
+	meter_stations_free(sv, n);
+
+	/* uncovered points */
+	struct collect col = {""};
+	CHECK_INT(meter_uncovered_each(db, s1, "2026-06-29", collect_point, &col), GS_OK);
+	CHECK_STR(col.codes, "T-S1/P3/residential/2026-03-01");
+	col.codes[0] = '\0';
+	CHECK_INT(meter_uncovered_each(db, 0, "2026-04-30", collect_point, &col), GS_OK);
+	CHECK_STR(col.codes, "T-S1/P3/residential/2026-03-01,T-S1/P4/residential/2019-05-01");
+
+	/* the same file again: already, nothing written at all */
+	char *before = dump(db, 1);
+	CHECK_INT(import(db, DATA "a.xml", "2026-07-10", &rep), GS_OK);
+	CHECK_STR(rep.status, "already");
+	CHECK_INT(rep.earlier_id, first_id);
+	char *after = dump(db, 1);
+	CHECK_STR(after, before);
+	free(after);
+
+	/* a dry run of a later file: counts, nothing written */
+	struct meter_import_opts o;
+	opts_pin(&o, "2026-07-10");
+	o.dry_run = 1;
+	CHECK_INT(meter_import_run(db, DATA "b.xml", &o, &rep), GS_OK);
+	CHECK_STR(rep.status, "dry-run");
+	CHECK_INT(rep.id, 0);
+	CHECK_INT(rep.records, 4);
+	CHECK_INT(rep.inserted, 2);
+	CHECK_INT(rep.updated, 1);
+	CHECK_INT(rep.unchanged, 1);
+	after = dump(db, 1);
+	CHECK_STR(after, before);
+	free(after);
+	free(before);
+
+	/* the later file: upsert counts; history before it stays exact */
+	CHECK_INT(import(db, DATA "b.xml", "2026-07-10", &rep), GS_OK);
+	CHECK_STR(rep.status, "imported");
+	CHECK_INT(rep.inserted, 2);
+	CHECK_INT(rep.updated, 1);
+	CHECK_INT(rep.unchanged, 1);
+	check_cov(db, "T-S1", "2026-06-30", 3, 3);
+	check_cov(db, "T-S1", "2026-07-04", 4, 3);
+	check_cov(db, "T-S1", "2026-07-10", 4, 4);
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db_handle(db), "SELECT model FROM meters WHERE serial = 'S4'", -1, &st, NULL);
+	CHECK(sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "B7-rev2") == 0);
+	sqlite3_finalize(st);
+	/* the legacy meter L1 was created and ends on the install day */
+	sqlite3_prepare_v2(db_handle(db),
+			   "SELECT m.smart, l.until FROM meters m JOIN meter_links l ON l.meter_id = m.id WHERE m.mrid "
+			   "= 'L1'",
+			   -1, &st, NULL);
+	CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0 &&
+	      strcmp((const char *)sqlite3_column_text(st, 1), "2026-02-10") == 0);
+	sqlite3_finalize(st);
+
+	/* the log */
+	struct meter_import_row *rows = NULL;
+	CHECK_INT(meter_imports_list(db, 0, 0, 10, 0, &rows, &n), GS_OK);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(rows[0].file_name, "b.xml");
+		CHECK_STR(rows[0].status, "imported");
+		CHECK_STR(rows[0].station_code, "T-S1");
+		CHECK_INT(rows[0].inserted, 2);
+		CHECK(rows[0].user_login == NULL);
+		CHECK_STR(rows[1].file_id, "a-1");
+	}
+	meter_imports_free(rows, n);
+	CHECK_INT(meter_imports_list(db, unit_id(db, "T-S2"), 0, 10, 0, &rows, &n), GS_OK);
+	CHECK_INT(n, 0);
+	meter_imports_free(rows, n);
+	db_close(db);
+}
+
+/* A conflict: the import is rejected with the error at line and field, the database
+ * is as before apart from the log, which keeps the rejection and its errors. */
+static void expect_conflict(struct db *db, const char *name, const char *xml, long line, const char *field,
+			    const char *words)
+{
+	const char *path = write_tmp(name, xml);
+	char *before = dump(db, 0);
+	struct meter_import_report rep;
+	enum gs_result r = import(db, path, "2026-07-10", &rep);
+	CHECK_INT(r, GS_ERR_INVALID);
+	CHECK_STR(rep.status, "rejected");
+	CHECK(rep.errors.n >= 1);
+	int found = 0;
+	for (size_t i = 0; i < rep.errors.n; i++)
+		if (rep.errors.e[i].line == line && strcmp(rep.errors.e[i].field, field) == 0 &&
+		    strstr(rep.errors.e[i].message, words))
+			found = 1;
+	if (!found) {
+		fprintf(stderr, "%s: expected an error at line %ld, field %s, saying '%s'; got:\n", name, line, field, words);
+		meter_report_print(&rep, name, stderr);
+	}
+	CHECK(found);
+	char *after = dump(db, 0);
+	CHECK_STR(after, before);
+	free(before);
+	free(after);
+	struct meter_import_row row;
+	struct rollout_errors *errs = xmalloc(sizeof *errs);
+	CHECK_INT(meter_import_get(db, rep.id, &row, errs), GS_OK);
+	CHECK_STR(row.status, "rejected");
+	CHECK_INT(row.n_errors, (long)rep.errors.total);
+	CHECK_INT(errs->n, rep.errors.n);
+	if (errs->n)
+		CHECK_INT(errs->e[0].line, rep.errors.e[0].line);
+	meter_import_row_clear(&row);
+	free(errs);
+}
+
+#define HEAD(station, id)                                                                                       \
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"" station \
+	"\" file-id=\"" id "\" generated-at=\"2026-07-08T10:00:00+08:00\">\n"
+
+static void test_conflicts(void)
+{
+	struct db *db = open_fixture();
+	struct meter_import_report rep;
+	CHECK_INT(import(db, DATA "a.xml", "2026-07-10", &rep), GS_OK);
+
+	expect_conflict(db, "other-station.xml",
+			HEAD("T-S2", "c1") "<inventory>\n<point code=\"P9\" class=\"residential\" since=\"2020-01-01\"/>\n"
+					   "<point code=\"P1\" class=\"residential\" since=\"2020-01-01\"/>\n"
+					   "</inventory>\n</rollout>\n",
+			5, "code", "belongs to station T-S1");
+	expect_conflict(db, "other-station-event.xml",
+			HEAD("T-S2", "c2") "<events>\n<install meter=\"M20\" point=\"P1\" date=\"2026-07-01\"/>\n"
+					   "</events>\n</rollout>\n",
+			4, "point", "belongs to station T-S1");
+	expect_conflict(db, "two-smart.xml",
+			HEAD("T-S1", "c3") "<events>\n<install meter=\"M9\" point=\"P1\" date=\"2026-06-01\"/>\n"
+					   "</events>\n</rollout>\n",
+			4, "meter", "two smart meters on metering point P1");
+	expect_conflict(db, "remove-before-install.xml",
+			HEAD("T-S1", "c4") "<events>\n<remove serial=\"S4\" manufacturer=\"Bolt\" point=\"P3\" "
+					   "date=\"2026-06-01\"/>\n</events>\n</rollout>\n",
+			4, "meter", "removal before installation");
+	expect_conflict(db, "future.xml",
+			HEAD("T-S1", "c5") "<events>\n<install meter=\"M9\" point=\"P3\" date=\"2026-07-11\"/>\n"
+					   "</events>\n</rollout>\n",
+			4, "date", "after today");
+	expect_conflict(db, "unknown-point.xml",
+			HEAD("T-S1", "c6") "<events>\n<install meter=\"M9\" point=\"P99\" date=\"2026-07-01\"/>\n"
+					   "</events>\n</rollout>\n",
+			4, "point", "unknown metering point P99");
+	expect_conflict(db, "dup-meter.xml",
+			HEAD("T-S1", "c7") "<inventory>\n<point code=\"P7\" class=\"residential\" since=\"2020-01-01\"/>\n"
+					   "<point code=\"P8\" class=\"residential\" since=\"2020-01-01\"/>\n</inventory>\n"
+					   "<events>\n<install meter=\"M7\" point=\"P7\" date=\"2026-07-01\"/>\n"
+					   "<install meter=\"M7\" point=\"P8\" date=\"2026-07-01\"/>\n</events>\n</rollout>\n",
+			9, "meter", "installed twice in this file (first at line 8)");
+	expect_conflict(db, "dup-point.xml",
+			HEAD("T-S1", "c8") "<inventory>\n<point code=\"P7\" class=\"residential\" since=\"2020-01-01\"/>\n"
+					   "<point code=\"P7\" class=\"public\" since=\"2021-01-01\"/>\n</inventory>\n"
+					   "</rollout>\n",
+			5, "code", "appears twice in this file (first at line 4)");
+	expect_conflict(db, "not-on-point.xml",
+			HEAD("T-S1", "c9") "<events>\n<remove meter=\"M1\" point=\"P2\" date=\"2026-07-01\"/>\n"
+					   "</events>\n</rollout>\n",
+			4, "meter", "is not on metering point P2");
+	expect_conflict(db, "replace-unknown.xml",
+			HEAD("T-S1", "c10") "<events>\n<replace meter=\"M11\" point=\"P2\" date=\"2026-07-01\" "
+					    "old-meter=\"M404\"/>\n</events>\n</rollout>\n",
+			4, "old-meter", "meter M404 is unknown");
+	expect_conflict(db, "until-before-since.xml",
+			HEAD("T-S1", "c11") "<inventory>\n<point code=\"P7\" class=\"residential\" since=\"2020-01-01\" "
+					    "until=\"2019-01-01\"/>\n</inventory>\n</rollout>\n",
+			4, "until", "before in service since");
+	expect_conflict(db, "no-meter-id.xml",
+			HEAD("T-S1", "c12") "<events>\n<install serial=\"S77\" point=\"P3\" date=\"2026-07-01\"/>\n"
+					    "</events>\n</rollout>\n",
+			4, "meter", "needs an mRID");
+	expect_conflict(db, "unknown-station.xml",
+			HEAD("T-NOPE", "c13") "<inventory>\n<point code=\"P7\" class=\"residential\" "
+					      "since=\"2020-01-01\"/>\n</inventory>\n</rollout>\n",
+			2, "station", "unknown station");
+	expect_conflict(db, "team-station.xml", HEAD("T-S1-A", "c14") "</rollout>\n", 2, "station", "not a station");
+	expect_conflict(db, "schema.xml",
+			HEAD("T-S1", "c15") "<inventory>\n<point code=\"P7\" class=\"castle\" since=\"2020-01-01\"/>\n"
+					    "</inventory>\n</rollout>\n",
+			4, "class", "castle");
+	/* the second error of a replace chain ending a meter twice */
+	expect_conflict(db, "end-twice.xml",
+			HEAD("T-S1", "c16") "<events>\n<remove meter=\"M1\" point=\"P1\" date=\"2026-07-01\"/>\n"
+					    "<remove meter=\"M1\" point=\"P1\" date=\"2026-07-02\"/>\n</events>\n</rollout>\n",
+			5, "meter", "twice in this file");
+
+	/* scope: a station user of T-S2 may not import T-S1's file */
+	struct meter_import_opts o;
+	opts_pin(&o, "2026-07-10");
+	o.scope_unit = unit_id(db, "T-S2");
+	char *before = dump(db, 0);
+	const char *path = write_tmp("scoped.xml", HEAD("T-S1", "c20") "<inventory>\n<point code=\"P7\" "
+								      "class=\"residential\" since=\"2020-01-01\"/>\n"
+								      "</inventory>\n</rollout>\n");
+	CHECK_INT(meter_import_run(db, path, &o, &rep), GS_ERR_FORBIDDEN);
+	CHECK_STR(rep.status, "rejected");
+	CHECK(rep.id > 0);
+	char *after = dump(db, 0);
+	CHECK_STR(after, before);
+	free(after);
+	/* the same unit scope on its own station's file is fine */
+	o.scope_unit = unit_id(db, "T");
+	CHECK_INT(meter_import_run(db, path, &o, &rep), GS_OK);
+	CHECK_STR(rep.status, "imported");
+	free(before);
+
+	/* a rejected file is not "already imported": fixed, it goes in; the rejection is listed */
+	struct meter_import_row *rows = NULL;
+	size_t n = 0;
+	CHECK_INT(meter_imports_list(db, 0, 0, 100, 0, &rows, &n), GS_OK);
+	size_t rejected = 0;
+	for (size_t i = 0; i < n; i++)
+		rejected += strcmp(rows[i].status, "rejected") == 0;
+	CHECK_INT(rejected, 17);
+	meter_imports_free(rows, n);
+
+	/* dry run of a bad file: rejected, no log row */
+	opts_pin(&o, "2026-07-10");
+	o.dry_run = 1;
+	before = dump(db, 1);
+	path = write_tmp("dry-bad.xml", HEAD("T-S1", "c21") "<events>\n<install meter=\"M9\" point=\"P99\" "
+								"date=\"2026-07-01\"/>\n</events>\n</rollout>\n");
+	CHECK_INT(meter_import_run(db, path, &o, &rep), GS_ERR_INVALID);
+	CHECK_STR(rep.status, "rejected");
+	CHECK_INT(rep.id, 0);
+	after = dump(db, 1);
+	CHECK_STR(after, before);
+	free(after);
+	free(before);
+	db_close(db);
+}
+
+static void test_iec(int linkage_first)
+{
+	struct db *db = open_fixture();
+	int64_t s2 = unit_id(db, "T-S2");
+	CHECK_INT(meter_source_map(db, "CIS", s2), GS_OK);
+	CHECK_INT(meter_source_map(db, "CIS", unit_id(db, "T-S1-A")), GS_ERR_NOT_FOUND);
+	struct meter_import_report rep;
+	CHECK_INT(import(db, DATA "usagepointconfig-soap.xml", "2026-05-10", &rep), GS_OK);
+	CHECK_STR(rep.format, "iec-usagepointconfig");
+	CHECK_STR(rep.station, "T-S2");
+	CHECK_STR(rep.file_id, "sample-usagepoints-0001");
+	CHECK_INT(rep.records, 4);
+	CHECK_INT(rep.inserted, 4);
+	check_cov(db, "T-S2", "2026-03-31", 4, 0);
+	check_cov(db, "T-S2", "2026-05-06", 3, 0);
+
+	const char *second = linkage_first ? DATA "linkage-bare.xml" : DATA "meterconfig-request.xml";
+	const char *third = linkage_first ? DATA "meterconfig-request.xml" : DATA "linkage-bare.xml";
+	CHECK_INT(import(db, second, "2026-05-10", &rep), GS_OK);
+	CHECK_STR(rep.status, "imported");
+	check_cov(db, "T-S2", "2026-05-06", 3, 0); /* a link alone, or meters alone, cover nothing */
+	CHECK_INT(import(db, third, "2026-05-10", &rep), GS_OK);
+	CHECK_STR(rep.status, "imported");
+	if (linkage_first) {
+		CHECK_INT(rep.records, 4);
+		CHECK_INT(rep.inserted, 3);
+		CHECK_INT(rep.updated, 1); /* the placeholder the link made */
+	}
+	check_cov(db, "T-S2", "2026-05-01", 3, 0);
+	check_cov(db, "T-S2", "2026-05-02", 3, 1);
+	check_cov(db, "T-S2", "2026-05-06", 3, 1);
+	check_cov(db, "T", "2026-05-06", 3, 1);
+
+	/* the same MessageID again, in a file that differs in bytes: already */
+	char *before = dump(db, 1);
+	char *text = NULL;
+	size_t len;
+	CHECK_INT(util_read_file(DATA "meterconfig-request.xml", 1 << 20, &text, &len), GS_OK);
+	struct buf b;
+	buf_init(&b, 1 << 20);
+	buf_puts(&b, text);
+	buf_puts(&b, "<!-- sent again -->\n");
+	const char *path = write_tmp("meterconfig-again.xml", b.data);
+	buf_free(&b);
+	free(text);
+	CHECK_INT(import(db, path, "2026-05-10", &rep), GS_OK);
+	CHECK_STR(rep.status, "already");
+	CHECK(rep.earlier_id > 0);
+	char *after = dump(db, 1);
+	CHECK_STR(after, before);
+	free(after);
+	free(before);
+	db_close(db);
+}
+
+static void test_iec_conflicts(void)
+{
+	struct db *db = open_fixture();
+	struct meter_import_report rep;
+	/* no station for usage points */
+	expect_conflict(db, "up-nostation.xml",
+			"<UsagePointConfig xmlns=\"http://iec.ch/TC57/2011/UsagePointConfig#\">\n<UsagePoint>"
+			"<mRID>UP-1</mRID><ConfigurationEvents><createdDateTime>2020-01-01T00:00:00+08:00"
+			"</createdDateTime></ConfigurationEvents></UsagePoint>\n</UsagePointConfig>\n",
+			1, "Source", "needs a station");
+	CHECK_INT(meter_source_map(db, "CIS", unit_id(db, "T-S2")), GS_OK);
+	CHECK_INT(import(db, DATA "usagepointconfig-soap.xml", "2026-05-10", &rep), GS_OK);
+	/* a link to an unknown usage point */
+	expect_conflict(db, "link-unknown.xml",
+			"<MasterDataLinkageConfig xmlns=\"http://iec.ch/TC57/2011/MasterDataLinkageConfig#\">\n"
+			"<ConfigurationEvent><effectiveDateTime>2026-05-02T10:00:00+08:00</effectiveDateTime>"
+			"</ConfigurationEvent>\n<Meter><mRID>X1</mRID></Meter>\n<UsagePoint><mRID>UP-404</mRID>"
+			"</UsagePoint>\n</MasterDataLinkageConfig>\n",
+			3, "UsagePoint", "unknown metering point UP-404");
+	/* removal before installation in MeterConfig */
+	expect_conflict(db, "meter-order.xml",
+			"<MeterConfig xmlns=\"http://iec.ch/TC57/2011/MeterConfig#\">\n<Meter><mRID>X2</mRID>"
+			"<lifecycle><installationDate>2026-05-02</installationDate><removalDate>2026-04-01"
+			"</removalDate></lifecycle></Meter>\n</MeterConfig>\n",
+			2, "removalDate", "removal before installation");
+	/* a usage point of another station when the station is known */
+	struct meter_import_opts o;
+	opts_pin(&o, "2026-05-10");
+	o.station_id = unit_id(db, "T-S1");
+	const char *path = write_tmp("link-other.xml",
+				     "<MasterDataLinkageConfig xmlns=\"http://iec.ch/TC57/2011/MasterDataLinkageConfig#\">\n"
+				     "<ConfigurationEvent><effectiveDateTime>2026-05-02T10:00:00+08:00</effectiveDateTime>"
+				     "</ConfigurationEvent>\n<Meter><mRID>X1</mRID></Meter>\n<UsagePoint><mRID>UP-0000101"
+				     "</mRID></UsagePoint>\n</MasterDataLinkageConfig>\n");
+	CHECK_INT(meter_import_run(db, path, &o, &rep), GS_ERR_INVALID);
+	CHECK(rep.errors.n >= 1 && strstr(rep.errors.e[0].message, "belongs to station T-S2") != NULL);
+	/* two smart meters linked to one point on overlapping days */
+	CHECK_INT(import(db, DATA "meterconfig-request.xml", "2026-05-10", &rep), GS_OK);
+	CHECK_INT(import(db, DATA "linkage-bare.xml", "2026-05-10", &rep), GS_OK);
+	expect_conflict(db, "link-second.xml",
+			"<MasterDataLinkageConfig xmlns=\"http://iec.ch/TC57/2011/MasterDataLinkageConfig#\">\n"
+			"<ConfigurationEvent><effectiveDateTime>2026-05-04T10:00:00+08:00</effectiveDateTime>"
+			"</ConfigurationEvent>\n<Meter><mRID>7d0f8a52-1c1e-4d55-9a55-000000000102</mRID></Meter>\n"
+			"<UsagePoint><mRID>UP-0000101</mRID></UsagePoint>\n</MasterDataLinkageConfig>\n",
+			3, "Meter", "two smart meters on metering point UP-0000101");
+	db_close(db);
+}
+
+int main(void)
+{
+	const char *base = getenv("GS_TMP") ? getenv("GS_TMP") : "/tmp";
+	mkdir(base, 0700);
+	snprintf(tmpdir, sizeof tmpdir, "%s/test_meter.%d", base, (int)getpid());
+	mkdir(tmpdir, 0700);
+	test_native();
+	test_conflicts();
+	test_iec(0);
+	test_iec(1);
+	test_iec_conflicts();
+	return check_finish("test_meter");
+}
