@@ -314,6 +314,8 @@ enum gs_result demo_load(struct db *db, FILE *out)
 	if (r == GS_OK)
 		r = demo_surveys(db, out);
 	if (r == GS_OK)
+		r = demo_rollout_load(db, out);
+	if (r == GS_OK)
 		r = survey_aggregates_rebuild(db, 1, NULL);
 	return r;
 }
