@@ -1840,7 +1840,7 @@ static enum gs_result snapshot_build(struct db *db, const char *period, const ch
 	     "p.max_bonus AS max_bonus, p.whole_steps AS whole_steps, p.score_max AS score_max "
 	     "FROM indicators i LEFT JOIN indicator_params p ON p.indicator_id = i.id AND p.from_day = "
 	     "(SELECT max(from_day) FROM indicator_params WHERE indicator_id = i.id AND from_day <= ?2) "
-	     "WHERE i.active = 1 OR ?1 IS NULL ORDER BY i.code"},
+	     "WHERE i.active = 1 ORDER BY i.code"},
 	    {"manual",
 	     "SELECT i.code AS indicator, u.code AS unit, m.actual AS actual, m.score AS score, "
 	     "m.entered_by AS entered_by, m.entered_at AS entered_at FROM score_manual m "

@@ -466,6 +466,8 @@ static void test_adjustments_and_closing(struct db *db)
 	CHECK_STR(got, sha);
 	CHECK_CONTAINS(content, "\"indicator\":\"service-quality-inspection\"");
 	CHECK_CONTAINS(content, "\"reason\":\"暗访发现窗口服务不规范\"");
+	CHECK_CONTAINS(content, "\"code\":\"smart-meter-coverage\"");
+	CHECK_CONTAINS(content, "\"params_from\":\"2025\"");
 	CHECK(content && !strstr(content, "\"state\":\"proposed\"") && !strstr(content, "follow-up 2 of"));
 	if (content) {
 		unsigned char h[32];
