@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "indicator.h"
 #include "org.h"
 #include "survey.h"
 #include "util.h"
@@ -274,6 +275,19 @@ static enum gs_result demo_surveys(struct db *db, FILE *out)
 	return r;
 }
 
+/* The indicator catalog (src/demo/indicators.xml), loaded like any catalog file. */
+static enum gs_result demo_indicators(struct db *db, FILE *out)
+{
+	const struct embed_file *f = embed_find("src/demo/indicators.xml");
+	if (!f)
+		return GS_ERR_INTERNAL;
+	struct indicator_load_report *rep = xcalloc(1, sizeof *rep);
+	enum gs_result r = indicator_load_memory(db, "demo indicators", (const char *)f->data, f->len, rep);
+	indicator_report_print(rep, "demo indicators", out);
+	free(rep);
+	return r;
+}
+
 enum gs_result demo_load(struct db *db, FILE *out)
 {
 	const struct embed_file *f = embed_find(DEMO_ORG);
@@ -315,6 +329,8 @@ enum gs_result demo_load(struct db *db, FILE *out)
 		r = demo_surveys(db, out);
 	if (r == GS_OK)
 		r = demo_rollout_load(db, out);
+	if (r == GS_OK)
+		r = demo_indicators(db, out);
 	if (r == GS_OK)
 		r = survey_aggregates_rebuild(db, 1, NULL);
 	return r;

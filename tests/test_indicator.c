@@ -18,7 +18,7 @@
 #define NEAR(a, b) (fabs((a) - (b)) < 1e-9)
 #include <math.h>
 
-#define DEMO_CATALOG "forms/demo-indicators.xml"
+#define DEMO_CATALOG "src/demo/indicators.xml"
 #define FIX "tests/data/indicators/"
 
 static struct db *open_county(void)
