@@ -2,6 +2,7 @@
  * field, schema violations with line, column and field), IEC 61968-9 documents in every
  * envelope, hostile and broken input, the caps, the sink's say, and local days.
  * Fixtures in tests/data/rollout/; run from the source folder (ctest does). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -769,6 +770,59 @@ static void test_file_cap(void)
 	CHECK_ERROR(&errs, 0, 0, NULL, "more than the limit");
 }
 
+/* Records past line 65,535 keep their exact line (libxml2 2.9 caps element lines). */
+static void test_big_lines(void)
+{
+	struct buf b;
+	buf_init(&b, 16 << 20);
+	buf_puts(&b, NATIVE_OPEN "<inventory>\n");
+	for (int i = 0; i < 70000; i++)
+		buf_printf(&b, "  <point code=\"P%d\" class=\"public\" since=\"2026-01-01\"/>\n", i);
+	buf_puts(&b, "  <point code=\"bad code\" class=\"public\" since=\"2026-01-01\"/>\n</inventory></rollout>\n");
+	struct collect c;
+	struct rollout_errors errs;
+	CHECK_INT(read_str(b.data, &c, &errs, NULL), GS_ERR_INVALID);
+	CHECK_INT(c.n, 70001);
+	CHECK_ERROR(&errs, 70004, 3, "code", "bad code");
+	CHECK_INT(errs.total, 1);
+	buf_free(&b);
+}
+
+struct thread_arg {
+	int ok;
+};
+
+static void *read_in_thread(void *p)
+{
+	struct thread_arg *a = p;
+	struct collect *c = xmalloc(sizeof *c);
+	struct rollout_errors *errs = xmalloc(sizeof *errs);
+	a->ok = 1;
+	for (int i = 0; i < 20; i++) {
+		const char *f = i % 2 ? "tests/data/rollout/native-good.xml" : "tests/data/rollout/meterconfig-request.xml";
+		if (read_path(f, c, errs, NULL) != GS_OK || c->n != (i % 2 ? 8 : 4))
+			a->ok = 0;
+		if (read_path("tests/data/rollout/bad-utf8.xml", c, errs, NULL) != GS_ERR_INVALID || errs->total != 1)
+			a->ok = 0;
+	}
+	free(c);
+	free(errs);
+	return NULL;
+}
+
+/* Imports run on the server's worker threads: readers side by side share only the schema. */
+static void test_threads(void)
+{
+	pthread_t t[4];
+	struct thread_arg a[4];
+	for (int i = 0; i < 4; i++)
+		CHECK_INT(pthread_create(&t[i], NULL, read_in_thread, &a[i]), 0);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CHECK(a[i].ok);
+	}
+}
+
 int main(void)
 {
 	xmlInitParser();
@@ -783,5 +837,7 @@ int main(void)
 	test_encodings();
 	test_sink_stops();
 	test_file_cap();
+	test_big_lines();
+	test_threads();
 	return check_finish("test_rollout");
 }
