@@ -9,6 +9,8 @@
 
 #include "auth.h"
 #include "check.h"
+
+#include <stdint.h>
 #include "util.h"
 
 #define PW_ADMIN "correct horse battery"
@@ -147,14 +149,21 @@ static void test_password_check(void)
 	CHECK_INT(u.unit_id, 2);
 	CHECK_STR(u.unit_code, "S1");
 
-	int64_t t0 = util_monotonic_us();
-	CHECK_INT(auth_password_check(db, "admin", "wrong password!", &u), GS_ERR_UNAUTHORIZED);
-	int64_t wrong_us = util_monotonic_us() - t0;
-	CHECK_INT(u.id, 0);
-	t0 = util_monotonic_us();
-	CHECK_INT(auth_password_check(db, "nobody", PW_ADMIN, &u), GS_ERR_UNAUTHORIZED);
-	int64_t unknown_us = util_monotonic_us() - t0;
-	/* An unknown login still pays for a verification (loosely: timing is noisy). */
+	/* An unknown login still pays for a verification. Timing is noisy on a shared
+	 * machine, so compare the fastest of several tries of each (a missing verification
+	 * is ~1000x faster, far outside the 4x margin). */
+	int64_t wrong_us = INT64_MAX, unknown_us = INT64_MAX;
+	for (int i = 0; i < 3; i++) {
+		int64_t t0 = util_monotonic_us();
+		CHECK_INT(auth_password_check(db, "admin", "wrong password!", &u), GS_ERR_UNAUTHORIZED);
+		int64_t t = util_monotonic_us() - t0;
+		wrong_us = t < wrong_us ? t : wrong_us;
+		CHECK_INT(u.id, 0);
+		t0 = util_monotonic_us();
+		CHECK_INT(auth_password_check(db, "nobody", PW_ADMIN, &u), GS_ERR_UNAUTHORIZED);
+		t = util_monotonic_us() - t0;
+		unknown_us = t < unknown_us ? t : unknown_us;
+	}
 	CHECK(unknown_us * 4 > wrong_us);
 
 	/* Malformed input is refused without a lookup. */
