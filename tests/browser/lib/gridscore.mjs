@@ -6,6 +6,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import { join } from 'node:path';
 
 /* Runs a program; resolves {code, stdout, stderr} (never rejects on a non-zero exit). */
@@ -180,12 +181,27 @@ export class Server {
 	}
 
 	/* GET a JSON API path with a bearer token; throws unless 200. */
-	async api(path, token) {
-		const res = await fetch(this.url + path, { headers: { Authorization: `Bearer ${token}` } });
-		const text = await res.text();
-		if (res.status !== 200)
-			throw new Error(`GET ${path}: ${res.status} ${text}`);
-		return JSON.parse(text);
+	api(path, token) {
+		return new Promise((resolve, reject) => {
+			const req = http.get(this.url + path, { headers: { Authorization: `Bearer ${token}` } }, (res) => {
+				const chunks = [];
+				res.on('data', (c) => chunks.push(c));
+				res.on('end', () => {
+					const text = Buffer.concat(chunks).toString('utf8');
+					if (res.statusCode !== 200) {
+						reject(new Error(`GET ${path}: ${res.statusCode} ${text}`));
+						return;
+					}
+					try {
+						resolve(JSON.parse(text));
+					} catch (e) {
+						reject(new Error(`GET ${path}: not JSON (${e.message}): ${text.slice(0, 200)}`));
+					}
+				});
+			});
+			req.setTimeout(30000, () => req.destroy(new Error(`GET ${path}: no answer within 30 s`)));
+			req.on('error', reject);
+		});
 	}
 }
 
