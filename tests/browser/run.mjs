@@ -132,6 +132,8 @@ async function main() {
 		missing(`the gridscore binary ${config.bin} is missing (build first, or set GS_BIN)`);
 	if (!existsSync(config.chromium))
 		missing(`${config.chromium} is missing`);
+	if (!(process.env.PATH || '').split(':').some((d) => d && existsSync(join(d, 'zbarimg'))))
+		missing('zbarimg (zbar-tools) is not on the PATH');
 	let chromium;
 	try {
 		({ chromium } = await import('playwright-core'));

@@ -70,8 +70,18 @@ export const tests = [
 			const small = Math.min(...heights);
 			check(small >= 44, `an answer option is only ${small} px high (touch targets need 44 px)`);
 
-			/* The customer answers. */
+			/* Submitting with the required rating left out: the browser keeps the page and
+			 * sends nothing. */
+			const posts = [];
+			phone.on('request', (r) => r.method() === 'POST' && posts.push(r.url()));
 			const question = (re) => phone.getByRole('group', { name: re });
+			await phone.getByRole('button', { name: '提交评价' }).tap();
+			check(await question(/总体评价/).getByRole('radio').first().evaluate((r) => r.validity.valueMissing),
+				'the rating is not marked as missing');
+			equal(phone.url(), url, 'page after submitting without a rating');
+			equal(posts.length, 0, 'POSTs sent without a rating');
+
+			/* The customer answers. */
 			await question(/总体评价/).getByRole('radio', { name: '非常好' }).check();
 			await question(/等候/).getByRole('radio', { name: '5分钟以内' }).check();
 			await question(/服务态度/).getByRole('radio', { name: '比较好' }).check();
@@ -102,6 +112,14 @@ export const tests = [
 			equal(shown.responses, after.responses, "responses on the hall's page");
 			equal(shown.rate, pct(after.rate), "rate on the hall's page");
 			await t.shot(office, 'hall page');
+			equal(posts.length, 1, 'POSTs sent by the customer');
+
+			/* A code with a wrong check part (a mistyped or forged poster) is refused. */
+			const forged = url.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a'));
+			const bad = await phone.goto(forged);
+			equal(bad.status(), 404, 'a forged survey code');
+			equal((await phone.getByRole('heading', { level: 1 }).innerText()).trim(), '二维码无效', 'forged code heading');
+			await t.shot(phone, 'forged code');
 			t.note(`responses ${before.responses} → ${after.responses}, flagged ${after.flagged}`);
 		},
 	},
