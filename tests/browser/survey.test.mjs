@@ -49,8 +49,8 @@ export const tests = [
 			check(url.startsWith(`${server.url}/s/${HALL}.1.`), `the QR code holds ${url}, not this hall's survey URL`);
 			t.note(`QR code: ${url}`);
 
-			/* The customer scans it with a phone. */
-			const phone = await (await t.newContext(PHONE)).newPage();
+			/* The customer scans it with a phone, JavaScript off: the survey needs none. */
+			const phone = await (await t.newContext({ ...PHONE, javaScriptEnabled: false })).newPage();
 			const res = await phone.goto(url);
 			const opened = Date.now();
 			equal(res.status(), 200, 'survey page status');
