@@ -235,4 +235,53 @@ struct view_coverage {
 };
 void view_coverage(struct buf *b, const struct view_ctx *v, const struct view_coverage *c);
 
+/* ---- Admin pages (view_admin.c), role admin. Forms carry the CSRF token; errors are
+ * shown beside their fields. */
+
+/* A field's error on a re-rendered form (field names the input; NULL ends a list). */
+struct view_field_error {
+	const char *field;
+	const char *message;
+};
+
+struct view_admin_halls {
+	const struct org_hall *halls;
+	size_t n;
+	const char *notice;         /* what just happened (may be NULL) */
+	const char *error;          /* page-level error (may be NULL) */
+};
+void view_admin_halls(struct buf *b, const struct view_ctx *v, const struct view_admin_halls *p);
+
+struct view_admin_logins {
+	const struct auth_login_row *rows;
+	size_t n;
+	const char *notice;
+	const struct view_field_error *errs;  /* beside the add form's fields and the row's password */
+	size_t n_errs;
+	const char *login, *role, *unit;      /* the add form's values to refill */
+	const char *row_login;                /* the row whose password form has errors */
+};
+void view_admin_logins(struct buf *b, const struct view_ctx *v, const struct view_admin_logins *p);
+
+struct view_admin_tokens {
+	const struct auth_token_row *rows;
+	size_t n;
+	const char *notice;
+	const char *new_name, *new_secret;    /* shown once after creating one */
+	const struct view_field_error *errs;
+	size_t n_errs;
+	const char *name, *hall;              /* the form's values to refill */
+};
+void view_admin_tokens(struct buf *b, const struct view_ctx *v, const struct view_admin_tokens *p);
+
+struct settings_def;
+struct view_admin_setting {
+	const struct settings_def *def;
+	const char *value;          /* what the field shows */
+	int stored;                 /* a row exists (else the default applies) */
+	const char *error;          /* beside the field (may be NULL) */
+};
+void view_admin_settings(struct buf *b, const struct view_ctx *v, const struct view_admin_setting *s, size_t n,
+			 const char *notice);
+
 #endif

@@ -208,6 +208,12 @@ static enum gs_result h_logout(struct http_request *req, struct http_response *r
 	return GS_OK;
 }
 
+static enum gs_result h_admin(struct http_request *req, struct http_response *res)
+{
+	http_redirect(res, 303, "/admin/halls");
+	return GS_OK;
+}
+
 /* Serialises a jansson value as the response body and frees it. */
 enum gs_result web_json_reply(struct http_response *res, json_t *v)
 {
@@ -287,6 +293,25 @@ static const struct http_route routes[] = {
 	{"GET", "/halls/{code}/heatmap.csv", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_hall_heatmap_csv},
 	{"GET", "/units/{code}/coverage-months.csv", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_coverage_months_csv},
 	{"GET", "/units/{code}/coverage-stations.csv", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_coverage_stations_csv},
+	/* administration (web_admin.c) */
+	{"GET", "/admin", HTTP_LOGIN, AUTH_ROLE_ADMIN, 0, h_admin},
+	{"GET", "/admin/halls", HTTP_LOGIN, AUTH_ROLE_ADMIN, 0, web_admin_halls},
+	{"POST", "/admin/halls/{code}/active", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL,
+	 web_admin_hall_active},
+	{"POST", "/admin/halls/{code}/rotate-key", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL,
+	 web_admin_hall_rotate},
+	{"GET", "/admin/logins", HTTP_LOGIN, AUTH_ROLE_ADMIN, 0, web_admin_logins},
+	{"POST", "/admin/logins", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL, web_admin_login_add},
+	{"POST", "/admin/logins/{login}/password", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL,
+	 web_admin_login_password},
+	{"POST", "/admin/logins/{login}/active", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL,
+	 web_admin_login_active},
+	{"GET", "/admin/tokens", HTTP_LOGIN, AUTH_ROLE_ADMIN, 0, web_admin_tokens},
+	{"POST", "/admin/tokens", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL, web_admin_token_add},
+	{"POST", "/admin/tokens/{id}/revoke", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL,
+	 web_admin_token_revoke},
+	{"GET", "/admin/settings", HTTP_LOGIN, AUTH_ROLE_ADMIN, 0, web_admin_settings},
+	{"POST", "/admin/settings", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL, web_admin_settings},
 };
 
 const struct http_route *web_routes(size_t *n)

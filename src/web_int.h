@@ -108,5 +108,16 @@ typedef char *(*web_block_fn)(struct http_request *req, const struct view_ctx *v
 extern web_block_fn web_dashboard_scores_block;
 
 /* web_admin.c: the admin pages (role admin). */
+enum gs_result web_admin_halls(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_hall_active(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_hall_rotate(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_logins(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_login_add(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_login_password(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_login_active(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_tokens(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_token_add(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_token_revoke(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_settings(struct http_request *req, struct http_response *res);
 
 #endif
