@@ -102,7 +102,6 @@ struct view_child {
 	double rate, ci_low, ci_high;
 	int have_cov;
 	struct meter_coverage cov;
-	int late;
 };
 /* The drill-down table with a bar chart of the satisfaction rates; csv_href (may be
  * NULL) is the same data as CSV. */

@@ -232,9 +232,9 @@ void view_children(struct buf *b, const struct view_ctx *v, const char *heading,
 	view_esc(b, heading);
 	buf_puts(b, "</h2>\n");
 	struct chart_bar *bars = xcalloc(n, sizeof *bars);
-	struct buf hrefs[64];
+	struct buf *hrefs = xcalloc(n, sizeof *hrefs);
 	size_t nb = 0;
-	for (size_t i = 0; i < n && nb < 64; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (c[i].responses < min_breakdown || c[i].responses <= 0)
 			continue;
 		buf_init(&hrefs[nb], 512);
@@ -261,6 +261,7 @@ void view_children(struct buf *b, const struct view_ctx *v, const char *heading,
 	chart_bars(b, &ch);
 	for (size_t i = 0; i < nb; i++)
 		buf_free(&hrefs[i]);
+	free(hrefs);
 	free(bars);
 	buf_printf(b, "<table class=\"drill\">\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 		      "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
@@ -293,8 +294,6 @@ void view_children(struct buf *b, const struct view_ctx *v, const char *heading,
 		buf_puts(b, "</td><td>");
 		if (x->have_cov && x->cov.points > 0) {
 			pct(b, x->cov.rate);
-			if (x->late)
-				buf_printf(b, " <span class=\"late\">%s</span>", view_tr(v, "滞后", "late"));
 		} else {
 			buf_puts(b, "—");
 		}
