@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -804,4 +805,132 @@ enum gs_result auth_token_lookup(struct db *db, const char *token, struct auth_t
 		}
 	}
 	return GS_OK;
+}
+
+/* ---- Administration ------------------------------------------------------------------ */
+
+enum gs_result auth_logins_list(struct db *db, struct auth_login_row **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = db_stmt(db, "SELECT u.id, u.login, u.role, coalesce(un.code, ''), u.active, u.created_at "
+				       "FROM users u LEFT JOIN units un ON un.id = u.unit_id ORDER BY u.login");
+	if (!st)
+		return GS_ERR_DB;
+	size_t cap = 0;
+	int row;
+	while ((row = db_step_row(db, st)) > 0) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		struct auth_login_row *x = &(*out)[(*n)++];
+		memset(x, 0, sizeof *x);
+		x->id = sqlite3_column_int64(st, 0);
+		auth_copy_text(st, 1, x->login, sizeof x->login);
+		if (auth_role_parse((const char *)sqlite3_column_text(st, 2), &x->role) != GS_OK)
+			x->role = AUTH_ROLE_NONE;
+		auth_copy_text(st, 3, x->unit_code, sizeof x->unit_code);
+		x->active = sqlite3_column_int(st, 4);
+		x->created_at = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	if (row < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return GS_ERR_DB;
+	}
+	return GS_OK;
+}
+
+enum gs_result auth_user_set_active(struct db *db, const char *login, int active)
+{
+	enum gs_result r = db_begin(db);
+	if (r != GS_OK)
+		return r;
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET active = ?2 WHERE login = ?1");
+	if (!st) {
+		r = GS_ERR_DB;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, active ? 1 : 0);
+	if ((r = db_step_done(db, st)) != GS_OK)
+		goto out;
+	if (sqlite3_changes(db_handle(db)) == 0) {
+		r = GS_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (!active) {
+		st = db_stmt(db, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE login = ?1)");
+		if (!st) {
+			r = GS_ERR_DB;
+			goto out;
+		}
+		sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+		r = db_step_done(db, st);
+	}
+out:
+	if (r == GS_OK)
+		r = db_commit(db);
+	else
+		db_rollback(db);
+	return r;
+}
+
+enum gs_result auth_tokens_list(struct db *db, struct auth_token_row **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = db_stmt(db, "SELECT t.id, t.name, coalesce(h.code, ''), t.created_at, coalesce(t.last_used, 0), "
+				       "coalesce(t.revoked_at, 0) FROM api_tokens t LEFT JOIN halls h ON h.id = t.hall_id "
+				       "ORDER BY t.id DESC");
+	if (!st)
+		return GS_ERR_DB;
+	size_t cap = 0;
+	int row;
+	while ((row = db_step_row(db, st)) > 0) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		struct auth_token_row *x = &(*out)[(*n)++];
+		memset(x, 0, sizeof *x);
+		x->id = sqlite3_column_int64(st, 0);
+		auth_copy_text(st, 1, x->name, sizeof x->name);
+		auth_copy_text(st, 2, x->hall_code, sizeof x->hall_code);
+		x->created_at = sqlite3_column_int64(st, 3);
+		x->last_used = sqlite3_column_int64(st, 4);
+		x->revoked_at = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	if (row < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return GS_ERR_DB;
+	}
+	return GS_OK;
+}
+
+enum gs_result auth_token_revoke(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT revoked_at IS NOT NULL FROM api_tokens WHERE id = ?1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, id);
+	int row = db_step_row(db, st);
+	int revoked = row > 0 ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_reset(st);
+	if (row <= 0)
+		return row < 0 ? GS_ERR_DB : GS_ERR_NOT_FOUND;
+	if (revoked)
+		return GS_ERR_CONFLICT;
+	st = db_stmt(db, "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, util_now());
+	return db_step_done(db, st);
 }

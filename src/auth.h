@@ -93,6 +93,33 @@ enum gs_result auth_token_add(struct db *db, const char *name, const char *hall_
 /* GS_ERR_UNAUTHORIZED if unknown or revoked. Records last use (at most once a minute). */
 enum gs_result auth_token_lookup(struct db *db, const char *token, struct auth_token *out);
 
+/* ---- Administration (the admin pages). */
+
+/* One login as the admin page lists it. */
+struct auth_login_row {
+	int64_t id;
+	char login[AUTH_LOGIN_MAX + 1];
+	enum auth_role role;
+	char unit_code[AUTH_CODE_MAX + 1]; /* "" when none */
+	int active;
+	int64_t created_at;
+};
+/* Every login, by login. Caller frees *out. */
+enum gs_result auth_logins_list(struct db *db, struct auth_login_row **out, size_t *n);
+/* Enables or disables a login; disabling ends its sessions. GS_ERR_NOT_FOUND if none. */
+enum gs_result auth_user_set_active(struct db *db, const char *login, int active);
+
+struct auth_token_row {
+	int64_t id;
+	char name[AUTH_LOGIN_MAX + 1];
+	char hall_code[AUTH_CODE_MAX + 1]; /* "" when not tied to a hall */
+	int64_t created_at, last_used, revoked_at; /* 0 when never / not */
+};
+/* Every API token (never its secret), newest first. Caller frees *out. */
+enum gs_result auth_tokens_list(struct db *db, struct auth_token_row **out, size_t *n);
+/* Revokes a token by id: GS_ERR_NOT_FOUND if none, GS_ERR_CONFLICT if already revoked. */
+enum gs_result auth_token_revoke(struct db *db, int64_t id);
+
 /* Appends a line to the audit log (actor: a login, "cli" or "system"). */
 enum gs_result auth_audit(struct db *db, const char *actor, const char *action, const char *detail);
 

@@ -1638,3 +1638,16 @@ int org_unit_within(struct db *db, int64_t unit_id, int64_t ancestor_id)
 	sqlite3_reset(st);
 	return within;
 }
+
+enum gs_result org_hall_set_active(struct db *db, const char *code, int active)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE halls SET active = ?2 WHERE code = ?1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, active ? 1 : 0);
+	enum gs_result r = db_step_done(db, st);
+	if (r == GS_OK && sqlite3_changes(db_handle(db)) == 0)
+		r = GS_ERR_NOT_FOUND;
+	return r;
+}

@@ -112,6 +112,10 @@ enum gs_result org_hall_hours(struct db *db, int64_t hall_id, struct org_hours *
 enum gs_result org_leaders_of_unit(struct db *db, int64_t unit_id, struct org_leader **out, size_t *n);
 void org_leaders_free(struct org_leader *l, size_t n);
 
+/* Opens (active = 1) or closes (0) a service hall: a closed hall's survey codes stop
+ * working and it is listed as inactive. GS_ERR_NOT_FOUND if no hall has that code. */
+enum gs_result org_hall_set_active(struct db *db, const char *code, int active);
+
 /* 1 if unit_id is ancestor_id or lies below it in the tree, 0 if not, -1 on error. */
 int org_unit_within(struct db *db, int64_t unit_id, int64_t ancestor_id);
 

@@ -66,9 +66,12 @@ void view_begin(struct buf *b, const struct view_ctx *v, const char *title)
 	buf_puts(b, view_tr(v, "绩效评分 <small>gridscore</small>", "gridscore"));
 	buf_puts(b, "</a>");
 	if (v->login) {
-		buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a><a href=\"/imports\">%s</a></nav>",
+		buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a><a href=\"/imports\">%s</a>",
 			   view_tr(v, "主导航", "Main"), view_tr(v, "总览", "Dashboard"),
 			   view_tr(v, "轮换导入", "Rollout imports"));
+		if (v->role && strcmp(v->role, "admin") == 0)
+			buf_printf(b, "<a href=\"/admin/halls\">%s</a>", view_tr(v, "系统管理", "Administration"));
+		buf_puts(b, "</nav>");
 	}
 	buf_puts(b, "<div class=\"user\">");
 	/* The language switch keeps the current page. */
@@ -235,18 +238,19 @@ void view_dashboard(struct buf *b, const struct view_ctx *v, const struct org_un
 	buf_puts(b, "<h1>");
 	view_esc(b, n_units ? view_unit_name(v, &units[0]) : view_tr(v, "总览", "Dashboard"));
 	buf_puts(b, "</h1>\n");
-	buf_puts(b, "<ul class=\"figures\">");
+	if (extra)
+		buf_puts(b, extra);
+	buf_printf(b, "<section class=\"org\" aria-labelledby=\"org-h\">\n<h2 id=\"org-h\">%s</h2>\n<ul class=\"figures\">",
+		   view_tr(v, "组织机构与营业厅", "Organisation and service halls"));
 	buf_printf(b, "<li><strong>%zu</strong> %s</li>", depts, view_tr(v, "个机关部室", "departments"));
 	buf_printf(b, "<li><strong>%zu</strong> %s</li>", stations, view_tr(v, "个供电所", "supply stations"));
 	buf_printf(b, "<li><strong>%zu</strong> %s</li>", active, view_tr(v, "个营业中的营业厅", "open service halls"));
-	buf_puts(b, "</ul>\n<div class=\"cols\">\n<section>\n");
-	buf_printf(b, "<h2>%s</h2>\n", view_tr(v, "组织机构", "Organisation"));
+	buf_puts(b, "</ul>\n<div class=\"cols\">\n<div>\n");
+	buf_printf(b, "<h3>%s</h3>\n", view_tr(v, "组织机构", "Organisation"));
 	unit_tree(b, v, units, n_units);
-	buf_printf(b, "</section>\n<section>\n<h2>%s</h2>\n", view_tr(v, "营业厅", "Service halls"));
+	buf_printf(b, "</div>\n<div>\n<h3>%s</h3>\n", view_tr(v, "营业厅", "Service halls"));
 	hall_table(b, v, halls, n_halls);
-	buf_puts(b, "</section>\n</div>\n");
-	if (extra)
-		buf_puts(b, extra);
+	buf_puts(b, "</div>\n</div>\n</section>\n");
 	view_end(b, v);
 }
 
@@ -263,18 +267,27 @@ static const char *link_kind_name(const struct view_ctx *v, const char *kind)
 	return kind;
 }
 
+void view_breadcrumbs(struct buf *b, const struct view_ctx *v, const struct org_unit *crumbs, size_t n,
+		      const char *current)
+{
+	buf_printf(b, "<nav class=\"crumbs\" aria-label=\"%s\"><ol>", view_tr(v, "位置", "Breadcrumb"));
+	for (size_t i = 0; i < n; i++) {
+		buf_puts(b, "<li>");
+		unit_link(b, v, &crumbs[i]);
+		buf_puts(b, "</li>");
+	}
+	buf_puts(b, "<li aria-current=\"page\">");
+	view_esc(b, current);
+	buf_puts(b, "</li></ol></nav>\n");
+}
+
 void view_unit(struct buf *b, const struct view_ctx *v, const struct org_unit *unit, const struct org_unit *subtree,
 	       size_t n_subtree, const struct org_hall *halls, size_t n_halls, const struct org_leader *leaders,
-	       size_t n_leaders, const char *extra)
+	       size_t n_leaders, const struct view_page *p)
 {
 	view_begin(b, v, view_unit_name(v, unit));
-	buf_puts(b, "<p class=\"crumbs\">");
-	if (unit->parent_code) {
-		buf_puts(b, "<a href=\"/units/");
-		view_url_segment(b, unit->parent_code);
-		buf_printf(b, "\">%s</a>", view_tr(v, "↑ 上级单位", "↑ Parent unit"));
-	}
-	buf_puts(b, "</p>\n<h1>");
+	view_breadcrumbs(b, v, p ? p->crumbs : NULL, p ? p->n_crumbs : 0, view_unit_name(v, unit));
+	buf_puts(b, "<h1>");
 	view_esc(b, view_unit_name(v, unit));
 	buf_puts(b, " <span class=\"kind\">");
 	view_esc(b, view_kind_name(v, unit->kind));
@@ -288,7 +301,12 @@ void view_unit(struct buf *b, const struct view_ctx *v, const struct org_unit *u
 		view_esc(b, unit->name_en);
 		buf_puts(b, "</dd>");
 	}
-	buf_puts(b, "</dl>\n<div class=\"cols\">\n<section>\n");
+	buf_puts(b, "</dl>\n");
+	if (p && p->filter)
+		view_filter_form(b, v, p->action, p->filter);
+	if (p && p->top)
+		buf_puts(b, p->top);
+	buf_puts(b, "<div class=\"cols\">\n<section>\n");
 	buf_printf(b, "<h2>%s</h2>\n", view_tr(v, "下属单位", "Units below"));
 	if (n_subtree > 1)
 		unit_tree(b, v, subtree + 1, n_subtree - 1);
@@ -326,22 +344,19 @@ void view_unit(struct buf *b, const struct view_ctx *v, const struct org_unit *u
 		buf_printf(b, "/posters\">%s</a></p>\n", view_tr(v, "打印本所全部营业厅的二维码海报", "Print the QR posters of all halls"));
 	}
 	buf_puts(b, "</section>\n</div>\n");
-	if (extra)
-		buf_puts(b, extra);
+	if (p && p->blocks)
+		buf_puts(b, p->blocks);
 	view_end(b, v);
 }
 
 void view_hall(struct buf *b, const struct view_ctx *v, const struct org_hall *hall, const struct org_hours *hours,
-	       size_t n_hours, const char *extra)
+	       size_t n_hours, const struct view_page *p)
 {
 	static const char *days_zh[] = {"", "周一", "周二", "周三", "周四", "周五", "周六", "周日"};
 	static const char *days_en[] = {"", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 	view_begin(b, v, view_hall_name(v, hall));
-	buf_puts(b, "<p class=\"crumbs\"><a href=\"/units/");
-	view_url_segment(b, hall->station_code);
-	buf_puts(b, "\">↑ ");
-	view_esc(b, hall->station_name);
-	buf_puts(b, "</a></p>\n<h1>");
+	view_breadcrumbs(b, v, p ? p->crumbs : NULL, p ? p->n_crumbs : 0, view_hall_name(v, hall));
+	buf_puts(b, "<h1>");
 	view_esc(b, view_hall_name(v, hall));
 	buf_printf(b, " <span class=\"kind\">%s</span></h1>\n", view_tr(v, "营业厅", "Service hall"));
 	if (!hall->active)
@@ -377,7 +392,11 @@ void view_hall(struct buf *b, const struct view_ctx *v, const struct org_hall *h
 	buf_puts(b, "<p><a href=\"/halls/");
 	view_url_segment(b, hall->code);
 	buf_printf(b, "/poster\">%s</a></p>\n", view_tr(v, "打印评价二维码海报", "Print the survey QR poster"));
-	if (extra)
-		buf_puts(b, extra);
+	if (p && p->filter)
+		view_filter_form(b, v, p->action, p->filter);
+	if (p && p->top)
+		buf_puts(b, p->top);
+	if (p && p->blocks)
+		buf_puts(b, p->blocks);
 	view_end(b, v);
 }

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "indicator.h"
 #include "meter.h"
 #include "org.h"
 #include "survey.h"
@@ -53,16 +54,96 @@ const char *view_hall_name(const struct view_ctx *v, const struct org_hall *h);
 void view_dashboard(struct buf *b, const struct view_ctx *v, const struct org_unit *units, size_t n_units,
 		    const struct org_hall *halls, size_t n_halls, const char *extra);
 
-/* A unit page: the unit, its parent (may be NULL), descendants in tree order (the
- * first entry is the unit itself), halls within it and its leader links; extra (may be
- * NULL) is HTML made by another view, placed at the end. */
+/* ---- Filters, pages and drill-down (view_dashboard.c). */
+
+/* The filter of the dashboard, unit and hall pages, as the URL holds it (plain GET
+ * form, bookmarkable). Values are the ones in force; err_* (NULL when fine) are shown
+ * beside their fields. */
+struct view_filter {
+	char from[11], to[11];         /* the satisfaction range in force */
+	char period[16];               /* "2026", "2026Q3" or "2026-03" as given ("" none) */
+	char at[11];                   /* coverage as of ("" today) */
+	int verified_only;             /* in force */
+	char unit[65];                 /* the dashboard's unit selector ("" the caller's scope) */
+	const char *err_from, *err_to, *err_period, *err_at, *err_verified, *err_unit;
+	const struct org_unit *units;  /* unit selector options; NULL: no selector */
+	size_t n_units;
+};
+/* The form; action is the page's path. */
+void view_filter_form(struct buf *b, const struct view_ctx *v, const char *action, const struct view_filter *f);
+/* "from=..&to=..&verified=.." (plus period and at when set), escaped for an href. */
+void view_filter_query(struct buf *b, const struct view_filter *f);
+/* 1 if any field has an error. */
+int view_filter_invalid(const struct view_filter *f);
+
+/* The headline numbers of a scope, each with the link to where it comes from. */
+struct view_figures {
+	const char *code;              /* unit or hall code */
+	int is_hall;
+	const struct view_filter *filter;
+	int have_sat;
+	int64_t responses, satisfied, verified;
+	double rate, ci_low, ci_high;
+	int sample_ok;
+	int have_cov;
+	struct meter_coverage cov;
+	const struct meter_projection_s *proj; /* may be NULL */
+	int64_t followups_open, followups_overdue;
+	long milestones_due;           /* -1: not shown */
+	size_t late_stations;
+};
+void view_figures(struct buf *b, const struct view_ctx *v, const struct view_figures *f);
+
+/* One row of the drill-down table: a unit below, or a hall. */
+struct view_child {
+	const struct org_unit *unit;   /* or */
+	const struct org_hall *hall;
+	int64_t responses, satisfied;
+	double rate, ci_low, ci_high;
+	int have_cov;
+	struct meter_coverage cov;
+};
+/* The drill-down table with a bar chart of the satisfaction rates; csv_href (may be
+ * NULL) is the same data as CSV. */
+void view_children(struct buf *b, const struct view_ctx *v, const char *heading, const struct view_child *c,
+		   size_t n, int min_breakdown, const char *id, const char *csv_href, const struct view_filter *f);
+
+/* Short lists of the dashboard and unit pages. */
+void view_followups_brief(struct buf *b, const struct view_ctx *v, const struct survey_followup *f, size_t n,
+			  int64_t open, int64_t now);
+struct indicator_milestone;
+void view_milestones_brief(struct buf *b, const struct view_ctx *v, const struct indicator_milestone *m, size_t n,
+			   const char *today);
+void view_imports_brief(struct buf *b, const struct view_ctx *v, const struct meter_import_row *rows, size_t n);
+
+/* The hour-of-day × weekday heatmap of a hall (counts; cells under min_breakdown are
+ * hatched and not shown). n[weekday 1..7][hour]. */
+void view_heatmap(struct buf *b, const struct view_ctx *v, const int64_t n[8][24], int min_breakdown,
+		  const char *csv_href);
+
+/* What the unit and hall pages add around their own content. */
+struct view_page {
+	const struct org_unit *crumbs; /* ancestors, company first (the page's own unit excluded) */
+	size_t n_crumbs;
+	const struct view_filter *filter;
+	const char *action;            /* the filter form's action (the page's path) */
+	const char *top;               /* HTML after the filter (figures, scores, drill-down); may be NULL */
+	const char *blocks;            /* HTML at the end (satisfaction, coverage, lists); may be NULL */
+};
+/* Breadcrumbs: the ancestors as links, then the current page's name. */
+void view_breadcrumbs(struct buf *b, const struct view_ctx *v, const struct org_unit *crumbs, size_t n,
+		      const char *current);
+
+/* A unit page: breadcrumbs, the filter, p->top, descendants in tree order (the first
+ * entry is the unit itself), its halls and leader links, then p->blocks. */
 void view_unit(struct buf *b, const struct view_ctx *v, const struct org_unit *unit, const struct org_unit *subtree,
 	       size_t n_subtree, const struct org_hall *halls, size_t n_halls, const struct org_leader *leaders,
-	       size_t n_leaders, const char *extra);
+	       size_t n_leaders, const struct view_page *p);
 
-/* A hall page: the hall, its opening hours, the poster link and extra (may be NULL). */
+/* A hall page: breadcrumbs, the hall, its opening hours, the poster link, the filter,
+ * p->top and p->blocks. */
 void view_hall(struct buf *b, const struct view_ctx *v, const struct org_hall *hall, const struct org_hours *hours,
-	       size_t n_hours, const char *extra);
+	       size_t n_hours, const struct view_page *p);
 
 /* ---- Survey pages (view_survey.c): public, small, no JavaScript. */
 
@@ -109,6 +190,8 @@ struct view_satisfaction {
 	const char *const *comments;    /* recent comments (already vetted for the privacy rule) */
 	size_t n_comments;
 	int64_t followups_open, followups_overdue;
+	const char *months_csv_href;    /* the monthly trend as CSV (may be NULL) */
+	const char *followups_href;     /* where the follow-up counts come from */
 };
 void view_satisfaction(struct buf *b, const struct view_ctx *v, const struct view_satisfaction *s);
 
@@ -146,7 +229,58 @@ struct view_coverage {
 	size_t n_months;
 	const struct meter_station_coverage *stations; /* company and departments: each station */
 	size_t n_stations;
+	const char *months_csv_href;              /* the monthly trend as CSV (may be NULL) */
+	const char *stations_csv_href;            /* the stations' coverage as CSV (may be NULL) */
 };
 void view_coverage(struct buf *b, const struct view_ctx *v, const struct view_coverage *c);
+
+/* ---- Admin pages (view_admin.c), role admin. Forms carry the CSRF token; errors are
+ * shown beside their fields. */
+
+/* A field's error on a re-rendered form (field names the input; NULL ends a list). */
+struct view_field_error {
+	const char *field;
+	const char *message;
+};
+
+struct view_admin_halls {
+	const struct org_hall *halls;
+	size_t n;
+	const char *notice;         /* what just happened (may be NULL) */
+	const char *error;          /* page-level error (may be NULL) */
+};
+void view_admin_halls(struct buf *b, const struct view_ctx *v, const struct view_admin_halls *p);
+
+struct view_admin_logins {
+	const struct auth_login_row *rows;
+	size_t n;
+	const char *notice;
+	const struct view_field_error *errs;  /* beside the add form's fields and the row's password */
+	size_t n_errs;
+	const char *login, *role, *unit;      /* the add form's values to refill */
+	const char *row_login;                /* the row whose password form has errors */
+};
+void view_admin_logins(struct buf *b, const struct view_ctx *v, const struct view_admin_logins *p);
+
+struct view_admin_tokens {
+	const struct auth_token_row *rows;
+	size_t n;
+	const char *notice;
+	const char *new_name, *new_secret;    /* shown once after creating one */
+	const struct view_field_error *errs;
+	size_t n_errs;
+	const char *name, *hall;              /* the form's values to refill */
+};
+void view_admin_tokens(struct buf *b, const struct view_ctx *v, const struct view_admin_tokens *p);
+
+struct settings_def;
+struct view_admin_setting {
+	const struct settings_def *def;
+	const char *value;          /* what the field shows */
+	int stored;                 /* a row exists (else the default applies) */
+	const char *error;          /* beside the field (may be NULL) */
+};
+void view_admin_settings(struct buf *b, const struct view_ctx *v, const struct view_admin_setting *s, size_t n,
+			 const char *notice);
 
 #endif

@@ -5,9 +5,11 @@
  * dynamic value is escaped. */
 #define _GNU_SOURCE
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "chart.h"
 #include "view.h"
 
 /* "YYYY-MM-DD HH:MM" in local time (Asia/Shanghai, UTC+8 all year). */
@@ -284,10 +286,75 @@ void view_import_report(struct buf *b, const struct view_ctx *v, const struct me
 	view_end(b, v);
 }
 
+/* The monthly coverage as a line toward the full-coverage line (100%). */
+static void coverage_charts(struct buf *b, const struct view_ctx *v, const struct view_coverage *c)
+{
+	struct chart_point *p = xcalloc(c->n_months, sizeof *p);
+	for (size_t i = 0; i < c->n_months; i++) {
+		p[i].label = c->months[i].day;
+		p[i].value = c->months[i].rate;
+		p[i].missing = c->months[i].points == 0;
+		p[i].note = view_tr(v, "无计量点", "no metering points");
+	}
+	struct chart_trend t = {
+		.meta = {.id = "cov-trend",
+			 .title = view_tr(v, "月末智能表覆盖率", "Smart-meter coverage at each month's end"),
+			 .desc = view_tr(v, "虚线为全覆盖（100%）。", "The dashed line is full coverage (100%)."),
+			 .csv_href = c->months_csv_href,
+			 .csv_label = view_tr(v, "数据（CSV）", "Data (CSV)")},
+		.points = p,
+		.n = c->n_months,
+		.percent = 1,
+		.has_target = 1,
+		.target = 1.0,
+		.target_label = view_tr(v, "全覆盖", "Full coverage"),
+	};
+	chart_trend(b, &t);
+	free(p);
+}
+
+/* Each station's coverage as a bar; late stations are hatched and say so. */
+static void station_bars(struct buf *b, const struct view_ctx *v, const struct view_coverage *c)
+{
+	struct chart_bar *bars = xcalloc(c->n_stations, sizeof *bars);
+	char **hrefs = xcalloc(c->n_stations, sizeof *hrefs);
+	for (size_t i = 0; i < c->n_stations; i++) {
+		const struct meter_station_coverage *s = &c->stations[i];
+		struct buf h;
+		buf_init(&h, 256);
+		buf_puts(&h, "/units/");
+		view_url_segment(&h, s->code);
+		hrefs[i] = buf_steal(&h, NULL);
+		bars[i] = (struct chart_bar){.label = s->name ? s->name : s->code,
+					     .value = s->cov.rate,
+					     .href = hrefs[i],
+					     .highlight = s->proj.late};
+	}
+	buf_puts(b, "<div id=\"coverage-stations\">");
+	struct chart_bars ch = {
+		.meta = {.id = "cov-stations",
+			 .title = view_tr(v, "各供电所智能表覆盖率", "Smart-meter coverage by station"),
+			 .desc = view_tr(v, "斜线条纹为进度滞后的供电所。", "Hatched bars are stations behind their target."),
+			 .csv_href = c->stations_csv_href,
+			 .csv_label = view_tr(v, "数据（CSV）", "Data (CSV)")},
+		.bars = bars,
+		.n = c->n_stations,
+		.percent = 1,
+		.highlight_note = view_tr(v, "滞后", "late"),
+	};
+	chart_bars(b, &ch);
+	buf_puts(b, "</div>\n");
+	for (size_t i = 0; i < c->n_stations; i++)
+		free(hrefs[i]);
+	free(hrefs);
+	free(bars);
+}
+
 void view_coverage(struct buf *b, const struct view_ctx *v, const struct view_coverage *c)
 {
 	const struct meter_coverage *cov = c->cov;
-	buf_printf(b, "<section class=\"coverage\">\n<h2>%s</h2>\n", view_tr(v, "智能表覆盖率", "Smart-meter coverage"));
+	buf_printf(b, "<section class=\"coverage\" id=\"coverage\" aria-labelledby=\"cov-h\">\n<h2 id=\"cov-h\">%s</h2>\n",
+		   view_tr(v, "智能表覆盖率", "Smart-meter coverage"));
 	buf_printf(b, "<p class=\"crumbs\">%s ", view_tr(v, "截至", "As of"));
 	view_esc(b, c->day);
 	buf_puts(b, "</p>\n<ul class=\"figures\"><li><strong>");
@@ -326,6 +393,8 @@ void view_coverage(struct buf *b, const struct view_ctx *v, const struct view_co
 		fact(b, view_tr(v, "近期进度", "Recent pace"));
 		buf_printf(b, "%.1f %s</dd></dl>\n", p->per_day, view_tr(v, "个计量点/天", "points a day"));
 	}
+	if (c->n_months > 0)
+		coverage_charts(b, v, c);
 	if (c->n_months > 0) {
 		buf_printf(b, "<h3>%s</h3>\n<table class=\"months\">\n<thead><tr><th scope=\"col\">%s</th>"
 			      "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
@@ -345,6 +414,7 @@ void view_coverage(struct buf *b, const struct view_ctx *v, const struct view_co
 		buf_puts(b, "</tbody>\n</table>\n");
 	}
 	if (c->n_stations > 0) {
+		station_bars(b, v, c);
 		buf_printf(b, "<h3>%s</h3>\n<table class=\"stations\">\n<thead><tr><th scope=\"col\">%s</th>"
 			      "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 			      "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",

@@ -2,9 +2,12 @@
  * JavaScript), the printable QR posters, the follow-up list and the satisfaction block
  * of unit and hall pages. Every dynamic value is escaped. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "chart.h"
+#include "stats.h"
 #include "view.h"
 
 static enum xform_lang xlang(const struct view_ctx *v)
@@ -342,10 +345,46 @@ static const char *choice_label(const struct view_ctx *v, const struct xform *fo
 	return value;
 }
 
+/* The monthly rate as a line with its 95% Wilson interval as a band; months with fewer
+ * responses than the privacy minimum are gaps, not points. */
+static void satisfaction_trend(struct buf *b, const struct view_ctx *v, const struct view_satisfaction *s)
+{
+	struct chart_point *p = xcalloc(s->n_months, sizeof *p);
+	for (size_t i = 0; i < s->n_months; i++) {
+		const struct survey_month *m = &s->months[i];
+		p[i].label = m->month;
+		if (m->responses >= s->min_breakdown && m->responses > 0) {
+			struct stats_proportion w = stats_wilson(m->satisfied, m->responses, STATS_Z95);
+			p[i].value = w.rate;
+			p[i].lo = w.low;
+			p[i].hi = w.high;
+			p[i].has_band = 1;
+		} else {
+			p[i].missing = 1;
+			p[i].note = m->responses ? view_tr(v, "样本过少", "too few responses") : view_tr(v, "无评价", "no responses");
+		}
+	}
+	struct chart_trend c = {
+		.meta = {.id = "sat-trend",
+			 .title = view_tr(v, "月度客户满意率及 95% 置信区间", "Monthly satisfaction rate with its 95% interval"),
+			 .desc = view_tr(v, "折线为满意率，阴影带为 95% 置信区间；样本过少的月份留空。",
+					 "The line is the rate, the hatched band its 95% interval; months with too few responses are gaps."),
+			 .csv_href = s->months_csv_href,
+			 .csv_label = view_tr(v, "数据（CSV）", "Data (CSV)"),
+			 .empty = view_tr(v, "评价太少，无法绘制趋势", "Too few responses to draw a trend")},
+		.points = p,
+		.n = s->n_months,
+		.percent = 1,
+	};
+	chart_trend(b, &c);
+	free(p);
+}
+
 void view_satisfaction(struct buf *b, const struct view_ctx *v, const struct view_satisfaction *s)
 {
 	const struct survey_stats *st = s->stats;
-	buf_printf(b, "<section class=\"satisfaction\">\n<h2>%s</h2>\n", view_tr(v, "客户满意度", "Customer satisfaction"));
+	buf_printf(b, "<section class=\"satisfaction\" id=\"satisfaction\" aria-labelledby=\"sat-h\">\n<h2 id=\"sat-h\">%s</h2>\n",
+		   view_tr(v, "客户满意度", "Customer satisfaction"));
 	buf_printf(b, "<p class=\"crumbs\">%s ", view_tr(v, "统计区间", "Period"));
 	view_esc(b, s->from);
 	buf_puts(b, " – ");
@@ -371,9 +410,17 @@ void view_satisfaction(struct buf *b, const struct view_ctx *v, const struct vie
 			   (long long)st->tickets_issued, view_tr(v, "评价码回收", "tickets answered"));
 	}
 	buf_printf(b, "<li><strong>%lld</strong> %s</li>", (long long)st->flagged, view_tr(v, "份可疑已剔除", "flagged, excluded"));
-	buf_printf(b, "<li><strong>%lld</strong> %s, <strong>%lld</strong> %s</li>", (long long)s->followups_open,
-		   view_tr(v, "差评待跟进", "follow-ups open"), (long long)s->followups_overdue,
-		   view_tr(v, "逾期", "overdue"));
+	if (s->followups_href) {
+		buf_puts(b, "<li><a href=\"");
+		view_esc(b, s->followups_href);
+		buf_printf(b, "\"><strong>%lld</strong> %s, <strong>%lld</strong> %s</a></li>", (long long)s->followups_open,
+			   view_tr(v, "差评待跟进", "follow-ups open"), (long long)s->followups_overdue,
+			   view_tr(v, "逾期", "overdue"));
+	} else {
+		buf_printf(b, "<li><strong>%lld</strong> %s, <strong>%lld</strong> %s</li>", (long long)s->followups_open,
+			   view_tr(v, "差评待跟进", "follow-ups open"), (long long)s->followups_overdue,
+			   view_tr(v, "逾期", "overdue"));
+	}
 	buf_puts(b, "</ul>\n");
 	if (!st->sample_ok)
 		buf_printf(b, "<p class=\"notice\">%s</p>\n",
@@ -396,6 +443,8 @@ void view_satisfaction(struct buf *b, const struct view_ctx *v, const struct vie
 		buf_puts(b, "</tbody>\n</table>\n");
 	}
 
+	if (s->n_months)
+		satisfaction_trend(b, v, s);
 	if (s->n_months) {
 		buf_printf(b, "<table class=\"months\">\n<caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th>"
 			      "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",

@@ -1,5 +1,6 @@
-/* web.c — handlers for the foundation's pages and API: health, static files, login
- * and logout, dashboard, unit and hall pages, and the units API. Scope rules (a
+/* web.c — the route table and the foundation's handlers: health, static files, login
+ * and logout, and the units API (the dashboard, unit and hall pages are in
+ * web_dashboard.c). Scope rules (a
  * station user sees only their own station) are enforced here, per handler. */
 #include "web.h"
 
@@ -207,106 +208,10 @@ static enum gs_result h_logout(struct http_request *req, struct http_response *r
 	return GS_OK;
 }
 
-/* The page blocks one after the other (either may be NULL); frees both. */
-static char *join_blocks(char *a, char *b)
+static enum gs_result h_admin(struct http_request *req, struct http_response *res)
 {
-	if (!a || !b) {
-		char *one = a ? a : b;
-		return one;
-	}
-	char *both = xasprintf("%s%s", a, b);
-	free(a);
-	free(b);
-	return both;
-}
-
-static enum gs_result h_dashboard(struct http_request *req, struct http_response *res)
-{
-	int64_t scope = web_scope_unit(req);
-	if (scope < 0)
-		return http_fail(res, GS_ERR_FORBIDDEN, "nothing in scope");
-	struct org_unit *units = NULL;
-	struct org_hall *halls = NULL;
-	size_t nu = 0, nh = 0;
-	enum gs_result r = org_units_list(req->db, scope, &units, &nu);
-	if (r == GS_OK)
-		r = org_halls_list(req->db, scope, &halls, &nh);
-	if (r == GS_OK) {
-		struct view_ctx v;
-		web_view_ctx(req, &v);
-		struct survey_scope sc = {.unit_id = nu > 0 ? units[0].id : 0};
-		char *cov = nu > 0 ? web_coverage_block(req, &v, &units[0]) : NULL;
-		char *block = nu > 0 ? web_survey_block(req, &v, &sc, units[0].id, units[0].code) : NULL;
-		char *extra = join_blocks(cov, block);
-		view_dashboard(&res->body, &v, units, nu, halls, nh, extra);
-		free(extra);
-	}
-	org_units_free(units, nu);
-	org_halls_free(halls, nh);
-	return r;
-}
-
-static enum gs_result h_unit(struct http_request *req, struct http_response *res)
-{
-	struct org_unit unit = {0};
-	struct org_unit *subtree = NULL;
-	struct org_hall *halls = NULL;
-	struct org_leader *leaders = NULL;
-	size_t ns = 0, nh = 0, nl = 0;
-	enum gs_result r = org_unit_get(req->db, req->match.params[0], &unit);
-	if (r == GS_ERR_NOT_FOUND)
-		return http_fail(res, r, "%s '%s'", strcmp(req->lang, "en") == 0 ? "no unit with code" : "没有此编码的单位",
-				 req->match.params[0]);
-	if (r == GS_OK)
-		r = web_check_scope(req, res, unit.id);
-	if (r == GS_OK)
-		r = org_units_list(req->db, unit.id, &subtree, &ns);
-	if (r == GS_OK)
-		r = org_halls_list(req->db, unit.id, &halls, &nh);
-	if (r == GS_OK)
-		r = org_leaders_of_unit(req->db, unit.id, &leaders, &nl);
-	if (r == GS_OK) {
-		struct view_ctx v;
-		web_view_ctx(req, &v);
-		struct survey_scope scope = {.unit_id = unit.id};
-		char *cov = web_coverage_block(req, &v, &unit);
-		char *block = web_survey_block(req, &v, &scope, unit.id, unit.code);
-		char *extra = join_blocks(cov, block);
-		view_unit(&res->body, &v, &unit, subtree, ns, halls, nh, leaders, nl, extra);
-		free(extra);
-	}
-	org_unit_clear(&unit);
-	org_units_free(subtree, ns);
-	org_halls_free(halls, nh);
-	org_leaders_free(leaders, nl);
-	return r;
-}
-
-static enum gs_result h_hall(struct http_request *req, struct http_response *res)
-{
-	struct org_hall hall = {0};
-	struct org_hours *hours = NULL;
-	size_t n = 0;
-	enum gs_result r = org_hall_get(req->db, req->match.params[0], &hall);
-	if (r == GS_ERR_NOT_FOUND)
-		return http_fail(res, r, "%s '%s'",
-				 strcmp(req->lang, "en") == 0 ? "no service hall with code" : "没有此编码的营业厅",
-				 req->match.params[0]);
-	if (r == GS_OK)
-		r = web_check_scope(req, res, hall.station_id);
-	if (r == GS_OK)
-		r = org_hall_hours(req->db, hall.id, &hours, &n);
-	if (r == GS_OK) {
-		struct view_ctx v;
-		web_view_ctx(req, &v);
-		struct survey_scope scope = {.hall_id = hall.id};
-		char *block = web_survey_block(req, &v, &scope, hall.station_id, hall.code);
-		view_hall(&res->body, &v, &hall, hours, n, block);
-		free(block);
-	}
-	org_hall_clear(&hall);
-	free(hours);
-	return r;
+	http_redirect(res, 303, "/admin/halls");
+	return GS_OK;
 }
 
 /* Serialises a jansson value as the response body and frees it. */
@@ -350,9 +255,9 @@ static const struct http_route routes[] = {
 	{"GET", "/login", 0, AUTH_ROLE_NONE, 0, h_login_page},
 	{"POST", "/login", HTTP_FORM, AUTH_ROLE_NONE, FORM_SMALL, h_login},
 	{"POST", "/logout", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_STATION, FORM_SMALL, h_logout},
-	{"GET", "/", HTTP_LOGIN, AUTH_ROLE_STATION, 0, h_dashboard},
-	{"GET", "/units/{code}", HTTP_LOGIN, AUTH_ROLE_STATION, 0, h_unit},
-	{"GET", "/halls/{code}", HTTP_LOGIN, AUTH_ROLE_STATION, 0, h_hall},
+	{"GET", "/", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_dashboard},
+	{"GET", "/units/{code}", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_unit_page},
+	{"GET", "/halls/{code}", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_hall_page},
 	{"GET", "/api/v1/units", HTTP_LOGIN | HTTP_API, AUTH_ROLE_STATION, 0, h_api_units},
 	/* surveys (web_survey.c): public pages first */
 	{"GET", "/s/{code}", 0, AUTH_ROLE_NONE, 0, web_survey_page},
@@ -382,6 +287,31 @@ static const struct http_route routes[] = {
 	 web_api_import},
 	{"GET", "/api/v1/units/{code}/coverage", HTTP_LOGIN | HTTP_API, AUTH_ROLE_STATION, 0, web_api_coverage},
 	{"GET", "/units/{code}/uncovered.csv", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_uncovered_csv},
+	/* the data behind the charts of the dashboard, unit and hall pages (web_dashboard.c, web_import.c) */
+	{"GET", "/units/{code}/satisfaction-months.csv", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_satisfaction_months_csv},
+	{"GET", "/halls/{code}/satisfaction-months.csv", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_satisfaction_months_csv},
+	{"GET", "/halls/{code}/heatmap.csv", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_hall_heatmap_csv},
+	{"GET", "/units/{code}/coverage-months.csv", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_coverage_months_csv},
+	{"GET", "/units/{code}/coverage-stations.csv", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_coverage_stations_csv},
+	/* administration (web_admin.c) */
+	{"GET", "/admin", HTTP_LOGIN, AUTH_ROLE_ADMIN, 0, h_admin},
+	{"GET", "/admin/halls", HTTP_LOGIN, AUTH_ROLE_ADMIN, 0, web_admin_halls},
+	{"POST", "/admin/halls/{code}/active", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL,
+	 web_admin_hall_active},
+	{"POST", "/admin/halls/{code}/rotate-key", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL,
+	 web_admin_hall_rotate},
+	{"GET", "/admin/logins", HTTP_LOGIN, AUTH_ROLE_ADMIN, 0, web_admin_logins},
+	{"POST", "/admin/logins", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL, web_admin_login_add},
+	{"POST", "/admin/logins/{login}/password", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL,
+	 web_admin_login_password},
+	{"POST", "/admin/logins/{login}/active", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL,
+	 web_admin_login_active},
+	{"GET", "/admin/tokens", HTTP_LOGIN, AUTH_ROLE_ADMIN, 0, web_admin_tokens},
+	{"POST", "/admin/tokens", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL, web_admin_token_add},
+	{"POST", "/admin/tokens/{id}/revoke", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL,
+	 web_admin_token_revoke},
+	{"GET", "/admin/settings", HTTP_LOGIN, AUTH_ROLE_ADMIN, 0, web_admin_settings},
+	{"POST", "/admin/settings", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL, web_admin_settings},
 };
 
 const struct http_route *web_routes(size_t *n)

@@ -371,8 +371,11 @@ static void month_of(const char *day, int delta, char out[8])
 	snprintf(out, 8, "%04u-%02u", (unsigned)(k / 12) % 10000u, (unsigned)(k % 12 + 1) % 100u);
 }
 
-char *web_coverage_block(struct http_request *req, const struct view_ctx *v, const struct org_unit *unit)
+char *web_coverage_block(struct http_request *req, const struct view_ctx *v, const struct org_unit *unit,
+			 struct web_cov_summary *sum)
 {
+	if (sum)
+		memset(sum, 0, sizeof *sum);
 	char day[11], today[11];
 	day_param(req, NULL, 0, day);
 	meter_today(today);
@@ -397,7 +400,20 @@ char *web_coverage_block(struct http_request *req, const struct view_ctx *v, con
 		st = NULL;
 		ns = 0;
 	}
-	struct view_coverage c = {.code = unit->code,
+	char *mcsv = xasprintf("/units/%s/coverage-months.csv?at=%s", unit->code, day);
+	char *scsv = ns ? xasprintf("/units/%s/coverage-stations.csv?at=%s", unit->code, day) : NULL;
+	if (sum) {
+		sum->ok = 1;
+		sum->cov = cov;
+		sum->have_proj = have_proj;
+		if (have_proj)
+			sum->proj = proj;
+		for (size_t i = 0; i < ns; i++)
+			sum->late_stations += st[i].proj.late != 0;
+	}
+	struct view_coverage c = {.months_csv_href = mcsv,
+				  .stations_csv_href = scsv,
+				  .code = unit->code,
 				  .kind = unit->kind,
 				  .day = day,
 				  .cov = &cov,
@@ -409,6 +425,8 @@ char *web_coverage_block(struct http_request *req, const struct view_ctx *v, con
 	struct buf b;
 	buf_init(&b, 1 << 20);
 	view_coverage(&b, v, &c);
+	free(mcsv);
+	free(scsv);
 	free(months);
 	meter_stations_free(st, ns);
 	if (b.failed) {
@@ -416,4 +434,69 @@ char *web_coverage_block(struct http_request *req, const struct view_ctx *v, con
 		return NULL;
 	}
 	return buf_steal(&b, NULL);
+}
+
+static void coverage_csv_headers(struct http_response *res, const char *what, const char *code, const char *day)
+{
+	char cd[ROUTE_PARAM_MAX + 128];
+	snprintf(cd, sizeof cd, "attachment; filename=\"%s-%s-%s.csv\"", what, code, day);
+	res->content_type = "text/csv; charset=utf-8";
+	http_add_header(res, "Content-Disposition", cd);
+	buf_puts(&res->body, "\xEF\xBB\xBF"); /* a BOM, so spreadsheet programs read UTF-8 */
+}
+
+/* GET /units/{code}/coverage-months.csv?at= — the coverage trend chart's data: the
+ * twelve months up to at's month, each as of its last day. */
+enum gs_result web_coverage_months_csv(struct http_request *req, struct http_response *res)
+{
+	struct org_unit u;
+	char day[11], today[11], from[8], to[8];
+	enum gs_result r = day_param(req, res, 1, day);
+	if (r != GS_OK || (r = unit_in_scope(req, res, &u)) != GS_OK)
+		return r;
+	meter_today(today);
+	month_of(day, -11, from);
+	month_of(day, 0, to);
+	struct meter_coverage *months = NULL;
+	size_t nm = 0;
+	r = meter_coverage_months(req->db, u.id, from, to, today, &months, &nm);
+	if (r == GS_OK) {
+		coverage_csv_headers(res, "coverage-months", u.code, day);
+		buf_puts(&res->body, "unit,month_end,metering_points,smart,rate\r\n");
+		for (size_t i = 0; i < nm; i++) {
+			csv_field(&res->body, u.code, 0);
+			buf_printf(&res->body, "%s,%ld,%ld,%.4f\r\n", months[i].day, months[i].points, months[i].smart,
+				   months[i].rate);
+		}
+	}
+	free(months);
+	org_unit_clear(&u);
+	return r;
+}
+
+/* GET /units/{code}/coverage-stations.csv?at= — each station below the unit: coverage,
+ * projection, target and whether it is late (the station bar chart's data). */
+enum gs_result web_coverage_stations_csv(struct http_request *req, struct http_response *res)
+{
+	struct org_unit u;
+	char day[11];
+	enum gs_result r = day_param(req, res, 1, day);
+	if (r != GS_OK || (r = unit_in_scope(req, res, &u)) != GS_OK)
+		return r;
+	struct meter_station_coverage *st = NULL;
+	size_t ns = 0;
+	r = meter_stations(req->db, u.id, day, &st, &ns);
+	if (r == GS_OK) {
+		coverage_csv_headers(res, "coverage-stations", u.code, day);
+		buf_puts(&res->body, "station,name,at,metering_points,smart,rate,projected,target,late\r\n");
+		for (size_t i = 0; i < ns; i++) {
+			csv_field(&res->body, st[i].code, 0);
+			csv_field(&res->body, st[i].name, 0);
+			buf_printf(&res->body, "%s,%ld,%ld,%.4f,%s,%s,%s\r\n", day, st[i].cov.points, st[i].cov.smart,
+				   st[i].cov.rate, st[i].proj.projected, st[i].proj.target, st[i].proj.late ? "yes" : "no");
+		}
+	}
+	meter_stations_free(st, ns);
+	org_unit_clear(&u);
+	return r;
 }

@@ -53,11 +53,21 @@ enum gs_result web_followups(struct http_request *req, struct http_response *res
 enum gs_result web_followup_close(struct http_request *req, struct http_response *res);
 enum gs_result web_satisfaction_csv(struct http_request *req, struct http_response *res);
 enum gs_result web_responses_csv(struct http_request *req, struct http_response *res);
+/* What the satisfaction block counted, for the page's key figures (ok = 0: not read). */
+struct web_sat_summary {
+	int ok;
+	int64_t responses, satisfied, verified;
+	double rate, ci_low, ci_high;
+	int sample_ok;
+	int64_t followups_open, followups_overdue;
+};
 /* The satisfaction block of the dashboard, unit and hall pages as HTML the caller
  * frees; NULL when the statistics could not be read (the page goes on without it).
- * code names the unit or hall in the block's links. */
+ * code names the unit or hall in the block's links; f is the page's filter (range and
+ * verified-only in force); sum (may be NULL) receives the headline numbers. */
 char *web_survey_block(struct http_request *req, const struct view_ctx *v, const struct survey_scope *scope,
-		       int64_t station_for_followups, const char *code);
+		       int64_t station_for_followups, const char *code, const struct view_filter *f,
+		       struct web_sat_summary *sum);
 
 /* web_import.c */
 enum gs_result web_imports_page(struct http_request *req, struct http_response *res);
@@ -66,8 +76,48 @@ enum gs_result web_import_page(struct http_request *req, struct http_response *r
 enum gs_result web_api_import(struct http_request *req, struct http_response *res);
 enum gs_result web_api_coverage(struct http_request *req, struct http_response *res);
 enum gs_result web_uncovered_csv(struct http_request *req, struct http_response *res);
+/* What the coverage block found, for the page's key figures (ok = 0: not read). */
+struct web_cov_summary {
+	int ok;
+	struct meter_coverage cov;
+	int have_proj;
+	struct meter_projection_s proj;
+	size_t late_stations;
+};
 /* The smart-meter coverage block of a unit page or the dashboard as HTML the caller
- * frees (as of ?at=, default today); NULL when coverage could not be read. */
-char *web_coverage_block(struct http_request *req, const struct view_ctx *v, const struct org_unit *unit);
+ * frees (as of ?at=, default today); NULL when coverage could not be read. sum (may
+ * be NULL) receives the headline numbers. */
+char *web_coverage_block(struct http_request *req, const struct view_ctx *v, const struct org_unit *unit,
+			 struct web_cov_summary *sum);
+enum gs_result web_coverage_months_csv(struct http_request *req, struct http_response *res);
+enum gs_result web_coverage_stations_csv(struct http_request *req, struct http_response *res);
+
+/* web_dashboard.c: the dashboard, unit and hall pages, their filter and their CSVs. */
+enum gs_result web_dashboard(struct http_request *req, struct http_response *res);
+enum gs_result web_unit_page(struct http_request *req, struct http_response *res);
+enum gs_result web_hall_page(struct http_request *req, struct http_response *res);
+enum gs_result web_satisfaction_months_csv(struct http_request *req, struct http_response *res);
+enum gs_result web_hall_heatmap_csv(struct http_request *req, struct http_response *res);
+/* Reads the filter from the query: values in force, errors beside their fields. */
+void web_filter_parse(struct http_request *req, struct view_filter *f);
+/* A block of a unit's page made by another module (HTML the caller frees, or NULL). */
+typedef char *(*web_block_fn)(struct http_request *req, const struct view_ctx *v, const struct org_unit *unit,
+			      const struct view_filter *f);
+/* The scores league table of the dashboard and unit pages: set by the scores module
+ * (NULL until then: the page simply has no scores section). */
+extern web_block_fn web_dashboard_scores_block;
+
+/* web_admin.c: the admin pages (role admin). */
+enum gs_result web_admin_halls(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_hall_active(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_hall_rotate(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_logins(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_login_add(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_login_password(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_login_active(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_tokens(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_token_add(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_token_revoke(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_settings(struct http_request *req, struct http_response *res);
 
 #endif

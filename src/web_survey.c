@@ -1005,24 +1005,19 @@ static enum gs_result collect_comment(void *ctx, const struct survey_response *x
 }
 
 char *web_survey_block(struct http_request *req, const struct view_ctx *v, const struct survey_scope *scope,
-		       int64_t station_for_followups, const char *code)
+		       int64_t station_for_followups, const char *code, const struct view_filter *f,
+		       struct web_sat_summary *sum)
 {
 	struct web_app *app = app_of(req);
-	/* A page is lenient where the API is strict: a bad date falls back to the default. */
-	char from[11], to[11];
-	const char *qf = http_query(req, "from"), *qt = http_query(req, "to");
-	if (qt && survey_day_number(qt) < 0)
-		qt = NULL;
-	if (qf && survey_day_number(qf) < 0)
-		qf = NULL;
-	range_fill(NULL, qt, from, to);
-	if (qf && survey_day_number(qf) <= survey_day_number(to))
-		snprintf(from, sizeof from, "%s", qf);
-	int vo = verified_only(req);
+	if (sum)
+		memset(sum, 0, sizeof *sum);
+	/* The page's filter has already turned bad values into defaults. */
+	const char *from = f->from, *to = f->to;
+	int vo = f->verified_only;
 	struct survey_stats s;
 	if (survey_stats_get(req->db, &app->settings, scope, from, to, vo, 1, &s) != GS_OK)
 		return NULL;
-	/* The monthly table covers at most the last 12 months of the range. */
+	/* The monthly trend covers at most the last 12 months of the range. */
 	char mfrom[11];
 	long dfrom = survey_day_number(from), dto = survey_day_number(to);
 	survey_day_string(dto - dfrom > 334 ? dto - 334 : dfrom, mfrom);
@@ -1034,10 +1029,11 @@ char *web_survey_block(struct http_request *req, const struct view_ctx *v, const
 		survey_responses_each(req->db, scope, from, to, 0, 1, 10, collect_comment, &c);
 	int64_t open = 0, overdue = 0;
 	survey_followups_count(req->db, station_for_followups, util_now(), &open, &overdue);
-	char csv[256], rcsv[256];
-	snprintf(csv, sizeof csv, "/units/%s/satisfaction.csv?from=%s&to=%s", code, from, to);
-	snprintf(rcsv, sizeof rcsv, "/%s/%s/responses.csv?from=%s&to=%s", scope->unit_id ? "units" : "halls",
-		 code, from, to);
+	const char *kind = scope->unit_id ? "units" : "halls";
+	char *csv = xasprintf("/units/%s/satisfaction.csv?from=%s&to=%s&verified=%s", code, from, to, vo ? "only" : "all");
+	char *rcsv = xasprintf("/%s/%s/responses.csv?from=%s&to=%s", kind, code, from, to);
+	char *mcsv = xasprintf("/%s/%s/satisfaction-months.csv?from=%s&to=%s&verified=%s", kind, code, mfrom, to,
+			       vo ? "only" : "all");
 	struct view_satisfaction vs = {
 		.from = from,
 		.to = to,
@@ -1052,13 +1048,29 @@ char *web_survey_block(struct http_request *req, const struct view_ctx *v, const
 		.n_comments = c.n,
 		.followups_open = open,
 		.followups_overdue = overdue,
+		.months_csv_href = mcsv,
+		.followups_href = "/followups",
 	};
+	if (sum)
+		*sum = (struct web_sat_summary){.ok = 1,
+						.responses = s.responses,
+						.satisfied = s.satisfied,
+						.verified = s.verified,
+						.rate = s.rate,
+						.ci_low = s.ci_low,
+						.ci_high = s.ci_high,
+						.sample_ok = s.sample_ok,
+						.followups_open = open,
+						.followups_overdue = overdue};
 	struct buf out;
 	buf_init(&out, 1 << 20);
 	view_satisfaction(&out, v, &vs);
 	for (size_t i = 0; i < c.n; i++)
 		free(c.items[i]);
 	free(months);
+	free(csv);
+	free(rcsv);
+	free(mcsv);
 	survey_stats_clear(&s);
 	if (buf_putc(&out, '\0') != GS_OK) {
 		buf_free(&out);

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Server time of the dashboard, unit and hall pages on loopback, with a logged-in
+# cookie: each page is fetched by one wrk connection for DURATION seconds (bounded),
+# and the server's own access log (microseconds per request) gives the median, p95
+# and max server time; the server's CPU time (utime + stime) over the run divided by
+# the requests gives CPU ms per page, which a busy shared machine disturbs less than
+# wall time; wrk gives the rate. Prints a Markdown table.
+# Usage: bench/bench_pages.sh [DURATION] [DB]
+#   DB: an existing database to copy (e.g. the province-size bench database); default:
+#   a fresh `gridscore init --demo`. GS_BIN picks the binary (default ./build/gridscore).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-5}
+src_db=${2:-}
+bin=${GS_BIN:-./build/gridscore}
+[ -x "$bin" ] || { echo "build first: $bin is missing" >&2; exit 1; }
+work=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$pid" ] && wait "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+if [ -n "$src_db" ]; then
+  "$bin" --db "$src_db" backup "$work/g.db" >/dev/null
+else
+  "$bin" --db "$work/g.db" init --demo >/dev/null
+fi
+"$bin" --db "$work/g.db" init >/dev/null
+echo "bench-password-1" | "$bin" --db "$work/g.db" user add bench-mgr --role manager >/dev/null
+station=$(sqlite3 "$work/g.db" "SELECT code FROM units WHERE kind = 'station' ORDER BY code LIMIT 1")
+echo "bench-password-2" | "$bin" --db "$work/g.db" user add bench-st --role station --unit "$station" >/dev/null
+company=$(sqlite3 "$work/g.db" "SELECT code FROM units WHERE kind = 'company'")
+dept=$(sqlite3 "$work/g.db" "SELECT code FROM units WHERE kind = 'department' ORDER BY code LIMIT 1")
+hall=$(sqlite3 "$work/g.db" "SELECT h.code FROM halls h JOIN units u ON u.id = h.station_id WHERE u.code = '$station' ORDER BY h.code LIMIT 1")
+"$bin" --db "$work/g.db" serve --listen 127.0.0.1:0 --threads "${THREADS:-2}" >"$work/port" 2>"$work/log" &
+pid=$!
+for _ in $(seq 100); do grep -q listening "$work/port" && break; sleep 0.1; done
+port=$(awk '/listening/ {print $4}' "$work/port")
+base="http://127.0.0.1:$port"
+
+login() { # login password → the session id
+  local jar="$work/jar-$1" page csrf
+  page=$(curl -s -c "$jar" "$base/login")
+  csrf=$(printf '%s' "$page" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -n1)
+  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "_csrf=$csrf" -d "login=$1" -d "password=$2" "$base/login"
+  awk '$6=="gs_session" {print $7}' "$jar"
+}
+sid_mgr=$(login bench-mgr bench-password-1)
+sid_st=$(login bench-st bench-password-2)
+
+run() { # label, session, path
+  local label=$1 sid=$2 path=$3 status out rps
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: gs_session=$sid" "$base$path")
+  : >"$work/log"
+  local cpu0 cpu1
+  cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  out=$(wrk -t1 -c1 -d"${duration}s" -H "Cookie: gs_session=$sid" "$base$path")
+  rps=$(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}')
+  cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  # access METHOD PATH STATUS BYTES MICROSECONDS
+  awk '$0 ~ / access GET / {print $NF}' "$work/log" | sort -n >"$work/us"
+  awk -v label="$label" -v path="$path" -v status="$status" -v rps="$rps" \
+      -v ticks=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" '
+    { a[NR] = $1 }
+    END {
+      if (NR == 0) { printf "| %s | `%s` | %s | - | - | - | - | %s |\n", label, path, status, rps; exit }
+      p50 = a[int((NR + 1) * 0.50)]; p95 = a[int(NR * 0.95) > 0 ? int(NR * 0.95) : 1]; mx = a[NR]
+      printf "| %s | `%s` | %s | %.1f | %.1f | %.1f | %.1f | %s |\n", label, path, status, p50 / 1000, p95 / 1000,
+             mx / 1000, ticks * 1000 / hz / NR, rps
+    }' "$work/us"
+}
+
+echo "gridscore $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, wrk -t1 -c1 -d${duration}s per page, server --threads ${THREADS:-2}"
+echo "responses: $(sqlite3 "$work/g.db" 'SELECT count(*) FROM survey_responses'), metering points: $(sqlite3 "$work/g.db" 'SELECT count(*) FROM meter_points' 2>/dev/null || echo '?')"
+echo
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| page | path | status | median ms | p95 ms | max ms | CPU ms/req | req/s |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+run "dashboard (manager)" "$sid_mgr" "/"
+run "dashboard, 2025, verified only" "$sid_mgr" "/?period=2025&verified=only"
+run "company" "$sid_mgr" "/units/$company"
+run "department" "$sid_mgr" "/units/$dept"
+run "station" "$sid_mgr" "/units/$station"
+run "hall" "$sid_mgr" "/halls/$hall"
+run "dashboard (station login)" "$sid_st" "/"
+run "hall (station login)" "$sid_st" "/halls/$hall"

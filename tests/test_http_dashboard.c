@@ -1,0 +1,409 @@
+/* test_http_dashboard.c — the dashboard, unit and hall pages against the real server:
+ * pages per role and scope (a station login sees its own station only, the unit
+ * selector refuses others), drill-down links one level down carrying the filter,
+ * breadcrumbs, the filter in the URL (period, range, verified-only, coverage day),
+ * bad filter values (400 with the message beside the field, never a 500), the charts
+ * (inline SVG with a text alternative) and every CSV link on the pages answering, the
+ * privacy minimum on comments and on the heatmap, and headings in order. */
+#include "server.h"
+#include "check.h"
+
+#include "db.h"
+#include "survey.h"
+#include "util.h"
+
+static char dir[512], db[600];
+static struct test_server srv;
+static char sid_mgr[128], sid_st[128];
+
+static int login(const char *user, const char *password, char *sid, size_t sidlen)
+{
+	struct test_response r;
+	char pre[128], csrf[128], hdr[512], body[512];
+	if (test_request(srv.port, "GET", "/login", NULL, NULL, &r) != 0)
+		return -1;
+	int ok = r.status == 200 && test_set_cookie(&r, "gs_pre", pre, sizeof pre) == 0 &&
+		 test_form_value(r.body, "_csrf", csrf, sizeof csrf) == 0;
+	test_response_free(&r);
+	if (!ok)
+		return -1;
+	snprintf(hdr, sizeof hdr, "Cookie: gs_pre=%s\r\nContent-Type: application/x-www-form-urlencoded\r\n", pre);
+	snprintf(body, sizeof body, "_csrf=%s&login=%s&password=%s&next=%%2F", csrf, user, password);
+	if (test_request(srv.port, "POST", "/login", hdr, body, &r) != 0)
+		return -1;
+	int rc = r.status == 303 ? test_set_cookie(&r, "gs_session", sid, sidlen) : -1;
+	test_response_free(&r);
+	return rc;
+}
+
+static int get(const char *sid, const char *path, struct test_response *r)
+{
+	char hdr[256];
+	snprintf(hdr, sizeof hdr, "Cookie: gs_session=%s\r\n", sid);
+	return test_request(srv.port, "GET", path, hdr, NULL, r);
+}
+
+/* Responses stored straight into the database: 60 at T-H2 over the last 60 days
+ * (ratings cycling 5,5,4,2,5 — two in five satisfied... every fifth a comment that needs
+ * escaping), 3 at T-H1 with a comment that must never be shown (under the minimum). */
+static void seed(void)
+{
+	struct db *d = NULL;
+	char err[256];
+	CHECK_INT(db_open(db, 0, &d, err, sizeof err), GS_OK);
+	if (!d)
+		return;
+	struct survey_settings set;
+	CHECK_INT(survey_settings_load(d, &set), GS_OK);
+	int64_t form = 0;
+	CHECK_INT(survey_form_register(d, "test-form", "1", "<x/>", 4, &form), GS_OK);
+	struct org_hall h1, h2;
+	CHECK_INT(org_hall_get(d, "T-H1", &h1), GS_OK);
+	CHECK_INT(org_hall_get(d, "T-H2", &h2), GS_OK);
+	int64_t now = util_now();
+	static const int ratings[5] = {5, 5, 4, 2, 5};
+	for (int i = 0; i < 60; i++) {
+		char inst[32];
+		snprintf(inst, sizeof inst, "d-%d", i);
+		struct survey_submission s = {.hall_id = h2.id,
+					      .form_row = form,
+					      .submitted_at = now - 3600 - (int64_t)i * 86400 - (i % 4) * 3600,
+					      .rating = ratings[i % 5],
+					      .satisfied = ratings[i % 5] >= 4,
+					      .answers_json = "{}",
+					      .comment = i % 5 == 3 ? "<b>slow</b> & rude" : NULL,
+					      .instance = inst,
+					      .duration_s = 60};
+		struct survey_stored st;
+		CHECK_INT(survey_store(d, &set, &s, &st), GS_OK);
+	}
+	for (int i = 0; i < 3; i++) {
+		char inst[32];
+		snprintf(inst, sizeof inst, "p-%d", i);
+		struct survey_submission s = {.hall_id = h1.id,
+					      .form_row = form,
+					      .submitted_at = now - 7200 - (int64_t)i * 86400,
+					      .rating = 1,
+					      .satisfied = 0,
+					      .answers_json = "{}",
+					      .comment = "private-comment-under-minimum",
+					      .instance = inst,
+					      .duration_s = 60};
+		struct survey_stored st;
+		CHECK_INT(survey_store(d, &set, &s, &st), GS_OK);
+	}
+	CHECK_INT(survey_fold(d, NULL), GS_OK);
+	org_hall_clear(&h1);
+	org_hall_clear(&h2);
+	db_close(d);
+}
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "%s", test_tmpdir("test_http_dashboard"));
+	snprintf(db, sizeof db, "%s/g.db", dir);
+	char out[8192], logpath[700];
+	CHECK_INT(test_run(NULL, out, sizeof out, "--db", db, "init", NULL), 0);
+	CHECK_INT(test_run(NULL, out, sizeof out, "--db", db, "org", "load", "tests/data/http/org.xml", NULL), 0);
+	CHECK_INT(test_run("manager-password-1\n", out, sizeof out, "--db", db, "user", "add", "mgr", "--role",
+			   "manager", NULL),
+		  0);
+	CHECK_INT(test_run("station-password-1\n", out, sizeof out, "--db", db, "user", "add", "st1", "--role",
+			   "station", "--unit", "T-S1", NULL),
+		  0);
+	seed();
+	snprintf(logpath, sizeof logpath, "%s/server.log", dir);
+	CHECK_INT(test_server_start(&srv, db, logpath), 0);
+	CHECK_INT(login("mgr", "manager-password-1", sid_mgr, sizeof sid_mgr), 0);
+	CHECK_INT(login("st1", "station-password-1", sid_st, sizeof sid_st), 0);
+}
+
+/* Headings never skip a level going down, and the page has exactly one h1. */
+static int headings_in_order(const char *html)
+{
+	int last = 0, h1 = 0;
+	for (const char *p = html; (p = strstr(p, "<h")); p++) {
+		int lv = p[2] - '0';
+		if (lv < 1 || lv > 6 || (p[3] != '>' && p[3] != ' '))
+			continue;
+		if (lv > last + 1)
+			return 0;
+		h1 += lv == 1;
+		last = lv;
+	}
+	return h1 == 1;
+}
+
+/* Every <input> and <select> with an id has a <label for=...>; radios sit inside a label. */
+static int inputs_labelled(const char *html)
+{
+	static const char *const tags[] = {"<input id=\"", "<select id=\""};
+	for (size_t t = 0; t < 2; t++) {
+		for (const char *p = html; (p = strstr(p, tags[t])); p++) {
+			const char *q = p + strlen(tags[t]);
+			char id[64], lab[96];
+			size_t n = strcspn(q, "\"");
+			if (n >= sizeof id)
+				return 0;
+			memcpy(id, q, n);
+			id[n] = '\0';
+			snprintf(lab, sizeof lab, "<label for=\"%s\"", id);
+			if (!strstr(html, lab))
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/* GETs every href ending in .csv (or with .csv?) on the page; all must answer 200 text/csv. */
+static int csv_links_ok(const char *sid, const char *html, int *count)
+{
+	*count = 0;
+	for (const char *p = html; (p = strstr(p, "href=\"")); p++) {
+		const char *q = p + 6;
+		size_t n = strcspn(q, "\"");
+		char href[1024], path[1024];
+		if (n >= sizeof href)
+			continue;
+		memcpy(href, q, n);
+		href[n] = '\0';
+		if (!strstr(href, ".csv"))
+			continue;
+		/* undo the HTML escaping of & */
+		size_t k = 0;
+		for (const char *s = href; *s && k + 1 < sizeof path; s++) {
+			if (strncmp(s, "&amp;", 5) == 0) {
+				path[k++] = '&';
+				s += 4;
+			} else {
+				path[k++] = *s;
+			}
+		}
+		path[k] = '\0';
+		struct test_response r;
+		if (get(sid, path, &r) != 0)
+			return 0;
+		char ct[128];
+		int ok = r.status == 200 && test_header(&r, "Content-Type", ct, sizeof ct) && strstr(ct, "text/csv");
+		if (!ok)
+			fprintf(stderr, "CSV link %s: status %d\n", path, r.status);
+		test_response_free(&r);
+		if (!ok)
+			return 0;
+		(*count)++;
+	}
+	return 1;
+}
+
+static void test_dashboard_manager(void)
+{
+	struct test_response r;
+	CHECK_INT(get(sid_mgr, "/?lang=en", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "Test County Power Supply");
+	CHECK_CONTAINS(r.body, "<form class=\"filter\" method=\"get\" action=\"/\"");
+	CHECK_CONTAINS(r.body, "<label for=\"f-unit\">");
+	CHECK_CONTAINS(r.body, "<option value=\"T-S2\">");
+	CHECK_CONTAINS(r.body, "Key figures");
+	CHECK_CONTAINS(r.body, "href=\"#satisfaction\"");
+	CHECK_CONTAINS(r.body, "href=\"/followups\"");
+	CHECK_CONTAINS(r.body, "id=\"milestones\"");
+	CHECK_CONTAINS(r.body, "Recent rollout imports");
+	/* drill-down one level: departments and stations, the filter carried along */
+	CHECK_CONTAINS(r.body, "One level down");
+	CHECK_CONTAINS(r.body, "<th scope=\"row\"><a href=\"/units/T-S2?from=");
+	CHECK_CONTAINS(r.body, "&amp;verified=all");
+	/* T-S2 has 60 responses: 48 satisfied (ratings 5,5,4 of each five) */
+	CHECK_CONTAINS(r.body, "80.0%");
+	/* charts: inline SVG with a text alternative, no script */
+	CHECK_CONTAINS(r.body, "<svg xmlns=\"http://www.w3.org/2000/svg\"");
+	CHECK_CONTAINS(r.body, "role=\"img\"");
+	CHECK_CONTAINS(r.body, "<desc id=\"sat-trend-d\">");
+	CHECK(strstr(r.body, "<script") == NULL);
+	CHECK(headings_in_order(r.body));
+	CHECK(inputs_labelled(r.body));
+	int n = 0;
+	CHECK(csv_links_ok(sid_mgr, r.body, &n));
+	CHECK(n >= 3);
+	test_response_free(&r);
+
+	/* the unit selector: another unit's dashboard */
+	CHECK_INT(get(sid_mgr, "/?unit=T-S2&lang=en", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "<option value=\"T-S2\" selected>");
+	CHECK_CONTAINS(r.body, "<h1>Station Two");
+	test_response_free(&r);
+}
+
+static void test_scope_station(void)
+{
+	struct test_response r;
+	CHECK_INT(get(sid_st, "/?lang=en", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "Station One");
+	CHECK(strstr(r.body, "T-S2") == NULL);
+	CHECK(strstr(r.body, "Station Two") == NULL);
+	test_response_free(&r);
+	/* a unit outside the scope through the selector: the message beside the field */
+	CHECK_INT(get(sid_st, "/?unit=T-S2&lang=en", &r), 0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "id=\"f-unit-err\">no such unit in your scope</span>");
+	CHECK(strstr(r.body, "Station Two") == NULL);
+	test_response_free(&r);
+	/* drill-down pages and CSVs of another station: 403 */
+	CHECK_INT(get(sid_st, "/units/T-S2", &r), 0);
+	CHECK_INT(r.status, 403);
+	test_response_free(&r);
+	CHECK_INT(get(sid_st, "/halls/T-H2/heatmap.csv", &r), 0);
+	CHECK_INT(r.status, 403);
+	test_response_free(&r);
+	CHECK_INT(get(sid_st, "/units/T-S2/satisfaction-months.csv", &r), 0);
+	CHECK_INT(r.status, 403);
+	test_response_free(&r);
+	CHECK_INT(get(sid_st, "/units/T/coverage-months.csv", &r), 0);
+	CHECK_INT(r.status, 403);
+	test_response_free(&r);
+	/* breadcrumbs stop at the station's scope: no link to the company */
+	CHECK_INT(get(sid_st, "/halls/T-H1?lang=en", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/units/T-S1\">");
+	CHECK(strstr(r.body, "href=\"/units/T\"") == NULL);
+	test_response_free(&r);
+}
+
+static void test_drill_down(void)
+{
+	struct test_response r;
+	CHECK_INT(get(sid_mgr, "/units/T-S2?lang=en", &r), 0);
+	CHECK_INT(r.status, 200);
+	/* breadcrumbs: the company, then this station */
+	CHECK_CONTAINS(r.body, "<ol><li><a href=\"/units/T\">Test County Power Supply</a></li><li aria-current=\"page\">");
+	CHECK_CONTAINS(r.body, "Teams and service halls");
+	CHECK_CONTAINS(r.body, "<th scope=\"row\"><a href=\"/halls/T-H2?");
+	CHECK(headings_in_order(r.body));
+	int n = 0;
+	CHECK(csv_links_ok(sid_mgr, r.body, &n));
+	CHECK(n >= 3);
+	test_response_free(&r);
+
+	CHECK_INT(get(sid_mgr, "/halls/T-H2?lang=en", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "<li><a href=\"/units/T-S2\">");
+	CHECK_CONTAINS(r.body, "href=\"/halls/T-H2/poster\"");
+	CHECK_CONTAINS(r.body, "Responses by weekday and hour");
+	CHECK_CONTAINS(r.body, "id=\"fig-hall-heatmap\"");
+	CHECK_CONTAINS(r.body, "/halls/T-H2/heatmap.csv?");
+	/* comments are shown (60 responses) and escaped */
+	CHECK_CONTAINS(r.body, "&lt;b&gt;slow&lt;/b&gt; &amp; rude");
+	CHECK(strstr(r.body, "<b>slow</b>") == NULL);
+	CHECK_CONTAINS(r.body, "Open follow-ups");
+	CHECK(headings_in_order(r.body));
+	CHECK(inputs_labelled(r.body));
+	CHECK(csv_links_ok(sid_mgr, r.body, &n));
+	CHECK(n >= 3);
+	test_response_free(&r);
+
+	/* under the privacy minimum: no comment, no heatmap */
+	CHECK_INT(get(sid_mgr, "/halls/T-H1?lang=en", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK(strstr(r.body, "private-comment-under-minimum") == NULL);
+	CHECK(strstr(r.body, "fig-hall-heatmap") == NULL);
+	test_response_free(&r);
+	CHECK_INT(get(sid_mgr, "/halls/T-H1/heatmap.csv", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "weekday,hour,responses\r\n1,0,\r\n");
+	test_response_free(&r);
+}
+
+static void test_filters(void)
+{
+	struct test_response r;
+	/* the URL holds the state: the form shows it, links carry it */
+	CHECK_INT(get(sid_mgr, "/units/T?from=2025-01-01&to=2025-03-31&verified=only&lang=en", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "id=\"f-from\" name=\"from\" type=\"date\" value=\"2025-01-01\"");
+	CHECK_CONTAINS(r.body, "id=\"f-to\" name=\"to\" type=\"date\" value=\"2025-03-31\"");
+	CHECK_CONTAINS(r.body, "value=\"only\" checked");
+	CHECK_CONTAINS(r.body, "Satisfaction period 2025-01-01 – 2025-03-31");
+	CHECK_CONTAINS(r.body, "?from=2025-01-01&amp;to=2025-03-31&amp;verified=only");
+	test_response_free(&r);
+	/* a period wins over from/to */
+	CHECK_INT(get(sid_mgr, "/units/T?period=2025Q2&lang=en", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "value=\"2025Q2\"");
+	CHECK_CONTAINS(r.body, "2025-04-01 – 2025-06-30");
+	CHECK_CONTAINS(r.body, "?period=2025Q2&amp;verified=all");
+	test_response_free(&r);
+	CHECK_INT(get(sid_mgr, "/halls/T-H2?period=2024-02&lang=en", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "2024-02-01 – 2024-02-29");
+	test_response_free(&r);
+	/* bad values: 400, the page with defaults, each message beside its field */
+	CHECK_INT(get(sid_mgr, "/units/T?from=2025-02-30&to=nope&verified=maybe&period=2026Q5&at=x&lang=en", &r), 0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "id=\"f-from\" name=\"from\" type=\"date\" value=\"");
+	CHECK_CONTAINS(r.body, "aria-invalid=\"true\" aria-describedby=\"f-from-err\"");
+	CHECK_CONTAINS(r.body, "id=\"f-from-err\">enter a date YYYY-MM-DD</span>");
+	CHECK_CONTAINS(r.body, "id=\"f-to-err\">enter a date YYYY-MM-DD</span>");
+	CHECK_CONTAINS(r.body, "id=\"f-period-err\">enter a year (2026), a quarter (2026Q3) or a month (2026-03)</span>");
+	CHECK_CONTAINS(r.body, "id=\"f-at-err\">");
+	CHECK_CONTAINS(r.body, "choose all or verified only");
+	CHECK_CONTAINS(r.body, "class=\"satisfaction\""); /* the page still renders */
+	test_response_free(&r);
+	CHECK_INT(get(sid_mgr, "/units/T?from=2025-06-01&to=2025-01-01&lang=en", &r), 0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "this date is after the end date");
+	test_response_free(&r);
+	CHECK_INT(get(sid_mgr, "/halls/T-H2?from=2020-13-01", &r), 0);
+	CHECK_INT(r.status, 400);
+	test_response_free(&r);
+	/* CSVs are strict: a bad filter is a 400 naming the field */
+	CHECK_INT(get(sid_mgr, "/units/T/satisfaction-months.csv?from=2025-02-30", &r), 0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "from");
+	test_response_free(&r);
+	CHECK_INT(get(sid_mgr, "/halls/T-H2/heatmap.csv?verified=maybe&lang=en", &r), 0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "verified");
+	test_response_free(&r);
+	CHECK_INT(get(sid_mgr, "/units/T/coverage-months.csv?at=2025-99-01", &r), 0);
+	CHECK_INT(r.status, 400);
+	test_response_free(&r);
+	CHECK_INT(get(sid_mgr, "/units/NOPE/satisfaction-months.csv", &r), 0);
+	CHECK_INT(r.status, 404);
+	test_response_free(&r);
+}
+
+static void test_csv_content(void)
+{
+	struct test_response r;
+	CHECK_INT(get(sid_mgr, "/units/T-S2/satisfaction-months.csv", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "month,responses,satisfied,rate,ci_low,ci_high\r\n");
+	test_response_free(&r);
+	CHECK_INT(get(sid_mgr, "/halls/T-H2/heatmap.csv", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "weekday,hour,responses\r\n");
+	/* 7 × 24 rows and the header */
+	int lines = 0;
+	for (const char *p = r.body; (p = strstr(p, "\r\n")); p += 2)
+		lines++;
+	CHECK_INT(lines, 1 + 7 * 24);
+	test_response_free(&r);
+	CHECK_INT(get(sid_mgr, "/units/T/coverage-stations.csv", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "station,name,at,metering_points,smart,rate,projected,target,late\r\n");
+	test_response_free(&r);
+}
+
+int main(void)
+{
+	setup();
+	test_dashboard_manager();
+	test_scope_station();
+	test_drill_down();
+	test_filters();
+	test_csv_content();
+	CHECK_INT(test_server_stop(&srv), 0);
+	return check_finish("test_http_dashboard");
+}
