@@ -80,8 +80,10 @@ static void put_value(struct buf *b, double x, int percent)
 		buf_printf(b, "%.2f", x);
 }
 
-/* <figure><svg ...><title/><desc>desc — then the caller's read-out, closed by svg_open_end. */
-static void svg_begin(struct buf *b, const struct chart_meta *m, double w, double h)
+/* <figure><svg ...><title/><desc>desc — then the caller's read-out, closed by svg_open_end.
+ * A chart with links inside (interactive) is a labelled group, not an image: an image
+ * role hides its descendants, so links in it would be unreachable (axe: nested-interactive). */
+static void svg_begin(struct buf *b, const struct chart_meta *m, double w, double h, int interactive)
 {
 	buf_puts(b, "<figure class=\"chart\" id=\"fig-");
 	put_id(b, m->id);
@@ -89,7 +91,8 @@ static void svg_begin(struct buf *b, const struct chart_meta *m, double w, doubl
 	put_num(b, w);
 	buf_putc(b, ' ');
 	put_num(b, h);
-	buf_puts(b, "\" width=\"100%\" role=\"img\" aria-labelledby=\"");
+	buf_puts(b, interactive ? "\" width=\"100%\" role=\"group\" aria-labelledby=\""
+				: "\" width=\"100%\" role=\"img\" aria-labelledby=\"");
 	put_id(b, m->id);
 	buf_puts(b, "-t ");
 	put_id(b, m->id);
@@ -214,7 +217,7 @@ void chart_trend(struct buf *b, const struct chart_trend *c)
 			ymax = hi > ymin ? hi * 1.1 : ymin + 1;
 		}
 	}
-	svg_begin(b, m, W, H);
+	svg_begin(b, m, W, H, 0);
 	/* The read-out: every point, in order. */
 	for (size_t i = 0; i < c->n; i++) {
 		const struct chart_point *p = &c->points[i];
@@ -391,7 +394,10 @@ void chart_bars(struct buf *b, const struct chart_bars *c)
 		if (max <= 0)
 			max = 1;
 	}
-	svg_begin(b, m, W, H);
+	int links = 0;
+	for (size_t i = 0; i < c->n; i++)
+		links |= c->bars[i].href != NULL;
+	svg_begin(b, m, W, H, links);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct chart_bar *x = &c->bars[i];
 		chart_esc(b, x->label ? x->label : "");
@@ -483,7 +489,7 @@ void chart_progress(struct buf *b, const struct chart_progress *c)
 		chart_esc(&text, c->value_text);
 	else
 		put_pct(&text, v);
-	svg_begin(b, m, W, H);
+	svg_begin(b, m, W, H, 0);
 	buf_puts(b, text.data ? text.data : "");
 	if (c->has_marker && isfinite(c->marker)) {
 		buf_puts(b, "; ");
@@ -540,7 +546,7 @@ void chart_heatmap(struct buf *b, const struct chart_heatmap *c)
 			shown++;
 		max = fmax(max, x);
 	}
-	svg_begin(b, m, W, H);
+	svg_begin(b, m, W, H, 0);
 	for (size_t r = 0; r < c->rows; r++) {
 		chart_esc(b, c->row_labels[r]);
 		buf_puts(b, ":");

@@ -135,6 +135,9 @@ static void test_bars(void)
 	CHECK_CONTAINS(b.data, "一号 &lt;所&gt;: 95.0%");
 	CHECK_CONTAINS(b.data, "Two &quot;quoted&quot;: 40.0% (late)");
 	CHECK_CONTAINS(b.data, "href=\"/units/S1?a=1&amp;b=2\"");
+	/* links inside: a labelled group, not an image (an image role would hide the links) */
+	CHECK_CONTAINS(b.data, "role=\"group\"");
+	CHECK(strstr(b.data, "role=\"img\"") == NULL);
 	CHECK_CONTAINS(b.data, "url(#bars-hatch)"); /* the highlighted bar is hatched, not only coloured */
 	CHECK_CONTAINS(b.data, "Three: 0.0%");
 	buf_reset(&b);
