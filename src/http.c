@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,8 +26,13 @@
 #define HTTP_PAGE_MAX (8u * 1024 * 1024) /* cap on a rendered response */
 #define HTTP_CONN_MEMORY (64 * 1024)     /* request line + headers must fit */
 #define HTTP_MAX_DBS 256
-#define HTTP_DRAIN_MS 10000
-#define HTTP_UPLOAD_DRAIN (16u * 1024 * 1024) /* bytes read past a refused upload's cap before hanging up */              /* how long a stop waits for in-flight requests */
+#define HTTP_DRAIN_MS 10000                   /* how long a stop waits for in-flight requests */
+#define HTTP_UPLOAD_DRAIN (16u * 1024 * 1024) /* bytes read past a refused upload's cap before hanging up */
+#define HTTP_MAX_CONNECTIONS 1024             /* default of http_config.max_connections */
+#define HTTP_MAX_INFLIGHT 256                 /* default of http_config.max_inflight */
+#define HTTP_MAX_PER_IP 512                   /* default of http_config.max_per_ip */
+#define HTTP_RETRY_AFTER "2"                  /* seconds, in the Retry-After of an overload 503 */
+#define HTTP_HEALTH_PATH "/healthz"           /* never refused for overload: it costs nothing */
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -42,7 +48,14 @@ struct http_server {
 	unsigned port;
 	unsigned char csrf_key[32];
 	struct ratelimit *login_user, *login_ip;
-	atomic_long in_flight;
+	atomic_long in_flight;       /* request states alive (all of them: a stop waits for these) */
+	/* Overload: connections beyond max_connections and requests beyond max_inflight are
+	 * answered 503 at once, so a queue never builds up behind the workers. */
+	unsigned max_connections, max_inflight;
+	atomic_long open_conns;      /* accepted and not yet closed */
+	atomic_long admitted;        /* requests past admission and not yet completed */
+	atomic_long shed;            /* overload 503s since the last warning */
+	_Atomic int64_t shed_warned_us;/* when the last overload warning was logged */
 	pthread_mutex_t dbs_lock;
 	struct db *dbs[HTTP_MAX_DBS];
 	size_t n_dbs;
@@ -64,6 +77,7 @@ struct http_state {
 	char method[16];
 	char *log_path;
 	char *body_msg;              /* what the body's fault was, when the upload code knows better */
+	int admitted;                /* counted in server->admitted */
 	/* HTTP_UPLOAD routes: the file goes to a temporary file as it arrives. */
 	struct http_server *server;
 	struct MHD_Connection *conn;
@@ -713,6 +727,83 @@ static enum MHD_Result answer_now(struct http_server *s, struct MHD_Connection *
 	return ret;
 }
 
+/* ---- Overload: beyond capacity a request is answered 503 at once, small and without
+ * rendering, instead of waiting behind the others. libmicrohttpd serves each connection
+ * from one worker thread, so every open connection is a request that may queue there:
+ * bounding the connections bounds the queue, and bounding the requests in flight
+ * (bodies arriving, responses leaving) bounds the memory they hold. */
+
+/* The socket context of a connection accepted while max_connections were already open. */
+static char conn_over_limit;
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	(void)conn;
+	struct http_server *s = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		long n = atomic_fetch_add(&s->open_conns, 1) + 1;
+		*socket_context = n > (long)s->max_connections ? &conn_over_limit : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		atomic_fetch_sub(&s->open_conns, 1);
+	}
+}
+
+/* NULL when the request may go on (it is then counted in s->admitted until it
+ * completes), else what is over its limit. */
+static const char *overload_check(struct http_server *s, struct MHD_Connection *conn, struct http_state *st)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci && ci->socket_context == &conn_over_limit)
+		return "connections";
+	if (atomic_fetch_add(&s->admitted, 1) >= (long)s->max_inflight) {
+		atomic_fetch_sub(&s->admitted, 1);
+		return "requests in flight";
+	}
+	st->admitted = 1;
+	return NULL;
+}
+
+/* One warning every few seconds at most while shedding, with what was over. */
+static void overload_warn(struct http_server *s, const char *why)
+{
+	atomic_fetch_add(&s->shed, 1);
+	int64_t now = util_monotonic_us(), last = atomic_load(&s->shed_warned_us);
+	if ((last && now - last < 5000000) || !atomic_compare_exchange_strong(&s->shed_warned_us, &last, now))
+		return;
+	long n = atomic_exchange(&s->shed, 0);
+	log_warn("overload (%s): %ld requests answered 503 since the last warning; %ld connections open (limit %u), "
+		 "%ld requests in flight (limit %u)",
+		 why, n, atomic_load(&s->open_conns), s->max_connections, atomic_load(&s->admitted), s->max_inflight);
+}
+
+/* The overload answer: a constant body, Retry-After, and the connection closed after it,
+ * so a retry comes back through accept and is counted afresh. */
+static enum MHD_Result answer_busy(struct http_server *s, struct MHD_Connection *conn, struct http_state *st,
+				   const char *why)
+{
+	static const char html[] = "<!doctype html><meta charset=\"utf-8\"><title>503</title>"
+				   "<p>服务繁忙，请稍后再试。</p><p>The service is busy; please try again in a moment.</p>\n";
+	static const char json[] = "{\"error\":\"the service is busy; try again in a moment\"}\n";
+	int api = st->route && (st->route->flags & HTTP_API);
+	size_t len = api ? sizeof json - 1 : sizeof html - 1;
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, (void *)(api ? json : html), MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	add_security_headers(r);
+	MHD_add_response_header(r, "Content-Type", api ? "application/json" : "text/html; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "Retry-After", HTTP_RETRY_AFTER);
+	MHD_add_response_header(r, "Connection", "close");
+	st->early_status = st->status = 503;
+	st->bytes = len;
+	overload_warn(s, why);
+	enum MHD_Result ret = MHD_queue_response(conn, 503, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* Before an upload's body is read: who is calling, may they, and is the body a kind
  * we take? Refusing here spares the disk and the client's bandwidth. */
 static enum MHD_Result upload_admit(struct http_server *s, struct MHD_Connection *conn, struct http_state *st,
@@ -782,13 +873,18 @@ static enum MHD_Result on_first_call(struct http_server *s, struct MHD_Connectio
 	}
 	enum route_result rr = route_match(s->patterns, s->n_routes, method, url, &idx, &st->match, st->allowed,
 					   sizeof st->allowed);
+	if (rr == ROUTE_FOUND)
+		st->route = &s->routes[idx];
+	st->log_path = xstrdup(st->route && (st->route->flags & HTTP_REDACT) ? st->route->pattern : url);
+	if (strcmp(url, HTTP_HEALTH_PATH) != 0) {
+		const char *why = overload_check(s, conn, st);
+		if (why)
+			return answer_busy(s, conn, st, why);
+	}
 	if (rr != ROUTE_FOUND) {
 		st->early_status = rr == ROUTE_METHOD_NOT_ALLOWED ? 405 : 404;
-		st->log_path = xstrdup(url);
 		return MHD_YES;
 	}
-	st->route = &s->routes[idx];
-	st->log_path = xstrdup((st->route->flags & HTTP_REDACT) ? st->route->pattern : url);
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 	if (cl) {
 		char *end = NULL;
@@ -889,6 +985,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(st->up_ctype);
 	free(st->body_msg);
 	free(st->log_path);
+	if (st->admitted)
+		atomic_fetch_sub(&s->admitted, 1);
 	free(st);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->in_flight, 1);
@@ -923,6 +1021,20 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *ip
 	*ipv6 = res->ai_family == AF_INET6;
 	freeaddrinfo(res);
 	return 1;
+}
+
+/* Every connection is a descriptor: lift the soft limit toward the hard one so the
+ * connection limits, not EMFILE, decide what is refused. */
+static void raise_fd_limit(unsigned want)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rlim_t old = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		log_warn("open files limited to %llu (wanted %u for the connection limits); raise ulimit -n",
+			 (unsigned long long)(rl.rlim_cur > old ? rl.rlim_cur : old), want);
 }
 
 enum gs_result http_server_start(const struct http_config *cfg, const struct http_route *routes, size_t n_routes,
@@ -967,16 +1079,23 @@ enum gs_result http_server_start(const struct http_config *cfg, const struct htt
 	}
 
 	unsigned threads = cfg->threads ? cfg->threads : 4;
+	s->max_connections = cfg->max_connections ? cfg->max_connections : HTTP_MAX_CONNECTIONS;
+	s->max_inflight = cfg->max_inflight ? cfg->max_inflight : HTTP_MAX_INFLIGHT;
+	/* Connections beyond max_connections are still accepted, to be told 503; only past
+	 * this headroom does libmicrohttpd close them at accept, unanswered. */
+	unsigned headroom = s->max_connections / 4 > 16 ? s->max_connections / 4 : 16;
+	unsigned hard_limit = s->max_connections + headroom;
+	raise_fd_limit(hard_limit + 64 + HTTP_MAX_DBS);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (ipv6)
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-		cfg->max_connections ? cfg->max_connections : 1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		cfg->max_per_ip ? cfg->max_per_ip : 512, MHD_OPTION_CONNECTION_TIMEOUT,
-		cfg->timeout_s ? cfg->timeout_s : 30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, hard_limit,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_ip ? cfg->max_per_ip : HTTP_MAX_PER_IP,
+		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : 30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)HTTP_CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+		s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
 	if (!s->daemon) {
 		snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen, strerror(errno));
 		http_server_stop(s);

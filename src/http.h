@@ -52,8 +52,14 @@ struct http_config {
 	const char *db_path;
 	const char *base_url;        /* public URL prefix, e.g. "http://127.0.0.1:8080"; NULL: from listen */
 	unsigned threads;            /* worker threads, each with its own SQLite connection */
-	unsigned max_connections;    /* beyond it new connections are refused */
-	unsigned max_per_ip;         /* connections from one address */
+	unsigned max_connections;    /* open connections served; a connection accepted beyond it gets a
+				      * quick 503 with Retry-After and is closed (0: 1024). A quarter more
+				      * (at least 16) are accepted for those answers; beyond that, new
+				      * connections are closed at accept without an answer. */
+	unsigned max_inflight;       /* requests between their headers and the end of their response
+				      * (bodies arriving, handlers, responses being sent); beyond it new
+				      * requests get a quick 503 (0: 256). GET /healthz is never refused. */
+	unsigned max_per_ip;         /* connections from one address, refused at accept (0: 512) */
 	unsigned timeout_s;          /* idle connection timeout */
 	void *app;                   /* handlers' shared state, returned by http_app() */
 	uint64_t max_upload;         /* cap on an HTTP_UPLOAD body in bytes; 0: HTTP_UPLOAD_DEFAULT */

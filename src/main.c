@@ -33,11 +33,13 @@ static const char usage_text[] =
 	"commands:\n"
 	"  init [--demo]                       create or migrate the database; --demo loads the demo county\n"
 	"  serve [--listen ADDR:PORT] [--base-url URL] [--threads N]\n"
-	"        [--max-connections N] [--timeout SECONDS]\n"
+	"        [--max-connections N] [--max-inflight N] [--max-per-ip N] [--timeout SECONDS]\n"
 	"        [--form FILE.xml] [--trusted-proxy ADDR] [--hall-rate N] [--client-rate N]\n"
 	"        [--max-upload BYTES] [--upload-dir DIR]\n"
 	"                                      run the web service (default 127.0.0.1:8080; uploads up to\n"
-	"                                      1 GiB, spooled in $TMPDIR; BYTES may end in K, M or G)\n"
+	"                                      1 GiB, spooled in $TMPDIR; BYTES may end in K, M or G;\n"
+	"                                      beyond 1024 connections or 256 requests in flight a\n"
+	"                                      request gets a quick 503 with Retry-After)\n"
 	"  org load FILE.xml                   create or update units, halls, people and leader links\n"
 	"  user add LOGIN --role admin|manager|station [--unit CODE]\n"
 	"                                      create a login; the password is read from standard input\n"
@@ -222,6 +224,7 @@ static int cmd_serve(const char *db_path, struct args *a)
 	const char *threads = opt_value(a, "--threads");
 	const char *maxconn = opt_value(a, "--max-connections");
 	const char *timeout = opt_value(a, "--timeout");
+	const char *maxinflight = opt_value(a, "--max-inflight"), *maxperip = opt_value(a, "--max-per-ip");
 	const char *max_upload = opt_value(a, "--max-upload");
 	cfg.upload_dir = opt_value(a, "--upload-dir");
 	struct web_options wopt = {0};
@@ -242,6 +245,12 @@ static int cmd_serve(const char *db_path, struct args *a)
 		return usage("serve: --threads must be 1..64");
 	if (cfg.max_connections < 1)
 		return usage("serve: --max-connections must be at least 1");
+	cfg.max_inflight = maxinflight ? (unsigned)strtoul(maxinflight, NULL, 10) : 256;
+	cfg.max_per_ip = maxperip ? (unsigned)strtoul(maxperip, NULL, 10) : 512;
+	if (cfg.max_inflight < 1 || cfg.max_inflight > 1000000)
+		return usage("serve: --max-inflight must be 1..1000000");
+	if (cfg.max_per_ip < 1 || cfg.max_per_ip > 1000000)
+		return usage("serve: --max-per-ip must be 1..1000000");
 	if (max_upload && parse_size(max_upload, &cfg.max_upload) != 0)
 		return usage("serve: --max-upload must be a number of bytes (1 or more; K, M or G may follow)");
 	if (cfg.upload_dir && access(cfg.upload_dir, W_OK | X_OK) != 0) {

@@ -5,7 +5,10 @@
  *    (GS_CRASH_ROUNDS sets the rounds, default 3; bench/crash.sh runs more);
  *  - online backup under write load: `gridscore backup` while clients submit yields a
  *    database that passes integrity_check and holds every submission acknowledged before
- *    the backup began, and a server starts on the copy (the restore path). */
+ *    the backup began, and a server starts on the copy (the restore path);
+ *  - a large meter import killed with SIGKILL at a random moment: afterwards the import
+ *    is fully present or fully absent (metering points and meters counted), the import
+ *    log says which, and the database passes integrity_check (GS_IMPORT_ROUNDS, default 3). */
 #include "server.h"
 #include "check.h"
 
@@ -223,6 +226,130 @@ static void backup_under_load(int round)
 	CHECK_INT(test_server_stop(&restored), 0);
 }
 
+/* ---- Kill -9 during a large meter import. */
+
+#define IMPORT_POINTS 10000
+
+/* A native rollout file for station T-S1: n points and a smart meter on each. */
+static void write_rollout(const char *path, int round, int n)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" "
+		   "station=\"T-S1\" file-id=\"kill-%d\" generated-at=\"2026-07-01T10:00:00+08:00\">\n<inventory>\n",
+		round);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "<point code=\"K%d-P%06d\" class=\"residential\" since=\"2020-01-01\"/>\n", round, i);
+	fputs("</inventory>\n<events>\n", f);
+	for (int i = 0; i < n; i++)
+		fprintf(f,
+			"<install meter=\"K%d-M%06d\" serial=\"K%dS%06d\" manufacturer=\"Acme\" model=\"X1\" "
+			"point=\"K%d-P%06d\" date=\"2026-0%d-1%d\"/>\n",
+			round, i, round, i, round, i, 1 + i % 6, i % 9);
+	fputs("</events>\n</rollout>\n", f);
+	fclose(f);
+}
+
+static long count_of(struct db *d, const char *sql, const char *arg)
+{
+	sqlite3_stmt *st = db_stmt(d, sql);
+	if (arg)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+	long n = db_step_row(d, st) == 1 ? (long)sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	return n;
+}
+
+struct import_state {
+	long points, meters, logged; /* logged: 'imported' rows of this file in the log */
+	int integrity_ok;
+};
+
+static struct import_state import_state(const char *file_id)
+{
+	struct import_state s = {-1, -1, -1, 0};
+	struct db *d = NULL;
+	char err[256];
+	if (db_open(db, 0, &d, err, sizeof err) != GS_OK)
+		return s;
+	sqlite3_stmt *st = db_stmt(d, "PRAGMA integrity_check");
+	s.integrity_ok = db_step_row(d, st) == 1 && strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+	sqlite3_reset(st);
+	s.points = count_of(d, "SELECT count(*) FROM meter_points", NULL);
+	s.meters = count_of(d, "SELECT count(*) FROM meters", NULL);
+	s.logged = count_of(d, "SELECT count(*) FROM meter_imports WHERE file_id = ? AND status = 'imported'", file_id);
+	db_close(d);
+	return s;
+}
+
+/* Starts `gridscore import FILE`, kills it after delay_ms unless it finished; returns 1
+ * if it was killed, 0 if it had finished (exit status in *rc). */
+static int import_killed_after(const char *file, long delay_ms, int *rc)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execl(test_bin(), test_bin(), "--db", db, "import", file, (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	for (long waited = 0; waited < delay_ms; waited += 5) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			*rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+			return 0;
+		}
+		usleep(5000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	*rc = -1;
+	return 1;
+}
+
+static void import_kill_rounds(int rounds, unsigned seed)
+{
+	int killed = 0, finished = 0;
+	for (int round = 1; round <= rounds; round++) {
+		char file[700], file_id[32];
+		snprintf(file, sizeof file, "%s/kill-%d.xml", dir, round);
+		snprintf(file_id, sizeof file_id, "kill-%d", round);
+		write_rollout(file, round, IMPORT_POINTS);
+		struct import_state before = import_state(file_id);
+		CHECK(before.integrity_ok);
+		seed = seed * 1103515245u + 12345u;
+		long delay = 30 + (long)((seed >> 8) % 1500);
+		int rc = 0;
+		int was_killed = import_killed_after(file, delay, &rc);
+		struct import_state after = import_state(file_id);
+		CHECK(after.integrity_ok);
+		int present = after.points == before.points + IMPORT_POINTS && after.meters == before.meters + IMPORT_POINTS;
+		int absent = after.points == before.points && after.meters == before.meters;
+		fprintf(stderr, "import round %d: %s after %ld ms; points %ld -> %ld, meters %ld -> %ld; log: %s\n", round,
+			was_killed ? "killed" : "finished", delay, before.points, after.points, before.meters, after.meters,
+			after.logged ? "imported" : "no import");
+		CHECK(present || absent);
+		CHECK_INT(after.logged, present ? 1 : 0);
+		if (!was_killed)
+			CHECK_INT(rc, 0);
+		killed += was_killed;
+		finished += !was_killed;
+		if (absent) {
+			/* Nothing half-done blocks the same file: it imports in full now. */
+			CHECK_INT(import_killed_after(file, 600000, &rc), 0);
+			CHECK_INT(rc, 0);
+			struct import_state again = import_state(file_id);
+			CHECK_INT(again.points, before.points + IMPORT_POINTS);
+			CHECK_INT(again.meters, before.meters + IMPORT_POINTS);
+			CHECK_INT(again.logged, 1);
+		}
+		unlink(file);
+	}
+	fprintf(stderr, "import: %d rounds killed mid-way, %d finished before the kill\n", killed, finished);
+}
+
 int main(void)
 {
 	setup();
@@ -239,5 +366,7 @@ int main(void)
 	verify(db, n_acks, rounds + 1);
 	fprintf(stderr, "%zu acknowledged submissions checked after %d kills\n", n_acks, rounds);
 	backup_under_load(rounds + 2);
+	int import_rounds = getenv("GS_IMPORT_ROUNDS") ? atoi(getenv("GS_IMPORT_ROUNDS")) : 3;
+	import_kill_rounds(import_rounds, seed);
 	return check_finish("test_reliability");
 }
