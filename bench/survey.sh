@@ -33,12 +33,15 @@ page_bytes=$(printf '%s' "$page" | wc -c)
 css_bytes=$(curl -s "$base/static/survey.css" | wc -c)
 
 cat >"$work/post.lua" <<LUA
--- A fresh 43-character form instance and User-Agent per request.
+-- A fresh 43-character form instance and User-Agent per request. tid is a global:
+-- thread:set() sets globals, and each wrk thread must draw its own instances (with a
+-- shared seed both threads sent the same ones, and half the "submits" were answered
+-- "already received").
 local chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 local n = 0
-local tid = 0
+tid = 0
 function setup(thread) tid = tid + 1; thread:set("tid", tid) end
-function init(args) math.randomseed(os.time() * 1000 + tid) end
+function init(args) math.randomseed(tid * 7919 + os.time() % 100000) end
 request = function()
   n = n + 1
   local t = {}
@@ -57,7 +60,7 @@ run() { # label, extra wrk args..., url
   out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency "$@")
   rps=$(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}')
   lat=$(printf '%s\n' "$out" | awk '$1=="99%" {print $2}')
-  non2xx=$(printf '%s\n' "$out" | awk '/Non-2xx/ {print $4}')
+  non2xx=$(printf '%s\n' "$out" | awk '/Non-2xx/ {print $5}')
   printf '| %s | %s | %s | %s |\n' "$label" "$rps" "$lat" "${non2xx:-0}"
   echo "$rps" >"$work/rps-$label"
 }
