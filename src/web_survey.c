@@ -73,6 +73,14 @@ enum gs_result web_app_new(struct db *db, const struct web_options *opt, struct 
 	app->rl_hall = ratelimit_new_bucket(1 << 14, per_hall, per_hall, 60);
 	app->trusted_proxy = opt && opt->trusted_proxy ? xstrdup(opt->trusted_proxy) : NULL;
 	app->batcher = survey_batcher_new(0);
+	/* Folding and checkpoints in the background, on a file database (not in tests'
+	 * in-memory ones). */
+	const char *path = sqlite3_db_filename(db_handle(db), "main");
+	if (path && *path && (r = survey_batcher_background(app->batcher, path)) != GS_OK) {
+		snprintf(err, errlen, "cannot start the survey maintenance thread (%s)", gs_result_str(r));
+		web_app_free(app);
+		return r;
+	}
 	*out = app;
 	return GS_OK;
 }
@@ -168,8 +176,8 @@ static int stamp_age(const struct web_app *app, const char *instance, const char
 
 static int valid_instance(const char *s)
 {
-	return s && strlen(s) == AUTH_TOKEN_LEN &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == AUTH_TOKEN_LEN;
+	return s && strlen(s) == SURVEY_INSTANCE_LEN &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == SURVEY_INSTANCE_LEN;
 }
 
 static enum gs_result notice(struct http_request *req, struct http_response *res, int status, const char *heading,
@@ -216,10 +224,11 @@ static enum gs_result render_survey(struct http_request *req, struct http_respon
 				    const struct xform_field_error *errs, size_t n_errs)
 {
 	struct web_app *app = app_of(req);
-	char fresh[AUTH_TOKEN_LEN + 1], fresh_stamp[96];
+	char fresh[SURVEY_INSTANCE_LEN + 1], fresh_stamp[96];
 	if (!instance || !stamp) {
-		auth_random_token(fresh);
-		stamp_make(app, fresh, hall->code, util_now(), fresh_stamp);
+		int64_t now = util_now();
+		survey_instance_new(now, fresh);
+		stamp_make(app, fresh, hall->code, now, fresh_stamp);
 		instance = fresh;
 		stamp = fresh_stamp;
 	}
@@ -235,17 +244,15 @@ static enum gs_result render_survey(struct http_request *req, struct http_respon
 
 enum gs_result web_survey_page(struct http_request *req, struct http_response *res)
 {
-	struct org_hall hall;
-	enum gs_result r = survey_code_resolve(req->db, req->match.params[0], &hall);
+	const struct org_hall *hall;
+	enum gs_result r = survey_code_resolve_cached(req->db, req->match.params[0], &hall);
 	if (r == GS_ERR_NOT_FOUND)
 		return invalid_code(req, res);
 	if (r != GS_OK)
 		return r;
 	char action[ROUTE_PARAM_MAX + 8];
 	snprintf(action, sizeof action, "/s/%s", req->match.params[0]);
-	r = render_survey(req, res, &hall, action, NULL, NULL, NULL, 0);
-	org_hall_clear(&hall);
-	return r;
+	return render_survey(req, res, hall, action, NULL, NULL, NULL, 0);
 }
 
 /* The values of the choice questions (other than the rating) and the first free text,
@@ -403,8 +410,8 @@ static enum gs_result submit(struct http_request *req, struct http_response *res
 
 enum gs_result web_survey_submit(struct http_request *req, struct http_response *res)
 {
-	struct org_hall hall;
-	enum gs_result r = survey_code_resolve(req->db, req->match.params[0], &hall);
+	const struct org_hall *hall;
+	enum gs_result r = survey_code_resolve_cached(req->db, req->match.params[0], &hall);
 	if (r == GS_ERR_NOT_FOUND)
 		return invalid_code(req, res);
 	if (r != GS_OK)
@@ -412,9 +419,7 @@ enum gs_result web_survey_submit(struct http_request *req, struct http_response 
 	char action[ROUTE_PARAM_MAX + 8], thanks[ROUTE_PARAM_MAX + 16];
 	snprintf(action, sizeof action, "/s/%s", req->match.params[0]);
 	snprintf(thanks, sizeof thanks, "/s/%s/thanks", req->match.params[0]);
-	r = submit(req, res, &hall, action, NULL, thanks);
-	org_hall_clear(&hall);
-	return r;
+	return submit(req, res, hall, action, NULL, thanks);
 }
 
 static enum gs_result thank_you(struct http_request *req, struct http_response *res, const struct org_hall *hall)
@@ -427,15 +432,13 @@ static enum gs_result thank_you(struct http_request *req, struct http_response *
 
 enum gs_result web_survey_thanks(struct http_request *req, struct http_response *res)
 {
-	struct org_hall hall;
-	enum gs_result r = survey_code_resolve(req->db, req->match.params[0], &hall);
+	const struct org_hall *hall;
+	enum gs_result r = survey_code_resolve_cached(req->db, req->match.params[0], &hall);
 	if (r == GS_ERR_NOT_FOUND)
 		return invalid_code(req, res);
 	if (r != GS_OK)
 		return r;
-	thank_you(req, res, &hall);
-	org_hall_clear(&hall);
-	return GS_OK;
+	return thank_you(req, res, hall);
 }
 
 enum gs_result web_ticket_page(struct http_request *req, struct http_response *res)
