@@ -89,6 +89,12 @@ void web_app_free(struct web_app *app)
 {
 	if (!app)
 		return;
+	uint64_t batches = 0, items = 0;
+	if (app->batcher)
+		survey_batcher_stats(app->batcher, &batches, &items);
+	if (batches)
+		log_info("survey group commit: %llu submissions in %llu transactions", (unsigned long long)items,
+			 (unsigned long long)batches);
 	xform_free(app->form);
 	ratelimit_free(app->rl_client);
 	ratelimit_free(app->rl_client_hall);
