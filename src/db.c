@@ -13,6 +13,10 @@
 #include "util.h"
 
 #define DB_BUSY_TIMEOUT_MS 5000
+/* WAL sizes in pages (4 KiB): where a commit checkpoints by itself (SQLite's default
+ * autocheckpoint), and the hard cap while a background thread checkpoints instead. */
+#define DB_WAL_CHECKPOINT 1000
+#define DB_WAL_CAP 16384
 #define DB_STMT_SLOTS 256 /* open-addressed cache; the project has far fewer statements */
 
 struct db_cached {
@@ -28,6 +32,48 @@ struct db {
 };
 
 static const char migration_prefix[] = "migrations/";
+
+/* Checkpoints of this process: the WAL size the last commit saw, and how many
+ * background checkpointers are running (db_checkpoints_deferred). */
+static _Atomic int db_wal_pages;
+static _Atomic int db_deferred;
+
+/* After every commit (with the write lock released). Without a background thread this
+ * is SQLite's autocheckpoint; with one, a request only checkpoints when the WAL passed
+ * the cap, and then in RESTART mode so the WAL starts again from its beginning: the
+ * committing thread still holds the in-process write mutex, so writers of this process
+ * wait meanwhile and the WAL cannot grow without bound. */
+static int db_wal_hook(void *ctx, sqlite3 *h, const char *name, int pages)
+{
+	(void)ctx;
+	db_wal_pages = pages;
+	if (db_deferred > 0) {
+		if (pages >= DB_WAL_CAP)
+			sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	} else if (pages >= DB_WAL_CHECKPOINT) {
+		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	}
+	return SQLITE_OK;
+}
+
+void db_checkpoints_deferred(int on)
+{
+	db_deferred += on ? 1 : -1;
+}
+
+enum gs_result db_checkpoint_background(struct db *db, int *checkpointed)
+{
+	*checkpointed = 0;
+	if (db_wal_pages < DB_WAL_CHECKPOINT)
+		return GS_OK;
+	int rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return db_fail(db, NULL, rc);
+	*checkpointed = rc == SQLITE_OK;
+	if (rc == SQLITE_OK)
+		db_wal_pages = 0; /* until the next commit says otherwise */
+	return GS_OK;
+}
 
 /* Version number of an embedded migration ("migrations/007_x.sql" → 7), 0 if not one. */
 static int migration_version(const struct embed_file *f)
@@ -216,6 +262,7 @@ enum gs_result db_open(const char *path, int flags, struct db **out, char *err, 
 	}
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, DB_BUSY_TIMEOUT_MS);
+	sqlite3_wal_hook(db->h, db_wal_hook, NULL);
 	/* Debian builds SQLite with synchronous=FULL as the WAL default; NORMAL is durable
 	 * against application crashes and keeps commits cheap. */
 	static const char setup[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"

@@ -68,6 +68,17 @@ enum gs_result db_fail(struct db *db, sqlite3_stmt *stmt, int rc);
  * writers are not blocked for long. */
 enum gs_result db_backup(struct db *db, const char *dest, char *err, size_t errlen);
 
+/* Background checkpoints. Normally a commit that leaves the WAL over 1000 pages
+ * checkpoints it (SQLite's autocheckpoint), inside the request that committed. While
+ * db_checkpoints_deferred(1) is in force (a server's maintenance thread), commits of
+ * this process leave that to db_checkpoint_background and checkpoint themselves only
+ * when the WAL passed a hard cap of 16384 pages (RESTART, holding writers back, so the
+ * WAL stays bounded). Calls nest: each db_checkpoints_deferred(1) needs a (0). */
+void db_checkpoints_deferred(int on);
+/* A PASSIVE checkpoint on db if a commit of this process left the WAL over 1000 pages
+ * (never blocks writers). *checkpointed says if one ran to the end. */
+enum gs_result db_checkpoint_background(struct db *db, int *checkpointed);
+
 /* Checkpoints the WAL into the main file (used at shutdown). */
 enum gs_result db_checkpoint(struct db *db);
 

@@ -272,6 +272,28 @@ void ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now)
 	pthread_mutex_unlock(&rl->lock);
 }
 
+void ratelimit_refund(struct ratelimit *rl, const char *key)
+{
+	char norm[RL_KEY_STORED + 1];
+	rl_key_norm(key, norm);
+	pthread_mutex_lock(&rl->lock);
+	uint32_t i = rl_find(rl, norm);
+	if (i != RL_NONE) {
+		struct rl_slot *s = &rl->slots[i];
+		if (rl->bucket) {
+			if (s->tokens >= 0)
+				s->tokens = s->tokens + 1 > rl->max_events ? rl->max_events : s->tokens + 1;
+		} else if (s->count > 0) {
+			unsigned max = 0;
+			for (unsigned k = 1; k < s->count; k++)
+				if (s->times[k] > s->times[max])
+					max = k;
+			s->times[max] = s->times[--s->count];
+		}
+	}
+	pthread_mutex_unlock(&rl->lock);
+}
+
 void ratelimit_clear(struct ratelimit *rl, const char *key)
 {
 	char norm[RL_KEY_STORED + 1];

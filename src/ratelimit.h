@@ -26,6 +26,12 @@ int ratelimit_allowed(struct ratelimit *rl, const char *key, int64_t now);
 /* Records one event (a failed login, say) for key at time now. */
 void ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now);
 
+/* Takes back one event recorded for key by ratelimit_hit (an action that turned out
+ * not to count, such as a second submit of a stored form): a bucket gets its token
+ * back (never above its capacity), a window loses its newest event. Nothing happens
+ * for an unknown key. */
+void ratelimit_refund(struct ratelimit *rl, const char *key);
+
 /* Forgets key (after a successful login). */
 void ratelimit_clear(struct ratelimit *rl, const char *key);
 

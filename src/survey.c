@@ -1,6 +1,7 @@
 /* survey.c — survey codes, tickets, response storage with flags, aggregates and
  * follow-ups, and pooled statistics. Every write is one BEGIN IMMEDIATE transaction;
  * statistics read the daily aggregates, never the raw rows. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "survey.h"
 
 #include <jansson.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth.h"
 #include "stats.h"
@@ -256,6 +258,73 @@ enum gs_result survey_code_resolve(struct db *db, const char *code, struct org_h
 	return GS_OK;
 }
 
+/* Resolved codes as this thread last saw them: the survey page, its submit and the
+ * thank-you page resolve the same few codes all day, and a lookup costs more than the
+ * rest of the page. Entries live SURVEY_HALL_CACHE_MS; a key rotation or a hall made
+ * inactive (by the CLI, another process) therefore takes effect within that time. */
+#define HALL_CACHE_SLOTS 8
+struct hall_cache_entry {
+	uint64_t db;             /* db_serial; 0: empty */
+	int64_t until_us;        /* util_monotonic_us() deadline */
+	char code[SURVEY_CODE_MAX];
+	struct org_hall hall;
+};
+struct hall_cache {
+	struct hall_cache_entry e[HALL_CACHE_SLOTS];
+	unsigned next;
+};
+static _Thread_local struct hall_cache *hall_cache;
+static pthread_key_t hall_cache_key; /* frees a thread's cache when it ends */
+static pthread_once_t hall_cache_once = PTHREAD_ONCE_INIT;
+
+static void hall_cache_free(void *p)
+{
+	struct hall_cache *c = p;
+	for (unsigned i = 0; i < HALL_CACHE_SLOTS; i++)
+		if (c->e[i].db)
+			org_hall_clear(&c->e[i].hall);
+	free(c);
+}
+
+static void hall_cache_init(void)
+{
+	pthread_key_create(&hall_cache_key, hall_cache_free);
+}
+
+enum gs_result survey_code_resolve_cached(struct db *db, const char *code, const struct org_hall **hall)
+{
+	*hall = NULL;
+	if (!code || strlen(code) >= SURVEY_CODE_MAX)
+		return GS_ERR_NOT_FOUND;
+	if (!hall_cache) {
+		pthread_once(&hall_cache_once, hall_cache_init);
+		hall_cache = xcalloc(1, sizeof *hall_cache);
+		pthread_setspecific(hall_cache_key, hall_cache);
+	}
+	int64_t now = util_monotonic_us();
+	uint64_t serial = db_serial(db);
+	for (unsigned i = 0; i < HALL_CACHE_SLOTS; i++) {
+		struct hall_cache_entry *e = &hall_cache->e[i];
+		if (e->db == serial && now < e->until_us && strcmp(e->code, code) == 0) {
+			*hall = &e->hall;
+			return GS_OK;
+		}
+	}
+	struct hall_cache_entry *e = &hall_cache->e[hall_cache->next++ % HALL_CACHE_SLOTS];
+	if (e->db) {
+		org_hall_clear(&e->hall);
+		e->db = 0;
+	}
+	enum gs_result r = survey_code_resolve(db, code, &e->hall);
+	if (r != GS_OK)
+		return r;
+	snprintf(e->code, sizeof e->code, "%s", code);
+	e->until_us = now + SURVEY_HALL_CACHE_MS * 1000;
+	e->db = serial;
+	*hall = &e->hall;
+	return GS_OK;
+}
+
 enum gs_result survey_hall_rotate_key(struct db *db, const char *hall_code, int *new_version)
 {
 	enum gs_result r = db_begin(db);
@@ -317,6 +386,23 @@ enum gs_result survey_client_hash(struct db *db, const char *ip, const char *use
 	crypto_generichash_update(&h, (const unsigned char *)b, strlen(b));
 	crypto_generichash_final(&h, out, SURVEY_CLIENT_HASH_LEN);
 	return GS_OK;
+}
+
+/* ---- Form instances -------------------------------------------------------------- */
+
+void survey_instance_new(int64_t now, char out[SURVEY_INSTANCE_LEN + 1])
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char hex[] = "0123456789abcdef";
+	uint32_t t = (uint32_t)(now < 0 ? 0 : now);
+	for (int i = 0; i < 8; i++)
+		out[i] = hex[(t >> (28 - 4 * i)) & 15];
+	unsigned char rnd[SURVEY_INSTANCE_LEN - 8];
+	randombytes_buf(rnd, sizeof rnd);
+	for (size_t i = 0; i < sizeof rnd; i++)
+		out[8 + i] = b64[rnd[i] & 63];
+	out[SURVEY_INSTANCE_LEN] = '\0';
+	sodium_memzero(rnd, sizeof rnd);
 }
 
 /* ---- Forms ----------------------------------------------------------------------- */
@@ -682,15 +768,16 @@ static enum gs_result store_locked(struct db *db, const struct survey_settings *
 {
 	enum gs_result r;
 	sqlite3_stmt *st;
-	int row = survey_instance_seen(db, s->instance);
-	if (row != 0) {
-		out->duplicate = row > 0;
-		return row > 0 ? GS_ERR_CONFLICT : GS_ERR_DB;
-	}
-
+	int row;
+	/* A second submit of an instance is found by the insert below (the instance is
+	 * UNIQUE); a ticket's second submit is refused here first, so look for it then. */
 	int64_t ticket_id = 0;
 	if (s->ticket) {
 		r = consume_ticket(db, s, &ticket_id, &out->ticket_state);
+		if (r == GS_ERR_CONFLICT && out->ticket_state == 1 && survey_instance_seen(db, s->instance) > 0) {
+			out->ticket_state = 0;
+			out->duplicate = 1;
+		}
 		if (r != GS_OK)
 			return r;
 	}
@@ -727,7 +814,8 @@ static enum gs_result store_locked(struct db *db, const struct survey_settings *
 	survey_flag_reasons(flags, reasons, sizeof reasons);
 	st = db_stmt(db, "INSERT INTO survey_responses(hall_id, form, submitted_at, day, hour, rating, satisfied, "
 			 "answers, comment, verified, ticket_id, instance, client_hash, duration_s, flags, flag_reasons, "
-			 "choices) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+			 "choices) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+			 "ON CONFLICT(instance) DO NOTHING");
 	if (!st)
 		return GS_ERR_DB;
 	sqlite3_bind_int64(st, 1, s->hall_id);
@@ -757,6 +845,11 @@ static enum gs_result store_locked(struct db *db, const struct survey_settings *
 	r = db_step_done(db, st);
 	if (r != GS_OK)
 		return r;
+	if (sqlite3_changes(db_handle(db)) == 0) {
+		out->duplicate = 1;
+		out->flags = 0;
+		return GS_ERR_CONFLICT;
+	}
 	out->response_id = sqlite3_last_insert_rowid(db_handle(db));
 
 	/* Suspicious responses are kept for audit but do not create work for a station. */
@@ -799,35 +892,55 @@ enum gs_result survey_store(struct db *db, const struct survey_settings *set, co
 }
 
 /* ---- Group commit ----------------------------------------------------------------
- * Each commit writes every page it touched to the WAL (the response, its indexes,
- * three levels of aggregates): most of a submission's cost. Submissions that arrive
- * together are stored in one transaction, each inside its own savepoint, so one
- * refused submission never affects another. The first waiting thread leads: it takes
- * the queue, stores it on its own connection and wakes the others; nobody returns
- * before its response is committed. */
+ * Each commit writes every page it touched to the WAL (the response and its indexes):
+ * most of a submission's cost. Submissions that arrive together are stored in one
+ * transaction, each inside its own savepoint, so one refused submission never affects
+ * another. The thread whose submission is at the head of the queue leads: it takes
+ * the queue, stores it on its own connection and wakes the owner of each item it
+ * stored, and then the owner of the next head, who leads the next batch. Each waiter
+ * sleeps on its own condition, so a batch wakes exactly its owners (a broadcast woke
+ * every waiter, most of them to sleep again). Nobody returns before its response is
+ * committed. Folding the aggregates and checkpointing the WAL are left to a
+ * maintenance thread (survey_batcher_background), off the requests' path. */
 
 struct batch_item {
 	const struct survey_submission *s;
 	struct survey_stored *out;
 	enum gs_result result;
 	int done;
+	pthread_cond_t wake;     /* the owner waits here, to be done or to lead */
 	struct batch_item *next;
 };
 
 struct survey_batcher {
 	pthread_mutex_t lock;
-	pthread_cond_t finished;
 	struct batch_item *head, *tail;
 	int leading;
 	unsigned max_batch;
 	uint64_t batches, items; /* for tests and metrics */
+	/* With survey_batcher_background: the one connection every leader writes on, so
+	 * its page cache stays warm (a connection that another one wrote behind must read
+	 * its pages again), and the maintenance thread. */
+	struct db *writer;
+	char *db_path;
+	pthread_t thread;
+	int running;
+	_Atomic int stop;
+	pthread_cond_t work;     /* wakes the maintenance thread early */
+	uint64_t unfolded;       /* stored since the maintenance thread last looked */
 };
+
+/* Folds in steps of at most this many responses, so the write lock is never held long. */
+#define FOLD_STEP 512
+/* The maintenance thread wakes at least this often, or when this many are unfolded. */
+#define MAINT_PERIOD_MS 200
+#define MAINT_ITEMS 1024
 
 struct survey_batcher *survey_batcher_new(unsigned max_batch)
 {
 	struct survey_batcher *b = xcalloc(1, sizeof *b);
 	pthread_mutex_init(&b->lock, NULL);
-	pthread_cond_init(&b->finished, NULL);
+	pthread_cond_init(&b->work, NULL);
 	b->max_batch = max_batch ? max_batch : 256;
 	return b;
 }
@@ -836,8 +949,18 @@ void survey_batcher_free(struct survey_batcher *b)
 {
 	if (!b)
 		return;
+	if (b->running) {
+		pthread_mutex_lock(&b->lock);
+		b->stop = 1;
+		pthread_cond_signal(&b->work);
+		pthread_mutex_unlock(&b->lock);
+		pthread_join(b->thread, NULL);
+		db_checkpoints_deferred(0);
+	}
+	db_close(b->writer);
 	pthread_mutex_destroy(&b->lock);
-	pthread_cond_destroy(&b->finished);
+	pthread_cond_destroy(&b->work);
+	free(b->db_path);
 	free(b);
 }
 
@@ -847,6 +970,84 @@ void survey_batcher_stats(struct survey_batcher *b, uint64_t *batches, uint64_t 
 	*batches = b->batches;
 	*items = b->items;
 	pthread_mutex_unlock(&b->lock);
+}
+
+/* Folds what is pending in steps of FOLD_STEP responses, each its own transaction. */
+static void fold_pending(struct db *db, const _Atomic int *stop)
+{
+	for (;;) {
+		int64_t from = 0, to = 0;
+		if (fold_range(db, &from, &to) != 0 || to <= from || *stop)
+			return;
+		if (db_begin(db) != GS_OK)
+			return;
+		enum gs_result r = fold_range(db, &from, &to) != 0 ? GS_ERR_DB : GS_OK;
+		int64_t upto = to - from > FOLD_STEP ? from + FOLD_STEP : to;
+		if (r == GS_OK && upto > from)
+			r = fold_locked(db, from, upto);
+		if (r == GS_OK)
+			r = db_commit(db);
+		if (r != GS_OK) {
+			db_rollback(db);
+			return;
+		}
+		if (upto == to)
+			return;
+	}
+}
+
+static void *batcher_main(void *arg)
+{
+	struct survey_batcher *b = arg;
+	struct db *db = NULL;
+	char err[512];
+	if (db_open(b->db_path, 0, &db, err, sizeof err) != GS_OK) {
+		log_error("survey maintenance: %s", err);
+		return NULL;
+	}
+	pthread_mutex_lock(&b->lock);
+	while (!b->stop) {
+		if (b->unfolded < MAINT_ITEMS) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += MAINT_PERIOD_MS * 1000000L;
+			until.tv_sec += until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			pthread_cond_timedwait(&b->work, &b->lock, &until);
+			if (b->stop)
+				break;
+		}
+		uint64_t n = b->unfolded;
+		b->unfolded = 0;
+		pthread_mutex_unlock(&b->lock);
+		if (n)
+			fold_pending(db, &b->stop);
+		int done = 0;
+		db_checkpoint_background(db, &done);
+		pthread_mutex_lock(&b->lock);
+	}
+	pthread_mutex_unlock(&b->lock);
+	db_close(db);
+	return NULL;
+}
+
+enum gs_result survey_batcher_background(struct survey_batcher *b, const char *db_path)
+{
+	if (b->running)
+		return GS_ERR_CONFLICT;
+	char err[512];
+	if (db_open(db_path, 0, &b->writer, err, sizeof err) != GS_OK) {
+		log_error("survey group commit: %s", err);
+		return GS_ERR_IO;
+	}
+	b->db_path = xstrdup(db_path);
+	db_checkpoints_deferred(1);
+	if (pthread_create(&b->thread, NULL, batcher_main, b) != 0) {
+		db_checkpoints_deferred(0);
+		return GS_ERR_INTERNAL;
+	}
+	b->running = 1;
+	return GS_OK;
 }
 
 /* Runs a statement without parameters from the connection's cache. */
@@ -860,7 +1061,6 @@ static enum gs_result exec_cached(struct db *db, const char *sql)
 static void batch_store(struct db *db, const struct survey_settings *set, struct batch_item *first)
 {
 	enum gs_result r = db_begin(db);
-	int stored = 0;
 	for (struct batch_item *it = first; it; it = it->next) {
 		memset(it->out, 0, sizeof *it->out);
 		if (r != GS_OK) {
@@ -872,9 +1072,7 @@ static void batch_store(struct db *db, const struct survey_settings *set, struct
 			continue;
 		}
 		it->result = store_locked(db, set, it->s, it->out);
-		if (it->result == GS_OK) {
-			stored++;
-		} else {
+		if (it->result != GS_OK) {
 			exec_cached(db, "ROLLBACK TO one");
 			it->out->response_id = it->out->followup_id = 0;
 		}
@@ -892,6 +1090,49 @@ static void batch_store(struct db *db, const struct survey_settings *set, struct
 	}
 }
 
+/* With b->lock held and me at the head: stores up to max_batch items from the front
+ * (me first) in one transaction, wakes their owners and the next head's. Returns with
+ * the lock held; 1 if the caller should fold (no maintenance thread). */
+static int lead(struct survey_batcher *b, struct db *db, const struct survey_settings *set, struct batch_item *me)
+{
+	b->leading = 1;
+	struct batch_item *first = b->head, *last = first;
+	unsigned n = 1;
+	while (last->next && n < b->max_batch) {
+		last = last->next;
+		n++;
+	}
+	b->head = last->next;
+	if (!b->head)
+		b->tail = NULL;
+	last->next = NULL;
+	pthread_mutex_unlock(&b->lock);
+	/* One leader at a time, and each sees the last one's writes through b->lock: the
+	 * shared connection is never used by two threads at once. */
+	batch_store(b->writer ? b->writer : db, set, first);
+	pthread_mutex_lock(&b->lock);
+	/* An owner may return as soon as it sees done (under the lock, so not before we
+	 * signal it): read next first. */
+	for (struct batch_item *it = first; it;) {
+		struct batch_item *next = it->next;
+		it->done = 1;
+		if (it != me)
+			pthread_cond_signal(&it->wake);
+		it = next;
+	}
+	b->batches++;
+	b->items += n;
+	b->leading = 0;
+	if (b->head)
+		pthread_cond_signal(&b->head->wake);
+	if (!b->running)
+		return b->batches % 16 == 0;
+	b->unfolded += n;
+	if (b->unfolded >= MAINT_ITEMS)
+		pthread_cond_signal(&b->work);
+	return 0;
+}
+
 enum gs_result survey_store_batched(struct survey_batcher *b, struct db *db, const struct survey_settings *set,
 				    const struct survey_submission *s, struct survey_stored *out)
 {
@@ -899,52 +1140,23 @@ enum gs_result survey_store_batched(struct survey_batcher *b, struct db *db, con
 	if (s->rating < 1 || s->rating > 5 || !s->instance || !*s->instance || !s->answers_json)
 		return GS_ERR_INVALID;
 	struct batch_item me = {.s = s, .out = out};
+	pthread_cond_init(&me.wake, NULL);
 	pthread_mutex_lock(&b->lock);
 	if (b->tail)
 		b->tail->next = &me;
 	else
 		b->head = &me;
 	b->tail = &me;
-	while (!me.done) {
-		if (b->leading) {
-			pthread_cond_wait(&b->finished, &b->lock);
-			continue;
-		}
-		/* Lead: take up to max_batch items from the front (ours is among them or
-		 * will be in a later round). */
-		b->leading = 1;
-		struct batch_item *first = b->head, *last = first;
-		unsigned n = 1;
-		while (last->next && n < b->max_batch) {
-			last = last->next;
-			n++;
-		}
-		b->head = last->next;
-		if (!b->head)
-			b->tail = NULL;
-		last->next = NULL;
-		pthread_mutex_unlock(&b->lock);
-		batch_store(db, set, first);
-		pthread_mutex_lock(&b->lock);
-		for (struct batch_item *it = first; it;) {
-			struct batch_item *next = it->next;
-			it->done = 1; /* after this an item's owner may return: read next first */
-			it = next;
-		}
-		b->batches++;
-		b->items += n;
-		int fold = b->batches % 16 == 0;
-		b->leading = 0;
-		pthread_cond_broadcast(&b->finished);
-		if (fold) {
-			/* Keep the aggregates close behind, in set-based steps, so a statistics
-			 * read never has much to fold. */
-			pthread_mutex_unlock(&b->lock);
-			survey_fold(db, NULL);
-			pthread_mutex_lock(&b->lock);
-		}
-	}
+	/* Wait until stored by a leader, or until ours is the head and nobody leads. */
+	while (!me.done && (b->leading || b->head != &me))
+		pthread_cond_wait(&me.wake, &b->lock);
+	int fold = 0;
+	if (!me.done)
+		fold = lead(b, db, set, &me);
 	pthread_mutex_unlock(&b->lock);
+	pthread_cond_destroy(&me.wake);
+	if (fold) /* without a maintenance thread the aggregates stay close behind this way */
+		survey_fold(db, NULL);
 	return me.result;
 }
 

@@ -44,6 +44,12 @@ enum gs_result survey_code_make(struct db *db, const char *hall_code, int key_ve
 /* Resolves a code to its hall. GS_ERR_NOT_FOUND for malformed, forged, revoked (old key
  * version) or unknown codes and for inactive halls. Free *hall with org_hall_clear. */
 enum gs_result survey_code_resolve(struct db *db, const char *code, struct org_hall *hall);
+/* The same through a small per-thread cache of resolved codes: *hall is borrowed and
+ * valid until this thread's next call. A code resolved within the last
+ * SURVEY_HALL_CACHE_MS is not looked up again, so a key rotation or deactivation takes
+ * up to that long to reach a thread that served the code just before. */
+#define SURVEY_HALL_CACHE_MS 2000
+enum gs_result survey_code_resolve_cached(struct db *db, const char *code, const struct org_hall **hall);
 /* Revokes every printed code of a hall by moving it to a new key version. */
 enum gs_result survey_hall_rotate_key(struct db *db, const char *hall_code, int *new_version);
 
@@ -52,6 +58,14 @@ enum gs_result survey_hall_rotate_key(struct db *db, const char *hall_code, int 
 #define SURVEY_CLIENT_HASH_LEN 16
 enum gs_result survey_client_hash(struct db *db, const char *ip, const char *user_agent, int64_t now,
 				  unsigned char out[SURVEY_CLIENT_HASH_LEN]);
+
+/* ---- Form instances: the hidden id of one rendered form, so a second submit of it is
+ * recognised. SURVEY_INSTANCE_LEN url-safe characters: the render time as 8 hex digits,
+ * then 35 random characters (210 bits). The time prefix makes stored instances arrive in
+ * the order of their unique index, so storing one touches the index's newest page
+ * instead of a random one. Any 43 url-safe characters are accepted back. */
+#define SURVEY_INSTANCE_LEN 43
+void survey_instance_new(int64_t now, char out[SURVEY_INSTANCE_LEN + 1]);
 
 /* ---- Form versions: registers the form text served as (form_id, version). The same
  * content again returns its row; different content under an existing version is
@@ -129,6 +143,12 @@ struct survey_batcher *survey_batcher_new(unsigned max_batch); /* 0: 256 */
 void survey_batcher_free(struct survey_batcher *b);          /* NULL is a no-op */
 enum gs_result survey_store_batched(struct survey_batcher *b, struct db *db, const struct survey_settings *set,
 				    const struct survey_submission *s, struct survey_stored *out);
+/* Starts the batcher's maintenance thread, with its own connection to db_path: it folds
+ * stored responses into the aggregates in short steps (at least every 200 ms) and
+ * checkpoints the WAL in the background (db_checkpoints_deferred), so neither runs
+ * inside a request. Without it the submitting threads fold now and then themselves.
+ * Stopped by survey_batcher_free. GS_ERR_CONFLICT if already running. */
+enum gs_result survey_batcher_background(struct survey_batcher *b, const char *db_path);
 /* Transactions and submissions stored so far (for tests and metrics). */
 void survey_batcher_stats(struct survey_batcher *b, uint64_t *batches, uint64_t *items);
 

@@ -73,6 +73,14 @@ enum gs_result web_app_new(struct db *db, const struct web_options *opt, struct 
 	app->rl_hall = ratelimit_new_bucket(1 << 14, per_hall, per_hall, 60);
 	app->trusted_proxy = opt && opt->trusted_proxy ? xstrdup(opt->trusted_proxy) : NULL;
 	app->batcher = survey_batcher_new(0);
+	/* Folding and checkpoints in the background, on a file database (not in tests'
+	 * in-memory ones). */
+	const char *path = sqlite3_db_filename(db_handle(db), "main");
+	if (path && *path && (r = survey_batcher_background(app->batcher, path)) != GS_OK) {
+		snprintf(err, errlen, "cannot start the survey maintenance thread (%s)", gs_result_str(r));
+		web_app_free(app);
+		return r;
+	}
 	*out = app;
 	return GS_OK;
 }
@@ -81,6 +89,12 @@ void web_app_free(struct web_app *app)
 {
 	if (!app)
 		return;
+	uint64_t batches = 0, items = 0;
+	if (app->batcher)
+		survey_batcher_stats(app->batcher, &batches, &items);
+	if (batches)
+		log_info("survey group commit: %llu submissions in %llu transactions", (unsigned long long)items,
+			 (unsigned long long)batches);
 	xform_free(app->form);
 	ratelimit_free(app->rl_client);
 	ratelimit_free(app->rl_client_hall);
@@ -168,8 +182,8 @@ static int stamp_age(const struct web_app *app, const char *instance, const char
 
 static int valid_instance(const char *s)
 {
-	return s && strlen(s) == AUTH_TOKEN_LEN &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == AUTH_TOKEN_LEN;
+	return s && strlen(s) == SURVEY_INSTANCE_LEN &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == SURVEY_INSTANCE_LEN;
 }
 
 static enum gs_result notice(struct http_request *req, struct http_response *res, int status, const char *heading,
@@ -210,23 +224,107 @@ static enum gs_result ticket_refused(struct http_request *req, struct http_respo
 		      NULL);
 }
 
+/* The fresh survey page of a hall as this thread last rendered it, cut around the form
+ * instance and the render stamp, which are all that differ between two customers'
+ * pages: a page is then three copies and two values. Entries live as long as resolved
+ * codes (SURVEY_HALL_CACHE_MS), so a renamed hall shows within that time. */
+#define PAGE_CACHE_SLOTS 4
+#define PAGE_CACHE_BYTES 16384
+struct page_cache_entry {
+	int64_t until_us;            /* 0: empty */
+	int64_t hall_id;
+	int key_version;
+	char lang[4];
+	char action[ROUTE_PARAM_MAX + 8];
+	size_t inst_at, stamp_at, stamp_end, len; /* the cuts: [inst_at, +SURVEY_INSTANCE_LEN), [stamp_at, stamp_end) */
+	char page[PAGE_CACHE_BYTES];
+};
+static _Thread_local struct page_cache_entry page_cache[PAGE_CACHE_SLOTS];
+static _Thread_local unsigned page_cache_next;
+
+/* Renders the page once with random stand-ins for instance and stamp and records where
+ * they are; 0 if they are not each found exactly once or the page is too big. */
+static int page_cache_fill(struct page_cache_entry *e, const struct view_ctx *v, const struct xform *form,
+			   const struct org_hall *hall, const char *action)
+{
+	char inst[SURVEY_INSTANCE_LEN + 1], stamp[AUTH_TOKEN_LEN + 1];
+	survey_instance_new(util_now(), inst);
+	auth_random_token(stamp);
+	struct buf b;
+	buf_init(&b, PAGE_CACHE_BYTES - 1);
+	view_survey(&b, v, form, hall, action, inst, stamp, NULL, NULL, 0);
+	int ok = 0;
+	if (!b.failed && b.data) {
+		const char *i = strstr(b.data, inst), *t = i ? strstr(i + SURVEY_INSTANCE_LEN, stamp) : NULL;
+		if (i && t && !strstr(i + 1, inst) && strstr(b.data, stamp) == t && !strstr(t + 1, stamp)) {
+			memcpy(e->page, b.data, b.len);
+			e->len = b.len;
+			e->inst_at = (size_t)(i - b.data);
+			e->stamp_at = (size_t)(t - b.data);
+			e->stamp_end = e->stamp_at + AUTH_TOKEN_LEN;
+			ok = 1;
+		}
+	}
+	buf_free(&b);
+	return ok;
+}
+
+static enum gs_result page_cached(struct http_response *res, const struct view_ctx *v, const struct xform *form,
+				  const struct org_hall *hall, const char *action, const char *instance, const char *stamp)
+{
+	int64_t now = util_monotonic_us();
+	struct page_cache_entry *e = NULL;
+	for (unsigned k = 0; k < PAGE_CACHE_SLOTS && !e; k++) {
+		struct page_cache_entry *c = &page_cache[k];
+		if (c->until_us > now && c->hall_id == hall->id && c->key_version == hall->key_version &&
+		    strcmp(c->lang, v->lang) == 0 && strcmp(c->action, action) == 0)
+			e = c;
+	}
+	if (!e && strlen(v->lang) < sizeof e->lang && strlen(action) < sizeof e->action) {
+		e = &page_cache[page_cache_next++ % PAGE_CACHE_SLOTS];
+		e->until_us = 0;
+		if (page_cache_fill(e, v, form, hall, action)) {
+			e->until_us = now + SURVEY_HALL_CACHE_MS * 1000;
+			e->hall_id = hall->id;
+			e->key_version = hall->key_version;
+			snprintf(e->lang, sizeof e->lang, "%s", v->lang);
+			snprintf(e->action, sizeof e->action, "%s", action);
+		} else {
+			e = NULL;
+		}
+	}
+	if (!e) {
+		view_survey(&res->body, v, form, hall, action, instance, stamp, NULL, NULL, 0);
+		return GS_OK;
+	}
+	/* instance and stamp are our own url-safe characters: nothing to escape */
+	buf_append(&res->body, e->page, e->inst_at);
+	buf_puts(&res->body, instance);
+	buf_append(&res->body, e->page + e->inst_at + SURVEY_INSTANCE_LEN, e->stamp_at - e->inst_at - SURVEY_INSTANCE_LEN);
+	buf_puts(&res->body, stamp);
+	return buf_append(&res->body, e->page + e->stamp_end, e->len - e->stamp_end);
+}
+
 /* Renders the survey; instance/stamp NULL: fresh ones. */
 static enum gs_result render_survey(struct http_request *req, struct http_response *res, const struct org_hall *hall,
 				    const char *action, const char *instance, const char *stamp,
 				    const struct xform_field_error *errs, size_t n_errs)
 {
 	struct web_app *app = app_of(req);
-	char fresh[AUTH_TOKEN_LEN + 1], fresh_stamp[96];
+	char fresh[SURVEY_INSTANCE_LEN + 1], fresh_stamp[96];
 	if (!instance || !stamp) {
-		auth_random_token(fresh);
-		stamp_make(app, fresh, hall->code, util_now(), fresh_stamp);
+		int64_t now = util_now();
+		survey_instance_new(now, fresh);
+		stamp_make(app, fresh, hall->code, now, fresh_stamp);
 		instance = fresh;
 		stamp = fresh_stamp;
 	}
 	struct view_ctx v;
 	web_view_ctx(req, &v);
-	struct view_answers a = {.get = posted, .ctx = req->form};
 	buf_reset(&res->body);
+	if (!req->form && !n_errs)
+		return page_cached(res, &v, app->form, hall, action, instance, stamp);
+	struct view_answers a = {.get = posted, .ctx = req->form};
 	view_survey(&res->body, &v, app->form, hall, action, instance, stamp, req->form ? &a : NULL, errs, n_errs);
 	return GS_OK;
 }
@@ -235,17 +333,15 @@ static enum gs_result render_survey(struct http_request *req, struct http_respon
 
 enum gs_result web_survey_page(struct http_request *req, struct http_response *res)
 {
-	struct org_hall hall;
-	enum gs_result r = survey_code_resolve(req->db, req->match.params[0], &hall);
+	const struct org_hall *hall;
+	enum gs_result r = survey_code_resolve_cached(req->db, req->match.params[0], &hall);
 	if (r == GS_ERR_NOT_FOUND)
 		return invalid_code(req, res);
 	if (r != GS_OK)
 		return r;
 	char action[ROUTE_PARAM_MAX + 8];
 	snprintf(action, sizeof action, "/s/%s", req->match.params[0]);
-	r = render_survey(req, res, &hall, action, NULL, NULL, NULL, 0);
-	org_hall_clear(&hall);
-	return r;
+	return render_survey(req, res, hall, action, NULL, NULL, NULL, 0);
 }
 
 /* The values of the choice questions (other than the rating) and the first free text,
@@ -294,16 +390,23 @@ static enum gs_result already_received(struct http_request *req, struct http_res
 		      hall);
 }
 
+static enum gs_result submit_checked(struct http_request *req, struct http_response *res, const struct org_hall *hall,
+				     const char *action, const char *ticket, const char *thanks, const char *instance,
+				     int64_t now, const unsigned char ch[SURVEY_CLIENT_HASH_LEN], int *seen_io);
+
 static enum gs_result submit(struct http_request *req, struct http_response *res, const struct org_hall *hall,
 			     const char *action, const char *ticket, const char *thanks)
 {
 	struct web_app *app = app_of(req);
 	int64_t now = util_now();
 
-	/* A resubmitted page (back button, double tap) is answered before any limit. */
+	/* A resubmitted page (back button, double tap) is answered "already received"
+	 * whatever else is wrong with it, and never counts against a limit. The store finds
+	 * it on the common path (the instance is unique); the rarer answers below (a limit,
+	 * a bad field, invalid answers) look it up first. */
 	const char *instance = form_get(req->form, "_i");
-	if (valid_instance(instance) && survey_instance_seen(req->db, instance) > 0)
-		return already_received(req, res, hall);
+	int seen = valid_instance(instance) ? -1 : 0; /* -1: not looked up yet */
+#define RESUBMITTED() (seen < 0 ? (seen = survey_instance_seen(req->db, instance) > 0) : seen)
 
 	/* Rate limits, by a client hash that never stores the address. */
 	char ip[64];
@@ -322,6 +425,8 @@ static enum gs_result submit(struct http_request *req, struct http_response *res
 		wait = ratelimit_retry_after(app->rl_client, client_key, now);
 	else if (!ratelimit_allowed(app->rl_client_hall, pair_key, now))
 		wait = ratelimit_retry_after(app->rl_client_hall, pair_key, now);
+	if (wait && RESUBMITTED())
+		return already_received(req, res, hall);
 	if (wait) {
 		char secs[16];
 		snprintf(secs, sizeof secs, "%u", wait);
@@ -334,6 +439,27 @@ static enum gs_result submit(struct http_request *req, struct http_response *res
 	}
 	ratelimit_hit(app->rl_hall, hall->code, now);
 	ratelimit_hit(app->rl_client, client_key, now);
+	r = submit_checked(req, res, hall, action, ticket, thanks, instance, now, ch, &seen);
+	if (seen > 0) {
+		/* the limits never count a resubmitted page */
+		ratelimit_refund(app->rl_hall, hall->code);
+		ratelimit_refund(app->rl_client, client_key);
+		return already_received(req, res, hall);
+	}
+	if (r == GS_OK && res->location) /* stored */
+		ratelimit_hit(app->rl_client_hall, pair_key, now);
+	return r;
+}
+
+/* The rest of submit, after the limits: fields, answers, the store. *seen as in submit:
+ * set to 1 when the instance turns out to be stored already (nothing is answered then). */
+static enum gs_result submit_checked(struct http_request *req, struct http_response *res, const struct org_hall *hall,
+				     const char *action, const char *ticket, const char *thanks, const char *instance,
+				     int64_t now, const unsigned char ch[SURVEY_CLIENT_HASH_LEN], int *seen_io)
+{
+	struct web_app *app = app_of(req);
+	int seen = *seen_io;
+	enum gs_result r;
 
 	/* Only the form's own fields. */
 	size_t nf = form_count(req->form);
@@ -344,6 +470,10 @@ static enum gs_result submit(struct http_request *req, struct http_response *res
 		char msg[200];
 		snprintf(msg, sizeof msg, "%s '%.64s'", TR(req, "表单中有无法识别的字段", "the form has an unknown field"),
 			 f->name);
+		if (RESUBMITTED()) {
+			*seen_io = 1;
+			return GS_OK;
+		}
 		return notice(req, res, 400, TR(req, "无法提交", "Could not submit"), msg, hall);
 	}
 	const char *stamp = form_get(req->form, "_t");
@@ -359,6 +489,11 @@ static enum gs_result submit(struct http_request *req, struct http_response *res
 	r = xform_answers_parse(app->form, posted, req->form, is_en(req) ? XFORM_EN : XFORM_ZH, &ans, errs,
 				XFORM_MAX_QUESTIONS, &n_errs);
 	if (r == GS_ERR_INVALID) {
+		if (RESUBMITTED()) {
+			xform_answers_clear(&ans);
+			*seen_io = 1;
+			return GS_OK;
+		}
 		res->status = 400;
 		return render_survey(req, res, hall, action, instance, stamp, errs, n_errs);
 	}
@@ -388,23 +523,25 @@ static enum gs_result submit(struct http_request *req, struct http_response *res
 	r = survey_store_batched(app->batcher, req->db, &app->settings, &s, &stored);
 	json_decref(parts.root);
 	xform_answers_clear(&ans);
-	if (r == GS_ERR_CONFLICT && stored.duplicate)
-		return already_received(req, res, hall);
+	if (r == GS_ERR_CONFLICT && stored.duplicate) {
+		*seen_io = 1;
+		return GS_OK;
+	}
 	if (r == GS_ERR_CONFLICT && stored.ticket_state)
 		return ticket_refused(req, res, stored.ticket_state);
 	if (r == GS_ERR_BUSY)
 		return http_fail(res, r, "%s", TR(req, "系统繁忙，请稍后再提交。", "The system is busy; please submit again shortly."));
 	if (r != GS_OK)
 		return r;
-	ratelimit_hit(app->rl_client_hall, pair_key, now);
 	http_redirect(res, 303, thanks);
 	return GS_OK;
+#undef RESUBMITTED
 }
 
 enum gs_result web_survey_submit(struct http_request *req, struct http_response *res)
 {
-	struct org_hall hall;
-	enum gs_result r = survey_code_resolve(req->db, req->match.params[0], &hall);
+	const struct org_hall *hall;
+	enum gs_result r = survey_code_resolve_cached(req->db, req->match.params[0], &hall);
 	if (r == GS_ERR_NOT_FOUND)
 		return invalid_code(req, res);
 	if (r != GS_OK)
@@ -412,9 +549,7 @@ enum gs_result web_survey_submit(struct http_request *req, struct http_response 
 	char action[ROUTE_PARAM_MAX + 8], thanks[ROUTE_PARAM_MAX + 16];
 	snprintf(action, sizeof action, "/s/%s", req->match.params[0]);
 	snprintf(thanks, sizeof thanks, "/s/%s/thanks", req->match.params[0]);
-	r = submit(req, res, &hall, action, NULL, thanks);
-	org_hall_clear(&hall);
-	return r;
+	return submit(req, res, hall, action, NULL, thanks);
 }
 
 static enum gs_result thank_you(struct http_request *req, struct http_response *res, const struct org_hall *hall)
@@ -427,15 +562,13 @@ static enum gs_result thank_you(struct http_request *req, struct http_response *
 
 enum gs_result web_survey_thanks(struct http_request *req, struct http_response *res)
 {
-	struct org_hall hall;
-	enum gs_result r = survey_code_resolve(req->db, req->match.params[0], &hall);
+	const struct org_hall *hall;
+	enum gs_result r = survey_code_resolve_cached(req->db, req->match.params[0], &hall);
 	if (r == GS_ERR_NOT_FOUND)
 		return invalid_code(req, res);
 	if (r != GS_OK)
 		return r;
-	thank_you(req, res, &hall);
-	org_hall_clear(&hall);
-	return GS_OK;
+	return thank_you(req, res, hall);
 }
 
 enum gs_result web_ticket_page(struct http_request *req, struct http_response *res)

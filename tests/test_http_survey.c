@@ -7,8 +7,10 @@
 #include "check.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include "db.h"
+#include "survey.h"
 #include "util.h"
 
 static char dir[512], db[600];
@@ -148,6 +150,28 @@ static void test_page(void)
 		lg++;
 	CHECK(fs >= 6);
 	CHECK_INT(lg, fs);
+	/* pages come from a per-thread cache of the rendered form: every page has its own
+	 * instance and stamp (the time-prefixed instance, the stamp of that instance), the
+	 * rest is the same */
+	char inst2[64], stamp2[96];
+	for (int i = 0; i < 10; i++) {
+		struct test_response r2;
+		CHECK_INT(open_form(path, inst2, stamp2, &r2), 0);
+		CHECK(strcmp(inst, inst2) != 0);
+		CHECK_INT(strlen(inst2), 43);
+		CHECK(strspn(inst2, "0123456789abcdef") >= 8);
+		CHECK(strchr(stamp2, '.') != NULL);
+		CHECK_INT(r2.body_len, r.body_len + strlen(stamp2) - strlen(stamp));
+		const char *a = strstr(r.body, inst), *b = strstr(r2.body, inst2);
+		CHECK(a && b && a - r.body == b - r2.body);
+		if (a && b)
+			CHECK(memcmp(r.body, r2.body, (size_t)(a - r.body)) == 0);
+		const char *ae = strstr(r.body, stamp), *be = strstr(r2.body, stamp2);
+		CHECK(ae && be);
+		if (ae && be)
+			CHECK_STR(ae + strlen(stamp), be + strlen(stamp2));
+		test_response_free(&r2);
+	}
 	test_response_free(&r);
 	/* English */
 	char en[200];
@@ -283,6 +307,34 @@ static void test_rate_limit(void)
 	snprintf(body, sizeof body, "_i=%s&_t=%s&rating=4", inst, stamp);
 	CHECK_INT(post_form(path, "ua-rate", body, &r), 0);
 	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+	/* the stored page sent again is "already received", also while the client is
+	 * limited, also with a field it should not have, and more often than the client's
+	 * limit (20 an hour): a resubmitted page never counts */
+	char stored_body[512];
+	snprintf(stored_body, sizeof stored_body, "%s", body);
+	for (int i = 0; i < 25; i++) {
+		CHECK_INT(post_form(path, "ua-rate", i % 5 == 4 ? "_i=x" : stored_body, &r), 0);
+		if (i % 5 == 4) { /* not a stored instance: refused as incomplete or limited */
+			CHECK(r.status == 400 || r.status == 429);
+		} else {
+			CHECK_INT(r.status, 200);
+			CHECK_CONTAINS(r.body, "已收到");
+		}
+		test_response_free(&r);
+	}
+	char odd[600];
+	snprintf(odd, sizeof odd, "%s&nosuchfield=1", stored_body);
+	CHECK_INT(post_form(path, "ua-rate", odd, &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "已收到");
+	test_response_free(&r);
+	char path1[160];
+	CHECK_INT(survey_path("T-H1", path1, sizeof path1), 0);
+	CHECK_INT(open_form(path1, inst, stamp, NULL), 0);
+	snprintf(body, sizeof body, "_i=%s&_t=%s&rating=4", inst, stamp);
+	CHECK_INT(post_form(path1, "ua-rate", body, &r), 0);
+	CHECK_INT(r.status, 303); /* the client's tokens were not spent on the resubmits */
 	test_response_free(&r);
 	/* the same client at the same hall again at once: a friendly 429 */
 	CHECK_INT(open_form(path, inst, stamp, NULL), 0);
@@ -566,9 +618,19 @@ static void test_rotate_key(void)
 	char path[160], newpath[160], out[512];
 	struct test_response r;
 	CHECK_INT(survey_path("T-H1", path, sizeof path), 0);
+	CHECK_INT(test_request(srv.port, "GET", path, NULL, NULL, &r), 0); /* now in a thread's cache */
+	CHECK_INT(r.status, 200);
+	test_response_free(&r);
 	CHECK_INT(test_run(NULL, out, sizeof out, "--db", db, "hall", "rotate-key", "T-H1", NULL), 0);
-	CHECK_INT(test_request(srv.port, "GET", path, NULL, NULL, &r), 0);
-	CHECK_INT(r.status, 404);
+	/* resolved codes are cached per thread for SURVEY_HALL_CACHE_MS: after that the old
+	 * code is refused on every thread */
+	usleep((SURVEY_HALL_CACHE_MS + 100) * 1000);
+	for (int i = 0; i < 8; i++) {
+		CHECK_INT(test_request(srv.port, "GET", path, NULL, NULL, &r), 0);
+		CHECK_INT(r.status, 404);
+		if (i < 7)
+			test_response_free(&r);
+	}
 	test_response_free(&r);
 	CHECK_INT(survey_path("T-H1", newpath, sizeof newpath), 0);
 	CHECK(strncmp(newpath, "/s/T-H1.2.", 10) == 0);

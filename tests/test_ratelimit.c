@@ -276,9 +276,49 @@ static void test_bucket(void)
 	ratelimit_free(rl);
 }
 
+static void test_refund(void)
+{
+	/* a bucket gets a token back, never above its capacity */
+	struct ratelimit *rl = ratelimit_new_bucket(4, 3, 3, 3600);
+	for (int i = 0; i < 3; i++)
+		ratelimit_hit(rl, "c", T0);
+	CHECK(!ratelimit_allowed(rl, "c", T0));
+	ratelimit_refund(rl, "c");
+	CHECK(ratelimit_allowed(rl, "c", T0));
+	ratelimit_hit(rl, "c", T0);
+	CHECK(!ratelimit_allowed(rl, "c", T0));
+	for (int i = 0; i < 10; i++)
+		ratelimit_refund(rl, "c");
+	int allowed = 0;
+	for (int i = 0; i < 10; i++)
+		if (ratelimit_allowed(rl, "c", T0)) {
+			ratelimit_hit(rl, "c", T0);
+			allowed++;
+		}
+	CHECK_INT(allowed, 3);
+	ratelimit_refund(rl, "unknown"); /* no-op */
+	CHECK_INT(ratelimit_keys(rl), 1);
+	ratelimit_free(rl);
+	/* a window loses its newest event: the oldest still decides the wait */
+	rl = ratelimit_new(4, 2, 60);
+	ratelimit_hit(rl, "w", T0);
+	ratelimit_hit(rl, "w", T0 + 10);
+	CHECK_INT(ratelimit_retry_after(rl, "w", T0 + 10), 50);
+	ratelimit_refund(rl, "w");
+	CHECK(ratelimit_allowed(rl, "w", T0 + 10));
+	ratelimit_hit(rl, "w", T0 + 20);
+	CHECK_INT(ratelimit_retry_after(rl, "w", T0 + 20), 40);
+	ratelimit_refund(rl, "w");
+	ratelimit_refund(rl, "w");
+	ratelimit_refund(rl, "w"); /* nothing left to take back */
+	CHECK(ratelimit_allowed(rl, "w", T0 + 20));
+	ratelimit_free(rl);
+}
+
 int main(void)
 {
 	test_bucket();
+	test_refund();
 	test_limit_and_window();
 	test_out_of_order_times();
 	test_eviction();

@@ -1,6 +1,7 @@
 /* test_survey.c — the survey data layer: local dates, hall codes (forgery, revocation),
  * tickets (once only, also under 50 concurrent submitters), flags, aggregates pooled
  * up the tree, statistics against hand-counted values, follow-ups. */
+#define _DEFAULT_SOURCE /* usleep */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,19 @@ static void test_codes(void)
 			     "T-H1.9999999.abcdefghjk"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK_INT(survey_code_resolve(db, bad[i], &h), GS_ERR_NOT_FOUND);
+	/* the per-thread cache: the same entry again, forged codes still refused, and
+	 * more codes than slots keep working */
+	const struct org_hall *ch1 = NULL, *ch2 = NULL;
+	CHECK_INT(survey_code_resolve_cached(db, code, &ch1), GS_OK);
+	CHECK_STR(ch1->code, "T-H1");
+	CHECK_INT(survey_code_resolve_cached(db, code, &ch2), GS_OK);
+	CHECK(ch1 == ch2);
+	CHECK_INT(survey_code_resolve_cached(db, swapped, &ch2), GS_ERR_NOT_FOUND);
+	CHECK(ch2 == NULL);
+	for (int i = 0; i < 20; i++) {
+		CHECK_INT(survey_code_resolve_cached(db, i % 2 ? code : upper, &ch2), GS_OK);
+		CHECK_STR(ch2->code, "T-H1");
+	}
 	/* rotating the key revokes the old code */
 	int v = 0;
 	CHECK_INT(survey_hall_rotate_key(db, "T-H1", &v), GS_OK);
@@ -527,7 +541,7 @@ static void *batched_run(void *arg)
 	return NULL;
 }
 
-static void test_batcher(void)
+static void test_batcher(int background)
 {
 	const char *tmp = getenv("GS_TMP") ? getenv("GS_TMP") : "/tmp";
 	char path[512];
@@ -539,6 +553,11 @@ static void test_batcher(void)
 	char ticket[SURVEY_TICKET_LEN + 1];
 	CHECK_INT(survey_ticket_issue(db, "T-H2", "test", 3600, ticket, &expires), GS_OK);
 	struct survey_batcher *b = survey_batcher_new(8);
+	if (background) {
+		/* a shared writer connection and the maintenance thread */
+		CHECK_INT(survey_batcher_background(b, path), GS_OK);
+		CHECK_INT(survey_batcher_background(b, path), GS_ERR_CONFLICT);
+	}
 	enum { N = 40 };
 	pthread_t th[N];
 	struct batched xs[N];
@@ -579,6 +598,12 @@ static void test_batcher(void)
 	sqlite3_reset(q);
 	/* the aggregates agree with the rows */
 	int64_t folded = 0;
+	if (background) {
+		/* the maintenance thread folds at least every 200 ms */
+		usleep(400 * 1000);
+		CHECK_INT(survey_fold(db, &folded), GS_OK);
+		CHECK_INT(folded, 0);
+	}
 	CHECK_INT(survey_fold(db, &folded), GS_OK);
 	CHECK(folded >= 0 && folded <= N); /* the batcher folds now and then itself */
 	CHECK_INT(survey_fold(db, &folded), GS_OK);
@@ -623,7 +648,8 @@ int main(void)
 	test_store_and_stats();
 	test_responses_each();
 	test_tickets();
-	test_batcher();
+	test_batcher(0);
+	test_batcher(1);
 	test_client_hash();
 	return check_finish("test_survey");
 }
