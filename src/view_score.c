@@ -768,6 +768,9 @@ void view_adjustments_page(struct buf *b, const struct view_ctx *v, const struct
 			buf_printf(b, "<form method=\"post\" action=\"/scores/adjustments/%lld/decide\" class=\"inline\">",
 				   (long long)x->id);
 			view_csrf_field(b, v);
+			buf_puts(b, "<input type=\"hidden\" name=\"period\" value=\"");
+			view_esc(b, a->period);
+			buf_puts(b, "\">");
 			buf_printf(b, "<button type=\"submit\" name=\"decision\" value=\"confirm\">%s</button> "
 				      "<button type=\"submit\" name=\"decision\" value=\"reject\">%s</button></form>",
 				   view_tr(v, "确认", "Confirm"), view_tr(v, "驳回", "Reject"));

@@ -70,4 +70,17 @@ enum gs_result web_uncovered_csv(struct http_request *req, struct http_response 
  * frees (as of ?at=, default today); NULL when coverage could not be read. */
 char *web_coverage_block(struct http_request *req, const struct view_ctx *v, const struct org_unit *unit);
 
+/* web_score.c */
+enum gs_result web_scores_page(struct http_request *req, struct http_response *res);
+enum gs_result web_report_html(struct http_request *req, struct http_response *res);
+enum gs_result web_report_csv(struct http_request *req, struct http_response *res);
+enum gs_result web_api_scores(struct http_request *req, struct http_response *res);
+enum gs_result web_manual_page(struct http_request *req, struct http_response *res);
+enum gs_result web_manual_post(struct http_request *req, struct http_response *res);
+enum gs_result web_adjustments_page(struct http_request *req, struct http_response *res);
+enum gs_result web_adjustment_post(struct http_request *req, struct http_response *res);
+enum gs_result web_adjustment_decide(struct http_request *req, struct http_response *res);
+enum gs_result web_period_close(struct http_request *req, struct http_response *res);
+enum gs_result web_period_reopen(struct http_request *req, struct http_response *res);
+
 #endif
