@@ -6,8 +6,10 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,9 +72,18 @@ void scoring_milestones_free(struct scoring_milestone *m, size_t n)
 	free(m);
 }
 
+static pthread_mutex_t cache_mutex = PTHREAD_MUTEX_INITIALIZER;
+
 void scoring_free(struct scoring_result *r)
 {
 	if (!r)
+		return;
+	pthread_mutex_lock(&cache_mutex);
+	int shared = r->refs > 0;
+	if (shared)
+		r->refs--;
+	pthread_mutex_unlock(&cache_mutex);
+	if (shared)
 		return;
 	for (size_t i = 0; i < r->n_units; i++) {
 		struct scoring_unit *u = &r->units[i];
@@ -523,22 +534,23 @@ static enum gs_result leaders_compute(struct calc *c, struct scoring_result *res
 		size_t n_linked = 0;
 		struct buf codes;
 		buf_init(&codes, 64 * 1024);
+		size_t *seen = xcalloc(nl + 1, sizeof *seen), n_seen = 0;
 		for (size_t k = 0; k < nl; k++) {
 			if (strcmp(links[k].person, links[i].person) != 0 ||
 			    (strcmp(links[k].kind, "supervises") != 0 && strcmp(links[k].kind, "liaises") != 0))
 				continue;
 			size_t li = unit_index_by_code(res, links[k].unit);
 			int dup = 0; /* a unit both supervised and liaised with counts once */
-			for (size_t j = 0; j < k; j++)
-				if (strcmp(links[j].person, links[k].person) == 0 && strcmp(links[j].unit, links[k].unit) == 0 &&
-				    (strcmp(links[j].kind, "supervises") == 0 || strcmp(links[j].kind, "liaises") == 0))
-					dup = 1;
+			for (size_t j = 0; j < n_seen && !dup; j++)
+				dup = seen[j] == li;
 			if (li == (size_t)-1 || dup)
 				continue;
+			seen[n_seen++] = li;
 			buf_printf(&codes, "%s%s", codes.len ? "," : "", links[k].unit);
 			if (res->units[li].scored)
 				linked[n_linked++] = res->units[li].score;
 		}
+		free(seen);
 		r = score_deputy(u->score, linked, n_linked, ld->beta, &ld->score, &ld->used_links);
 		if (r == GS_ERR_INVALID) {
 			/* a bad beta setting: the default, rather than no leader scores at all */
@@ -769,6 +781,89 @@ static enum gs_result report_inner(struct db *db, const struct score_period *per
 	return compute_inner(db, per, now, with_previous, out);
 }
 
+/* ---- The report cache. A report is kept, per database file and period, together with
+ * a version of everything it is made of: the newest response, import, manual entry,
+ * adjustment and decision, period event, org and catalog load, follow-up close and
+ * milestone mark, the settings, and the minute (overdue counts depend on the clock).
+ * Any change makes a new version, so a page never shows a stale score; an unchanged
+ * database answers from memory. In-memory databases are not cached. */
+#define CACHE_SLOTS 8
+
+struct cache_slot {
+	char *key;
+	struct scoring_result *r;
+	uint64_t used;
+};
+static struct cache_slot cache[CACHE_SLOTS];
+static uint64_t cache_clock;
+
+static char *cache_key(struct db *db, const char *period, int64_t now)
+{
+	const char *file = sqlite3_db_filename(db_handle(db), "main");
+	if (!file || !*file)
+		return NULL;
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT (SELECT max(id) FROM survey_responses), (SELECT max(id) FROM meter_imports), "
+		"(SELECT max(id) FROM score_manual_history), (SELECT max(id) FROM score_adjustments), "
+		"(SELECT max(decided_at) FROM score_adjustments), (SELECT max(id) FROM score_period_events), "
+		"(SELECT max(id) FROM org_loads), (SELECT max(id) FROM indicator_loads), "
+		"(SELECT max(closed_at) FROM survey_followups), (SELECT max(done_at) FROM indicator_milestones), "
+		"(SELECT group_concat(name || '=' || value, ';') FROM settings WHERE name NOT LIKE 'survey.folded%')");
+	if (!st)
+		return NULL;
+	char *key = NULL;
+	if (db_step_row(db, st) == 1) {
+		struct buf b;
+		buf_init(&b, 64 * 1024);
+		buf_printf(&b, "%s|%s|%lld", file, period, (long long)(now / 60));
+		for (int i = 0; i < sqlite3_column_count(st); i++) {
+			const char *v = (const char *)sqlite3_column_text(st, i);
+			buf_printf(&b, "|%s", v ? v : "");
+		}
+		key = b.failed ? NULL : buf_steal(&b, NULL);
+		buf_free(&b);
+	}
+	sqlite3_reset(st);
+	return key;
+}
+
+/* A shared report for key, or NULL. */
+static struct scoring_result *cache_get(const char *key)
+{
+	struct scoring_result *r = NULL;
+	pthread_mutex_lock(&cache_mutex);
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].key && strcmp(cache[i].key, key) == 0) {
+			r = cache[i].r;
+			r->refs++;
+			cache[i].used = ++cache_clock;
+			break;
+		}
+	pthread_mutex_unlock(&cache_mutex);
+	return r;
+}
+
+/* Keeps r under key (the least recently used slot gives way); r becomes shared. */
+static void cache_put(char *key, struct scoring_result *r)
+{
+	struct scoring_result *old = NULL;
+	char *old_key = NULL;
+	pthread_mutex_lock(&cache_mutex);
+	int victim = 0;
+	for (int i = 1; i < CACHE_SLOTS; i++)
+		if (cache[i].used < cache[victim].used)
+			victim = i;
+	old = cache[victim].r;
+	old_key = cache[victim].key;
+	cache[victim].key = key;
+	cache[victim].r = r;
+	cache[victim].used = ++cache_clock;
+	r->refs++; /* the cache's reference */
+	pthread_mutex_unlock(&cache_mutex);
+	free(old_key);
+	scoring_free(old);
+}
+
 enum gs_result scoring_report(struct db *db, const char *period, int64_t now, struct scoring_result **out, char *err,
 			      size_t errlen)
 {
@@ -778,7 +873,19 @@ enum gs_result scoring_report(struct db *db, const char *period, int64_t now, st
 		set_err(err, errlen, "period '%.16s' is not a quarter (2026Q3) or a year (2026)", period ? period : "");
 		return GS_ERR_INVALID;
 	}
+	char p[SCORE_PERIOD_MAX];
+	score_period_format(&per, p);
+	/* responses stored but not folded yet are part of the version (their ids) */
+	char *key = cache_key(db, p, now);
+	if (key && (*out = cache_get(key)) != NULL) {
+		free(key);
+		return GS_OK;
+	}
 	enum gs_result r = report_inner(db, &per, now, 1, out);
+	if (r == GS_OK && key)
+		cache_put(key, *out);
+	else
+		free(key);
 	if (r != GS_OK)
 		set_err(err, errlen, "the report of %s could not be made (%s)", period, gs_result_str(r));
 	return r;

@@ -110,6 +110,7 @@ struct scoring_result {
 	size_t n_diffs;
 	struct scoring_milestone *milestones; /* overdue and due within 7 days, by due day */
 	size_t n_milestones;
+	int refs;                             /* internal: other holders of a shared (cached) result */
 };
 
 #define SCORING_DUE_DAYS 7
@@ -120,7 +121,9 @@ struct scoring_result {
 enum gs_result scoring_compute(struct db *db, const char *period, int64_t now, struct scoring_result **out,
 			       char *err, size_t errlen);
 /* The report of a period: a closed period's from its latest snapshot (never recomputed),
- * an open one computed now. Free with scoring_free. */
+ * an open one computed now. Reports of database files are cached and shared while
+ * nothing they are made of changed (see scoring.c): treat *out as read-only. Free with
+ * scoring_free (which releases the caller's reference). */
 enum gs_result scoring_report(struct db *db, const char *period, int64_t now, struct scoring_result **out, char *err,
 			      size_t errlen);
 void scoring_free(struct scoring_result *r); /* NULL is a no-op */
