@@ -192,7 +192,9 @@ int main(void)
 
 	struct scoring_result *r = NULL;
 	CHECK_INT(scoring_compute(db, "2026Q2", now, &r, err, sizeof err), GS_OK);
+	scoring_free(r);
 	CHECK_INT(scoring_compute(db, "2026Q5", now, &r, err, sizeof err), GS_ERR_INVALID);
+	CHECK(r == NULL);
 	CHECK_CONTAINS(err, "2026Q5");
 	CHECK_INT(scoring_compute(db, "2026Q2", now, &r, err, sizeof err), GS_OK);
 	const struct scoring_unit *s01 = scoring_find_unit(r, "QH-S01"), *s02 = scoring_find_unit(r, "QH-S02");
@@ -262,6 +264,14 @@ int main(void)
 	char *j2 = back ? scoring_to_json(back) : xstrdup("");
 	CHECK_STR(j2, j1);
 	free(j1), free(j2);
+	scoring_free(back);
+	/* a damaged snapshot text is refused, not half-read */
+	CHECK_INT(scoring_from_json("[1,2]", &back), GS_ERR_INVALID);
+	CHECK_INT(scoring_from_json("{\"units\":", &back), GS_ERR_INVALID);
+	CHECK(back == NULL);
+	/* missing keys read as empty, never as NULL strings the views would print */
+	CHECK_INT(scoring_from_json("{\"units\":[{\"indicators\":[{}]}],\"leaders\":[{}]}", &back), GS_OK);
+	CHECK(back && back->n_units == 1 && back->units[0].code && back->units[0].ind[0].code && back->leaders[0].unit_code);
 	scoring_free(back);
 	scoring_free(r);
 
