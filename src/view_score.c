@@ -235,8 +235,17 @@ static void breakdown(struct buf *b, const struct view_ctx *v, const struct scor
 		else
 			buf_printf(b, " <span class=\"missing\">%s</span>", view_tr(v, "无数据，权重已重新分配",
 										    "no data, weight redistributed"));
-		if (x->note) {
+		if (x->fallback && !en(v)) {
+			/* the domain's notes are English; the common one is said in Chinese here */
+			buf_puts(b, " <small class=\"note\">样本不足，采用上级单位 ");
+			view_esc(b, x->rate_from);
+			buf_puts(b, " 的满意率</small>");
+		} else if (x->note && (en(v) || x->has_data)) {
 			buf_puts(b, " <small class=\"note\">");
+			view_esc(b, x->note);
+			buf_puts(b, "</small>");
+		} else if (x->note) {
+			buf_puts(b, " <small class=\"note\" lang=\"en\">");
 			view_esc(b, x->note);
 			buf_puts(b, "</small>");
 		}
