@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "indicator.h"
 #include "org.h"
+#include "scoring.h"
 #include "survey.h"
 #include "util.h"
 #include "xform.h"
@@ -288,6 +289,134 @@ static enum gs_result demo_indicators(struct db *db, FILE *out)
 	return r;
 }
 
+/* ---- Demo scores ------------------------------------------------------------------
+ * Manual entries by the evaluating departments for the current quarter and the two
+ * before it (the office gives everyone the same party-building marks, which the
+ * differentiation rate flags), deductions and bonuses (one proposed from an overdue
+ * follow-up and confirmed), and the two earlier quarters closed — all through the
+ * functions the pages and the CLI call. A second run leaves closed quarters alone. */
+
+static struct auth_user demo_user(struct db *db, const char *login, enum auth_role role, const char *unit)
+{
+	struct auth_user u = {.role = role};
+	snprintf(u.login, sizeof u.login, "%s", login);
+	struct org_unit ou;
+	if (unit && org_unit_get(db, unit, &ou) == GS_OK) {
+		u.unit_id = ou.id;
+		snprintf(u.unit_code, sizeof u.unit_code, "%s", ou.code);
+		org_unit_clear(&ou);
+	}
+	return u;
+}
+
+/* Stores a manual value; a closed period (a second demo run) is not an error. */
+static enum gs_result demo_manual(struct db *db, const struct auth_user *who, const char *ind, const char *unit,
+				  const char *period, int is_score, double value, long *n)
+{
+	char err[INDICATOR_ERR_MAX];
+	enum gs_result r = indicator_manual_set(db, who, ind, unit, period, is_score, value, NULL, util_now(), err,
+						sizeof err);
+	if (r == GS_OK)
+		(*n)++;
+	else if (r == GS_ERR_CONFLICT)
+		r = GS_OK;
+	else
+		fprintf(stderr, "gridscore: demo %s %s %s: %s\n", ind, unit, period, err);
+	return r;
+}
+
+static enum gs_result demo_adjust(struct db *db, const struct auth_user *who, const char *unit, const char *period,
+				  int bonus, double points, enum indicator_source src, const char *reason)
+{
+	char err[INDICATOR_ERR_MAX];
+	struct indicator_adjustment_in in = {.unit_code = unit, .period = period, .bonus = bonus, .points = points,
+					     .reason = reason, .source = src};
+	enum gs_result r = indicator_adjustment_add(db, who, &in, 0, util_now(), NULL, err, sizeof err);
+	if (r != GS_OK)
+		fprintf(stderr, "gridscore: demo adjustment %s %s: %s\n", unit, period, err);
+	return r;
+}
+
+static enum gs_result demo_scores(struct db *db, FILE *out)
+{
+	struct auth_user mkt = demo_user(db, "marketing", AUTH_ROLE_MANAGER, "QH-MKT");
+	struct auth_user off = demo_user(db, "office", AUTH_ROLE_MANAGER, "QH-OFF");
+	struct auth_user ops = demo_user(db, "operations", AUTH_ROLE_MANAGER, "QH-OPS");
+	struct auth_user admin = demo_user(db, "admin", AUTH_ROLE_ADMIN, NULL);
+	char periods[3][SCORE_PERIOD_MAX];
+	struct score_period p;
+	scoring_current_quarter(util_now(), periods[2]);
+	score_period_parse(periods[2], &p);
+	score_period_previous(&p, &p);
+	score_period_format(&p, periods[1]);
+	score_period_previous(&p, &p);
+	score_period_format(&p, periods[0]);
+	struct org_unit *units = NULL;
+	size_t nu = 0;
+	enum gs_result r = org_units_list(db, 0, &units, &nu);
+	long entries = 0, adjustments = 0, closed = 0;
+	for (int k = 0; k < 3 && r == GS_OK; k++) {
+		const char *per = periods[k];
+		for (size_t i = 0; i < nu && r == GS_OK; i++) {
+			const char *kind = units[i].kind, *code = units[i].code;
+			unsigned v = (unsigned)(i * 7 + (size_t)k * 3); /* deterministic variety */
+			if (strcmp(kind, "station") == 0)
+				r = demo_manual(db, &mkt, "service-quality-inspection", code, per, 0, 88 + v % 12, &entries);
+			if (r == GS_OK && strcmp(kind, "team") == 0)
+				r = demo_manual(db, &ops, "work-safety", code, per, 0, v % 4, &entries);
+			if (r == GS_OK && strcmp(kind, "department") == 0)
+				r = demo_manual(db, &off, "key-work", code, per, 0, 0.85 + (double)(v % 4) * 0.05, &entries);
+			/* the office marks everyone alike: flagged as insufficient differentiation */
+			if (r == GS_OK && strcmp(kind, "team") != 0)
+				r = demo_manual(db, &off, "party-building", code, per, 1, 90, &entries);
+		}
+		if (r != GS_OK || indicator_period_closed(db, per) != 0)
+			continue;
+		struct indicator_adjustment_row *rows = NULL;
+		size_t na = 0;
+		r = indicator_adjustments_list(db, per, &rows, &na);
+		indicator_adjustments_free(rows, na);
+		if (r != GS_OK || na > 0)
+			continue; /* recorded by an earlier run */
+		r = demo_adjust(db, &mkt, "QH-S05", per, 0, 3, INDICATOR_SRC_INSPECTION,
+				"营业厅服务规范检查发现问题（廉政监察通报）");
+		if (r == GS_OK)
+			r = demo_adjust(db, &mkt, "QH-S02", per, 1, 2, INDICATOR_SRC_PUBLIC_OPINION, "客户来信表扬，媒体正面报道");
+		if (r == GS_OK && k < 2)
+			r = demo_adjust(db, &admin, "QH-S07", per, 0, 5, INDICATOR_SRC_SUPERVISION, "督办事项逾期未完成");
+		adjustments += r == GS_OK ? (k < 2 ? 3 : 2) : 0;
+		/* overdue follow-ups become proposed deductions; the first one is confirmed */
+		long proposed = 0;
+		if (r == GS_OK)
+			r = indicator_propose_overdue(db, per, 1, util_now(), &proposed);
+		if (r == GS_OK && proposed > 0) {
+			r = indicator_adjustments_list(db, per, &rows, &na);
+			for (size_t i = 0; r == GS_OK && i < na; i++)
+				if (rows[i].followup_id && strcmp(rows[i].state, "proposed") == 0) {
+					char err[INDICATOR_ERR_MAX];
+					r = indicator_adjustment_decide(db, &admin, rows[i].id, 1, util_now(), err, sizeof err);
+					break;
+				}
+			indicator_adjustments_free(rows, na);
+			adjustments += proposed;
+		}
+	}
+	org_units_free(units, nu);
+	for (int k = 0; k < 2 && r == GS_OK; k++) {
+		if (indicator_period_closed(db, periods[k]) != 0)
+			continue;
+		char err[INDICATOR_ERR_MAX];
+		r = scoring_period_close(db, &admin, periods[k], util_now(), NULL, err, sizeof err);
+		if (r != GS_OK)
+			fprintf(stderr, "gridscore: demo close %s: %s\n", periods[k], err);
+		closed++;
+	}
+	if (r == GS_OK)
+		fprintf(out, "demo scores: %ld manual entries, %ld deductions and bonuses for %s–%s, %ld quarters closed (%s, %s)\n",
+			entries, adjustments, periods[0], periods[2], closed, periods[0], periods[1]);
+	return r;
+}
+
 enum gs_result demo_load(struct db *db, FILE *out)
 {
 	const struct embed_file *f = embed_find(DEMO_ORG);
@@ -311,6 +440,12 @@ enum gs_result demo_load(struct db *db, FILE *out)
 	r = demo_login(db, out, "admin", AUTH_ROLE_ADMIN, NULL, "administrator");
 	if (r == GS_OK)
 		r = demo_login(db, out, "manager", AUTH_ROLE_MANAGER, NULL, "manager, reads everything");
+	if (r == GS_OK)
+		r = demo_login(db, out, "marketing", AUTH_ROLE_MANAGER, "QH-MKT", "marketing department: evaluates service quality");
+	if (r == GS_OK)
+		r = demo_login(db, out, "office", AUTH_ROLE_MANAGER, "QH-OFF", "office: evaluates party building and key work");
+	if (r == GS_OK)
+		r = demo_login(db, out, "operations", AUTH_ROLE_MANAGER, "QH-OPS", "operations: evaluates work safety");
 	for (size_t i = 0; i < n && r == GS_OK; i++) {
 		if (strcmp(units[i].kind, "station") != 0)
 			continue;
@@ -333,5 +468,7 @@ enum gs_result demo_load(struct db *db, FILE *out)
 		r = demo_indicators(db, out);
 	if (r == GS_OK)
 		r = survey_aggregates_rebuild(db, 1, NULL);
+	if (r == GS_OK)
+		r = demo_scores(db, out);
 	return r;
 }

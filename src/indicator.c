@@ -1828,7 +1828,8 @@ static enum gs_result rows_json(struct db *db, const char *sql, const char *peri
 }
 
 /* The canonical JSON of what a period's report is made of. Caller frees. */
-static enum gs_result snapshot_build(struct db *db, const char *period, const char *first_day, char **out)
+static enum gs_result snapshot_build(struct db *db, const char *period, const char *first_day,
+				     const char *scores_json, char **out)
 {
 	static const char *const parts[][2] = {
 	    {"indicators",
@@ -1861,6 +1862,13 @@ static enum gs_result snapshot_build(struct db *db, const char *period, const ch
 		json_object_set_new(root, parts[i][0], arr);
 		r = rows_json(db, parts[i][1], period, first_day, arr);
 	}
+	if (r == GS_OK && scores_json) {
+		json_t *scores = json_loads(scores_json, 0, NULL);
+		if (!scores)
+			r = GS_ERR_INTERNAL;
+		else
+			json_object_set_new(root, "scores", scores);
+	}
 	*out = r == GS_OK ? json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17)) : NULL;
 	json_decref(root);
 	if (r == GS_OK && !*out)
@@ -1891,7 +1899,7 @@ static enum gs_result period_event(struct db *db, const char *period, const char
 }
 
 enum gs_result indicator_period_close(struct db *db, const struct auth_user *who, const char *period, int64_t now,
-				      char *sha256_out, char *err, size_t errlen)
+				      const char *scores_json, char *sha256_out, char *err, size_t errlen)
 {
 	struct score_period per;
 	char pstr[SCORE_PERIOD_MAX], first[11], hex[65];
@@ -1909,7 +1917,7 @@ enum gs_result indicator_period_close(struct db *db, const struct auth_user *who
 		return r;
 	r = period_open(db, pstr, err, errlen);
 	if (r == GS_OK)
-		r = snapshot_build(db, pstr, first, &content);
+		r = snapshot_build(db, pstr, first, scores_json, &content);
 	sqlite3_stmt *st = NULL;
 	int64_t snap = 0;
 	if (r == GS_OK) {

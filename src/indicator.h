@@ -220,10 +220,12 @@ int indicator_period_closed(struct db *db, const char *period);
 
 /* Closes a period (admins and managers): its manual entries, confirmed adjustments and
  * the parameters and weights in force are written as canonical JSON into a snapshot
- * with its SHA-256 (hex in sha256_out, 65 bytes, may be NULL). GS_ERR_CONFLICT if it is
- * closed already. */
+ * with its SHA-256 (hex in sha256_out, 65 bytes, may be NULL). scores_json (may be
+ * NULL) is the computed report (scoring_to_json), stored under "scores" so the closed
+ * report is read back instead of recomputed; scoring_period_close passes it.
+ * GS_ERR_CONFLICT if it is closed already. */
 enum gs_result indicator_period_close(struct db *db, const struct auth_user *who, const char *period, int64_t now,
-				      char *sha256_out, char *err, size_t errlen);
+				      const char *scores_json, char *sha256_out, char *err, size_t errlen);
 /* Reopens a closed period: admins only, with a reason; recorded in the period's events
  * and the audit log. GS_ERR_CONFLICT if it is not closed. */
 enum gs_result indicator_period_reopen(struct db *db, const struct auth_user *who, const char *period,

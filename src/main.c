@@ -15,11 +15,14 @@
 #include "db.h"
 #include "demo.h"
 #include "http.h"
+#include "indicator.h"
 #include "meter.h"
 #include "org.h"
 #include "qr.h"
+#include "scoring.h"
 #include "survey.h"
 #include "util.h"
+#include "view_score.h"
 #include "web.h"
 #include "xform.h"
 
@@ -56,6 +59,14 @@ static const char usage_text[] =
 	"  ticket HALL [--base-url URL]        a single-use survey URL for one served customer\n"
 	"  hall rotate-key HALL                revoke the hall's printed QR codes (new key version)\n"
 	"  backup FILE                         consistent online copy of the database\n"
+	"  indicators load FILE.xml            load the indicator catalog (all or nothing)\n"
+	"  report [--period 2026Q3|2026] [--unit CODE] [--format csv|json|html] [--due]\n"
+	"                                      the period's scores (default: the current quarter; a closed\n"
+	"                                      period from its snapshot); --due: milestones overdue or due\n"
+	"                                      within 7 days, per responsible person and unit\n"
+	"  period close PERIOD [--as LOGIN]    compute and close a period (admin or manager; default: cli)\n"
+	"  period reopen PERIOD --reason TEXT --as LOGIN\n"
+	"                                      reopen a closed period (admin), recorded with the reason\n"
 	"\n"
 	"--db PATH defaults to " DEFAULT_DB " (created with its folder by init).\n";
 
@@ -636,6 +647,143 @@ static int cmd_backup(const char *db_path, struct args *a)
 	return r == GS_OK ? 0 : EXIT_REJECTED;
 }
 
+/* ---- indicators, report, period */
+
+static int cmd_indicators(const char *db_path, struct args *a)
+{
+	const char *sub = positional(a, 0), *file = positional(a, 1);
+	if (!sub || strcmp(sub, "load") != 0 || !file || leftover(a, 2))
+		return usage("usage: gridscore indicators load FILE.xml");
+	struct db *db = NULL;
+	if (open_db(db_path, 0, &db))
+		return EXIT_REJECTED;
+	struct indicator_load_report *rep = xcalloc(1, sizeof *rep);
+	enum gs_result r = indicator_load_file(db, file, rep);
+	indicator_report_print(rep, file, r == GS_OK ? stdout : stderr);
+	if (r != GS_OK && rep->n_errors == 0)
+		fprintf(stderr, "gridscore: %s: %s\n", file, gs_result_str(r));
+	if (r == GS_OK && !rep->already_loaded)
+		auth_audit(db, "cli", "indicators.load", file);
+	free(rep);
+	db_close(db);
+	return r == GS_OK ? 0 : EXIT_REJECTED;
+}
+
+/* The login --as names, as the domain functions see a caller. */
+static enum gs_result user_by_login(struct db *db, const char *login, struct auth_user *u)
+{
+	memset(u, 0, sizeof *u);
+	sqlite3_stmt *st = db_stmt(db, "SELECT s.id, s.role, coalesce(s.unit_id, 0), coalesce(n.code, '') FROM users s "
+				       "LEFT JOIN units n ON n.id = s.unit_id WHERE s.login = ?1 AND s.active = 1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	int rc = db_step_row(db, st);
+	enum gs_result r = rc < 0 ? GS_ERR_DB : rc == 0 ? GS_ERR_NOT_FOUND : GS_OK;
+	if (r == GS_OK) {
+		u->id = sqlite3_column_int64(st, 0);
+		snprintf(u->login, sizeof u->login, "%s", login);
+		auth_role_parse((const char *)sqlite3_column_text(st, 1), &u->role);
+		u->unit_id = sqlite3_column_int64(st, 2);
+		snprintf(u->unit_code, sizeof u->unit_code, "%s", (const char *)sqlite3_column_text(st, 3));
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+static int cmd_report(const char *db_path, struct args *a)
+{
+	const char *period = opt_value(a, "--period"), *unit = opt_value(a, "--unit");
+	const char *format = opt_value(a, "--format");
+	int due = opt_flag(a, "--due");
+	if (leftover(a, 0))
+		return usage("usage: gridscore report [--period 2026Q3|2026] [--unit CODE] [--format csv|json|html] [--due]");
+	if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0 && strcmp(format, "html") != 0)
+		return usage("report: --format must be csv, json or html");
+	struct db *db = NULL;
+	if (open_db(db_path, 0, &db))
+		return EXIT_REJECTED;
+	int64_t now = util_now();
+	char current[SCORE_PERIOD_MAX], err[INDICATOR_ERR_MAX] = "";
+	scoring_current_quarter(now, current);
+	int rc = 0;
+	struct org_unit u = {0};
+	if (unit && org_unit_get(db, unit, &u) != GS_OK) {
+		fprintf(stderr, "gridscore: report --unit: no unit with code '%s'\n", unit);
+		rc = EXIT_REJECTED;
+	}
+	if (rc == 0 && due) {
+		char today[11];
+		int hour, wd;
+		survey_local_time(now, today, &hour, &wd);
+		struct scoring_milestone *m = NULL;
+		size_t n = 0;
+		enum gs_result r = scoring_due(db, unit ? u.id : 0, today, SCORING_DUE_DAYS, &m, &n);
+		if (r == GS_OK)
+			view_score_due_text(stdout, m, n, today);
+		else
+			fprintf(stderr, "gridscore: report --due: %s\n", gs_result_str(r)), rc = EXIT_REJECTED;
+		scoring_milestones_free(m, n);
+	} else if (rc == 0) {
+		struct scoring_result *res = NULL;
+		enum gs_result r = scoring_report(db, period ? period : current, now, &res, err, sizeof err);
+		if (r != GS_OK) {
+			fprintf(stderr, "gridscore: report: %s\n", err);
+			rc = EXIT_REJECTED;
+		} else {
+			struct buf b;
+			buf_init(&b, 256u * 1024 * 1024);
+			if (format && strcmp(format, "json") == 0) {
+				char *s = view_score_api_json(res, unit);
+				buf_puts(&b, s);
+				buf_putc(&b, '\n');
+				free(s);
+			} else if (format && strcmp(format, "html") == 0) {
+				struct view_ctx v = {.lang = "zh", .path = "/"};
+				view_score_report(&b, &v, res, unit, 1);
+			} else {
+				view_score_csv(&b, res, unit);
+			}
+			fwrite(b.data ? b.data : "", 1, b.len, stdout);
+			buf_free(&b);
+		}
+		scoring_free(res);
+	}
+	org_unit_clear(&u);
+	db_close(db);
+	return rc;
+}
+
+static int cmd_period(const char *db_path, struct args *a)
+{
+	const char *as = opt_value(a, "--as"), *reason = opt_value(a, "--reason");
+	const char *sub = positional(a, 0), *period = positional(a, 1);
+	int close = sub && strcmp(sub, "close") == 0, reopen = sub && strcmp(sub, "reopen") == 0;
+	if ((!close && !reopen) || !period || leftover(a, 2) || (reopen && (!as || !reason)) || (close && reason))
+		return usage("usage: gridscore period close PERIOD [--as LOGIN] | period reopen PERIOD --reason TEXT --as LOGIN");
+	struct db *db = NULL;
+	if (open_db(db_path, 0, &db))
+		return EXIT_REJECTED;
+	struct auth_user who = {.role = AUTH_ROLE_ADMIN};
+	snprintf(who.login, sizeof who.login, "cli");
+	enum gs_result r = GS_OK;
+	char err[INDICATOR_ERR_MAX] = "", sha[65] = "";
+	if (as && (r = user_by_login(db, as, &who)) != GS_OK)
+		snprintf(err, sizeof err, "--as %s: %s", as, r == GS_ERR_NOT_FOUND ? "no active login with that name" : gs_result_str(r));
+	if (r == GS_OK && close)
+		r = scoring_period_close(db, &who, period, util_now(), sha, err, sizeof err);
+	else if (r == GS_OK)
+		r = indicator_period_reopen(db, &who, period, reason, util_now(), err, sizeof err);
+	if (r == GS_OK && close)
+		printf("period %s closed; snapshot sha256 %s\n", period, sha);
+	else if (r == GS_OK)
+		printf("period %s reopened by %s\n", period, who.login);
+	else
+		fprintf(stderr, "gridscore: period %s %s: %s\n", sub, period, err[0] ? err : gs_result_str(r));
+	db_close(db);
+	return r == GS_OK ? 0 : EXIT_REJECTED;
+}
+
 int main(int argc, char **argv)
 {
 	const char *db_path = getenv("GRIDSCORE_DB") ? getenv("GRIDSCORE_DB") : DEFAULT_DB;
@@ -694,6 +842,12 @@ int main(int argc, char **argv)
 		rc = cmd_ticket(db_path, &a);
 	else if (strcmp(verb, "hall") == 0)
 		rc = cmd_hall(db_path, &a);
+	else if (strcmp(verb, "indicators") == 0)
+		rc = cmd_indicators(db_path, &a);
+	else if (strcmp(verb, "report") == 0)
+		rc = cmd_report(db_path, &a);
+	else if (strcmp(verb, "period") == 0)
+		rc = cmd_period(db_path, &a);
 	else if (strcmp(verb, "help") == 0)
 		rc = (fputs(usage_text, stdout), 0);
 	else

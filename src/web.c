@@ -312,6 +312,22 @@ static const struct http_route routes[] = {
 	 web_admin_token_revoke},
 	{"GET", "/admin/settings", HTTP_LOGIN, AUTH_ROLE_ADMIN, 0, web_admin_settings},
 	{"POST", "/admin/settings", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL, web_admin_settings},
+	/* unit scores, reports and their inputs (web_score.c) */
+	{"GET", "/scores", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_scores_page},
+	{"GET", "/reports/{period}.html", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_report_html},
+	{"GET", "/reports/{period}.csv", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_report_csv},
+	{"GET", "/api/v1/scores", HTTP_LOGIN | HTTP_API, AUTH_ROLE_STATION, 0, web_api_scores},
+	{"GET", "/scores/manual", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_manual_page},
+	{"POST", "/scores/manual", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_STATION, FORM_SMALL, web_manual_post},
+	{"GET", "/scores/adjustments", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_adjustments_page},
+	{"POST", "/scores/adjustments", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_STATION, FORM_SMALL,
+	 web_adjustment_post},
+	{"POST", "/scores/adjustments/{id}/decide", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_STATION, FORM_SMALL,
+	 web_adjustment_decide},
+	{"POST", "/periods/{period}/close", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_MANAGER, FORM_SMALL,
+	 web_period_close},
+	{"POST", "/periods/{period}/reopen", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL,
+	 web_period_reopen},
 };
 
 const struct http_route *web_routes(size_t *n)

@@ -120,4 +120,17 @@ enum gs_result web_admin_token_add(struct http_request *req, struct http_respons
 enum gs_result web_admin_token_revoke(struct http_request *req, struct http_response *res);
 enum gs_result web_admin_settings(struct http_request *req, struct http_response *res);
 
+/* web_score.c */
+enum gs_result web_scores_page(struct http_request *req, struct http_response *res);
+enum gs_result web_report_html(struct http_request *req, struct http_response *res);
+enum gs_result web_report_csv(struct http_request *req, struct http_response *res);
+enum gs_result web_api_scores(struct http_request *req, struct http_response *res);
+enum gs_result web_manual_page(struct http_request *req, struct http_response *res);
+enum gs_result web_manual_post(struct http_request *req, struct http_response *res);
+enum gs_result web_adjustments_page(struct http_request *req, struct http_response *res);
+enum gs_result web_adjustment_post(struct http_request *req, struct http_response *res);
+enum gs_result web_adjustment_decide(struct http_request *req, struct http_response *res);
+enum gs_result web_period_close(struct http_request *req, struct http_response *res);
+enum gs_result web_period_reopen(struct http_request *req, struct http_response *res);
+
 #endif

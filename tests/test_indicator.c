@@ -454,12 +454,12 @@ static void test_adjustments_and_closing(struct db *db)
 	/* closing */
 	char sha[65] = "", sha2[65] = "";
 	CHECK_INT(indicator_period_closed(db, "2026Q2"), 0);
-	CHECK_INT(indicator_period_close(db, &station, "2026Q2", now, sha, err, sizeof err), GS_ERR_FORBIDDEN);
-	CHECK_INT(indicator_period_close(db, &manager, "2026Q2", now, sha, err, sizeof err), GS_OK);
+	CHECK_INT(indicator_period_close(db, &station, "2026Q2", now, NULL, sha, err, sizeof err), GS_ERR_FORBIDDEN);
+	CHECK_INT(indicator_period_close(db, &manager, "2026Q2", now, NULL, sha, err, sizeof err), GS_OK);
 	CHECK_INT(strlen(sha), 64);
 	CHECK_INT(indicator_period_closed(db, "2026Q2"), 1);
 	CHECK_INT(indicator_period_closed(db, "2026"), 0);
-	CHECK_INT(indicator_period_close(db, &manager, "2026Q2", now, sha2, err, sizeof err), GS_ERR_CONFLICT);
+	CHECK_INT(indicator_period_close(db, &manager, "2026Q2", now, NULL, sha2, err, sizeof err), GS_ERR_CONFLICT);
 	CHECK_CONTAINS(err, "closed");
 	char *content = NULL, got[65];
 	CHECK_INT(indicator_snapshot_get(db, "2026Q2", &content, got), GS_OK);
@@ -502,7 +502,7 @@ static void test_adjustments_and_closing(struct db *db)
 	CHECK_INT(indicator_manual_set(db, &mkt, "service-quality-inspection", "QH-S02", "2026Q2", 0, 90, NULL, now, err,
 				       sizeof err),
 		  GS_OK);
-	CHECK_INT(indicator_period_close(db, &admin, "2026Q2", now + 10, sha2, err, sizeof err), GS_OK);
+	CHECK_INT(indicator_period_close(db, &admin, "2026Q2", now + 10, NULL, sha2, err, sizeof err), GS_OK);
 	CHECK(strcmp(sha, sha2) != 0);
 	CHECK_INT(count_rows(db, "SELECT count(*) FROM score_snapshots WHERE period = '2026Q2'"), 2);
 }

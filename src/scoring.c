@@ -1,0 +1,1267 @@
+/* scoring.c — computes a period's scores from the stored data (see scoring.h): it
+ * gathers the inputs through survey.h, meter.h, org.h and indicator.h, applies the
+ * formulas of score.h, and reads a closed period back from its snapshot. Its only SQL
+ * is the settings lookup; everything else goes through the owning modules. */
+#include "scoring.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "meter.h"
+#include "org.h"
+#include "survey.h"
+#include "util.h"
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || errlen == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* A numeric setting (table settings), or dflt when absent or not a number. */
+static double setting_double(struct db *db, const char *name, double dflt)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT value FROM settings WHERE name = ?1");
+	if (!st)
+		return dflt;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	double v = dflt;
+	if (db_step_row(db, st) == 1) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+		char *end = NULL;
+		double x = s ? strtod(s, &end) : NAN;
+		if (s && end != s && *end == '\0' && isfinite(x))
+			v = x;
+	}
+	sqlite3_reset(st);
+	return v;
+}
+
+void scoring_current_quarter(int64_t t, char out[SCORE_PERIOD_MAX])
+{
+	char day[11];
+	int hour, wd;
+	survey_local_time(t, day, &hour, &wd);
+	struct score_period p = {.year = atoi(day), .quarter = (atoi(day + 5) - 1) / 3 + 1};
+	score_period_format(&p, out);
+}
+
+/* ---------------------------------------------------------------- freeing */
+
+static void indicator_row_clear(struct scoring_indicator *x)
+{
+	free(x->code), free(x->name), free(x->name_en), free(x->rate_from), free(x->note);
+}
+
+void scoring_milestones_free(struct scoring_milestone *m, size_t n)
+{
+	for (size_t i = 0; m && i < n; i++)
+		free(m[i].indicator), free(m[i].unit), free(m[i].name), free(m[i].person);
+	free(m);
+}
+
+static pthread_mutex_t cache_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void scoring_free(struct scoring_result *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&cache_mutex);
+	int shared = r->refs > 0;
+	if (shared)
+		r->refs--;
+	pthread_mutex_unlock(&cache_mutex);
+	if (shared)
+		return;
+	for (size_t i = 0; i < r->n_units; i++) {
+		struct scoring_unit *u = &r->units[i];
+		for (size_t k = 0; k < u->n_ind; k++)
+			indicator_row_clear(&u->ind[k]);
+		free(u->ind);
+		free(u->code), free(u->name), free(u->name_en), free(u->kind), free(u->parent_code);
+	}
+	free(r->units);
+	for (size_t i = 0; i < r->n_leaders; i++) {
+		struct scoring_leader *l = &r->leaders[i];
+		free(l->person_code), free(l->person_name), free(l->title), free(l->unit_code), free(l->unit_kind);
+		free(l->linked);
+	}
+	free(r->leaders);
+	for (size_t i = 0; i < r->n_groups; i++)
+		free(r->groups[i].kind);
+	free(r->groups);
+	for (size_t i = 0; i < r->n_diffs; i++)
+		free(r->diffs[i].evaluator), free(r->diffs[i].indicator), free(r->diffs[i].kind);
+	free(r->diffs);
+	scoring_milestones_free(r->milestones, r->n_milestones);
+	free(r);
+}
+
+const struct scoring_unit *scoring_find_unit(const struct scoring_result *r, const char *code)
+{
+	for (size_t i = 0; r && code && i < r->n_units; i++)
+		if (strcmp(r->units[i].code, code) == 0)
+			return &r->units[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- milestones */
+
+static int milestone_cmp(const void *a, const void *b)
+{
+	const struct scoring_milestone *x = a, *y = b;
+	int c = strcmp(x->person ? x->person : "", y->person ? y->person : "");
+	if (c == 0)
+		c = strcmp(x->unit, y->unit);
+	if (c == 0)
+		c = strcmp(x->due, y->due);
+	if (c == 0)
+		c = strcmp(x->indicator, y->indicator);
+	return c;
+}
+
+enum gs_result scoring_due(struct db *db, int64_t within_unit, const char *today, int days,
+			   struct scoring_milestone **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	long t = survey_day_number(today);
+	if (t < 0 || days < 0)
+		return GS_ERR_INVALID;
+	char until[11];
+	survey_day_string(t + days, until);
+	struct indicator_milestone *m = NULL;
+	struct indicator *inds = NULL;
+	size_t nm = 0, ni = 0;
+	enum gs_result r = indicator_milestones_list(db, within_unit, NULL, until, &m, &nm);
+	if (r == GS_OK)
+		r = indicator_list(db, 0, &inds, &ni);
+	if (r == GS_OK) {
+		for (size_t i = 0; i < nm; i++) {
+			if (m[i].done)
+				continue;
+			*out = xrealloc(*out, (*n + 1) * sizeof **out);
+			struct scoring_milestone *s = &(*out)[(*n)++];
+			memset(s, 0, sizeof *s);
+			s->indicator = xstrdup(m[i].indicator_code);
+			s->unit = xstrdup(m[i].unit_code);
+			s->name = xstrdup(m[i].name);
+			snprintf(s->due, sizeof s->due, "%s", m[i].due);
+			s->overdue = strcmp(m[i].due, today) < 0;
+			for (size_t k = 0; k < ni; k++)
+				if (strcmp(inds[k].code, m[i].indicator_code) == 0)
+					s->person = xstrdup(inds[k].responsible_person);
+		}
+		if (*n > 1)
+			qsort(*out, *n, sizeof **out, milestone_cmp);
+	}
+	indicator_milestones_free(m, nm);
+	indicator_list_free(inds, ni);
+	return r;
+}
+
+/* ---------------------------------------------------------------- computing */
+
+/* What one computation shares: the org tree, the catalog with the parameters in force,
+ * survey statistics per unit (computed at most once each). */
+struct calc {
+	struct db *db;
+	struct score_period per;
+	char period[SCORE_PERIOD_MAX], first[11], last[11];
+	struct survey_settings set;
+	struct org_unit *units;
+	size_t n_units;
+	struct indicator *inds;
+	size_t n_inds;
+	struct indicator_params *params;
+	int *has_params;
+	struct score_unit_params unit_params;
+	struct survey_stats *stats;  /* per unit, when stats_done */
+	int *stats_done;
+};
+
+static size_t unit_index_by_id(const struct calc *c, int64_t id)
+{
+	for (size_t i = 0; i < c->n_units; i++)
+		if (c->units[i].id == id)
+			return i;
+	return (size_t)-1;
+}
+
+static size_t unit_index_by_code(const struct scoring_result *res, const char *code)
+{
+	for (size_t i = 0; code && i < res->n_units; i++)
+		if (strcmp(res->units[i].code, code) == 0)
+			return i;
+	return (size_t)-1;
+}
+
+static enum gs_result stats_of(struct calc *c, size_t i, const struct survey_stats **out)
+{
+	if (!c->stats_done[i]) {
+		struct survey_scope scope = {.unit_id = c->units[i].id};
+		enum gs_result r = survey_stats_get(c->db, &c->set, &scope, c->first, c->last, c->set.verified_only, 0,
+						    &c->stats[i]);
+		if (r != GS_OK)
+			return r;
+		c->stats_done[i] = 1;
+	}
+	*out = &c->stats[i];
+	return GS_OK;
+}
+
+/* The customer-evaluation actual of unit i: its own top-two rate, or the nearest
+ * ancestor's when its sample is below the minimum. */
+static enum gs_result customer_actual(struct calc *c, size_t i, struct scoring_indicator *x)
+{
+	const struct survey_stats *own = NULL;
+	enum gs_result r = stats_of(c, i, &own);
+	if (r != GS_OK)
+		return r;
+	size_t at = i;
+	const struct survey_stats *s = own;
+	while (!s->sample_ok) {
+		size_t up = c->units[at].parent_id ? unit_index_by_id(c, c->units[at].parent_id) : (size_t)-1;
+		if (up == (size_t)-1)
+			break;
+		at = up;
+		if ((r = stats_of(c, at, &s)) != GS_OK)
+			return r;
+	}
+	if (!s->sample_ok) {
+		x->responses = own->responses;
+		x->satisfied = own->satisfied;
+		x->note = xasprintf("insufficient sample: %lld responses (minimum %d), none of the units above has enough",
+				    (long long)own->responses, c->set.min_sample);
+		return GS_OK;
+	}
+	x->has_actual = 1;
+	x->actual = s->rate;
+	x->responses = s->responses;
+	x->satisfied = s->satisfied;
+	x->ci_low = s->ci_low;
+	x->ci_high = s->ci_high;
+	x->rate_from = xstrdup(c->units[at].code);
+	if (at != i) {
+		x->fallback = 1;
+		x->note = xasprintf("insufficient sample: %lld responses (minimum %d); the rate of %s is used",
+				    (long long)own->responses, c->set.min_sample, c->units[at].code);
+	}
+	return GS_OK;
+}
+
+static const struct indicator_manual_row *manual_find(const struct indicator_manual_row *m, size_t n,
+						      const char *ind, const char *unit)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(m[i].indicator_code, ind) == 0 && strcmp(m[i].unit_code, unit) == 0)
+			return &m[i];
+	return NULL;
+}
+
+/* Fills unit u's indicator rows and its score. */
+static enum gs_result score_one_unit(struct calc *c, size_t ui, const struct indicator_manual_row *manual,
+				     size_t n_manual, const struct indicator_adjustment_row *adj, size_t n_adj,
+				     struct scoring_unit *u)
+{
+	const struct org_unit *ou = &c->units[ui];
+	u->code = xstrdup(ou->code);
+	u->name = xstrdup(ou->name);
+	u->name_en = xstrdup(ou->name_en);
+	u->kind = xstrdup(ou->kind);
+	u->parent_code = xstrdup(ou->parent_code);
+	u->depth = ou->depth;
+	u->ind = xcalloc(c->n_inds ? c->n_inds : 1, sizeof *u->ind);
+	struct score_item *items = xcalloc(c->n_inds ? c->n_inds : 1, sizeof *items);
+	enum gs_result r = GS_OK;
+	for (size_t k = 0; r == GS_OK && k < c->n_inds; k++) {
+		const struct indicator *d = &c->inds[k];
+		double w = indicator_weight_for(d, ou->kind);
+		if (w <= 0)
+			continue;
+		struct scoring_indicator *x = &u->ind[u->n_ind];
+		x->code = xstrdup(d->code);
+		x->name = xstrdup(d->name);
+		x->name_en = xstrdup(d->name_en);
+		x->kind = d->kind;
+		x->weight = w;
+		if (!c->has_params[k]) {
+			x->note = xasprintf("no parameters in force for %s", c->period);
+		} else {
+			const struct indicator_params *p = &c->params[k];
+			snprintf(x->method, sizeof x->method, "%s", indicator_method_name(p->method));
+			if (d->kind == INDICATOR_CUSTOMER_EVALUATION) {
+				r = customer_actual(c, ui, x);
+			} else if (d->kind == INDICATOR_COVERAGE) {
+				struct meter_coverage cov;
+				r = meter_coverage_at(c->db, ou->id, c->last, &cov);
+				if (r == GS_OK && cov.points > 0) {
+					x->has_actual = 1;
+					x->actual = cov.rate;
+					x->points = cov.points;
+					x->smart = cov.smart;
+				} else if (r == GS_OK) {
+					x->note = xasprintf("no metering points in service on %s", c->last);
+				}
+			} else {
+				const struct indicator_manual_row *m = manual_find(manual, n_manual, d->code, ou->code);
+				if (!m) {
+					x->note = xstrdup("not entered by the evaluating department");
+				} else if (p->method == INDICATOR_DIRECT) {
+					if (m->is_score) {
+						x->has_data = 1;
+						x->score = m->value;
+					} else {
+						x->note = xstrdup("an actual was entered but the method scores directly");
+					}
+				} else if (!m->is_score) {
+					x->has_actual = 1;
+					x->actual = m->value;
+				} else {
+					x->note = xstrdup("a score was entered but the method scores from the actual");
+				}
+			}
+			if (r == GS_OK && x->has_actual) {
+				if (indicator_params_score(p, x->actual, &x->score) == GS_OK)
+					x->has_data = 1;
+				else
+					x->note = xstrdup("the actual could not be scored");
+			}
+		}
+		items[u->n_ind].weight = w;
+		items[u->n_ind].has_data = x->has_data;
+		items[u->n_ind].score = x->score;
+		u->n_ind++;
+	}
+	double ded = 0, bon = 0;
+	for (size_t k = 0; k < n_adj; k++) {
+		if (strcmp(adj[k].state, "confirmed") != 0 || strcmp(adj[k].unit_code, ou->code) != 0)
+			continue;
+		if (adj[k].bonus)
+			bon += adj[k].points;
+		else
+			ded += adj[k].points;
+	}
+	u->deductions_raw = ded;
+	u->bonuses_raw = bon;
+	if (r == GS_OK && u->n_ind > 0) {
+		struct score_unit_result sr;
+		r = score_unit(items, u->n_ind, ded, bon, &c->unit_params, &sr);
+		if (r == GS_OK) {
+			u->scored = sr.scored;
+			u->score = sr.score;
+			u->weighted = sr.weighted;
+			u->deductions = sr.deductions;
+			u->bonuses = sr.bonuses;
+			u->weight_missing = sr.weight_missing;
+			u->n_missing = sr.n_missing;
+			for (size_t k = 0; k < u->n_ind; k++) {
+				u->ind[k].effective_weight = items[k].effective_weight;
+				u->ind[k].contribution = items[k].contribution;
+			}
+		}
+	}
+	free(items);
+	return r;
+}
+
+/* Peer groups of units (kind, depth) or leaders (their unit's kind and depth). */
+static struct scoring_group *group_get(struct scoring_result *res, const char *kind, int depth, int leaders)
+{
+	for (size_t i = 0; i < res->n_groups; i++)
+		if (res->groups[i].leaders == leaders && res->groups[i].depth == depth &&
+		    strcmp(res->groups[i].kind, kind) == 0)
+			return &res->groups[i];
+	res->groups = xrealloc(res->groups, (res->n_groups + 1) * sizeof *res->groups);
+	struct scoring_group *g = &res->groups[res->n_groups++];
+	memset(g, 0, sizeof *g);
+	g->kind = xstrdup(kind);
+	g->depth = depth;
+	g->leaders = leaders;
+	return g;
+}
+
+/* Ranks and grades the members of every group; member i has kind/depth/scored/score at
+ * the given accessor. */
+static enum gs_result rank_units(struct scoring_result *res)
+{
+	double *scores = xcalloc(res->n_units + 1, sizeof *scores);
+	size_t *idx = xcalloc(res->n_units + 1, sizeof *idx), *rank = xcalloc(res->n_units + 1, sizeof *rank);
+	int *ex = xcalloc(res->n_units + 1, sizeof *ex);
+	enum gs_result r = GS_OK;
+	for (size_t i = 0; r == GS_OK && i < res->n_units; i++) {
+		struct scoring_unit *u = &res->units[i];
+		struct scoring_group *g = group_get(res, u->kind, u->depth, 0);
+		if (g->n > 0 || !u->scored)
+			continue; /* done with an earlier member, or nothing to rank here */
+		size_t n = 0;
+		for (size_t k = 0; k < res->n_units; k++) {
+			struct scoring_unit *p = &res->units[k];
+			if (p->scored && p->depth == u->depth && strcmp(p->kind, u->kind) == 0) {
+				scores[n] = p->score;
+				idx[n++] = k;
+			}
+		}
+		r = score_excellent(scores, n, res->excellent_share, 0, ex, rank, &g->quota, &g->chosen, &g->tied_out);
+		g->n = n;
+		for (size_t k = 0; r == GS_OK && k < n; k++) {
+			res->units[idx[k]].rank = rank[k];
+			res->units[idx[k]].peers = n;
+			res->units[idx[k]].excellent = ex[k];
+		}
+	}
+	free(scores), free(idx), free(rank), free(ex);
+	return r;
+}
+
+static enum gs_result rank_leaders(struct scoring_result *res, const int *depth_of)
+{
+	size_t n_all = res->n_leaders;
+	double *scores = xcalloc(n_all + 1, sizeof *scores);
+	size_t *idx = xcalloc(n_all + 1, sizeof *idx), *rank = xcalloc(n_all + 1, sizeof *rank);
+	int *ex = xcalloc(n_all + 1, sizeof *ex);
+	enum gs_result r = GS_OK;
+	for (size_t i = 0; r == GS_OK && i < n_all; i++) {
+		struct scoring_leader *l = &res->leaders[i];
+		struct scoring_group *g = group_get(res, l->unit_kind, depth_of[i], 1);
+		if (g->n > 0 || !l->scored)
+			continue;
+		size_t n = 0;
+		for (size_t k = 0; k < n_all; k++) {
+			struct scoring_leader *p = &res->leaders[k];
+			if (p->scored && depth_of[k] == depth_of[i] && strcmp(p->unit_kind, l->unit_kind) == 0) {
+				scores[n] = p->score;
+				idx[n++] = k;
+			}
+		}
+		r = score_excellent(scores, n, res->excellent_share, 0, ex, rank, &g->quota, &g->chosen, &g->tied_out);
+		g->n = n;
+		for (size_t k = 0; r == GS_OK && k < n; k++) {
+			res->leaders[idx[k]].rank = rank[k];
+			res->leaders[idx[k]].peers = n;
+			res->leaders[idx[k]].excellent = ex[k];
+		}
+	}
+	free(scores), free(idx), free(rank), free(ex);
+	return r;
+}
+
+/* One leader link as collected from org_leaders_of_unit, deduplicated. */
+struct link {
+	char *person, *name, *title, *kind, *unit;
+};
+
+static void links_add(struct link **links, size_t *n, const struct org_leader *l)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*links)[i].person, l->person_code) == 0 && strcmp((*links)[i].kind, l->kind) == 0 &&
+		    strcmp((*links)[i].unit, l->unit_code) == 0)
+			return;
+	*links = xrealloc(*links, (*n + 1) * sizeof **links);
+	struct link *k = &(*links)[(*n)++];
+	k->person = xstrdup(l->person_code);
+	k->name = xstrdup(l->person_name);
+	k->title = xstrdup(l->title);
+	k->kind = xstrdup(l->kind);
+	k->unit = xstrdup(l->unit_code);
+}
+
+static void links_free(struct link *links, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(links[i].person), free(links[i].name), free(links[i].title), free(links[i].kind), free(links[i].unit);
+	free(links);
+}
+
+static enum gs_result leaders_compute(struct calc *c, struct scoring_result *res)
+{
+	struct link *links = NULL;
+	size_t nl = 0;
+	enum gs_result r = GS_OK;
+	for (size_t i = 0; r == GS_OK && i < c->n_units; i++) {
+		struct org_leader *l = NULL;
+		size_t n = 0;
+		r = org_leaders_of_unit(c->db, c->units[i].id, &l, &n);
+		for (size_t k = 0; r == GS_OK && k < n; k++)
+			links_add(&links, &nl, &l[k]);
+		org_leaders_free(l, n);
+	}
+	int *depth_of = NULL;
+	for (size_t i = 0; r == GS_OK && i < nl; i++) {
+		int head = strcmp(links[i].kind, "head") == 0;
+		if (!head && strcmp(links[i].kind, "deputy") != 0)
+			continue;
+		size_t ui = unit_index_by_code(res, links[i].unit);
+		if (ui == (size_t)-1)
+			continue;
+		const struct scoring_unit *u = &res->units[ui];
+		res->leaders = xrealloc(res->leaders, (res->n_leaders + 1) * sizeof *res->leaders);
+		depth_of = xrealloc(depth_of, (res->n_leaders + 1) * sizeof *depth_of);
+		depth_of[res->n_leaders] = u->depth;
+		struct scoring_leader *ld = &res->leaders[res->n_leaders++];
+		memset(ld, 0, sizeof *ld);
+		ld->person_code = xstrdup(links[i].person);
+		ld->person_name = xstrdup(links[i].name);
+		ld->title = xstrdup(links[i].title);
+		ld->unit_code = xstrdup(u->code);
+		ld->unit_kind = xstrdup(u->kind);
+		snprintf(ld->role, sizeof ld->role, "%s", head ? "head" : "deputy");
+		ld->beta = 1.0;
+		if (!u->scored)
+			continue;
+		ld->own = u->score;
+		if (head) {
+			ld->scored = 1;
+			ld->score = u->score;
+			continue;
+		}
+		char name[48];
+		snprintf(name, sizeof name, "score.deputy_beta.%s", u->kind);
+		ld->beta = setting_double(c->db, name, SCORE_DEFAULT_BETA);
+		double *linked = xcalloc(nl + 1, sizeof *linked);
+		size_t n_linked = 0;
+		struct buf codes;
+		buf_init(&codes, 64 * 1024);
+		size_t *seen = xcalloc(nl + 1, sizeof *seen), n_seen = 0;
+		for (size_t k = 0; k < nl; k++) {
+			if (strcmp(links[k].person, links[i].person) != 0 ||
+			    (strcmp(links[k].kind, "supervises") != 0 && strcmp(links[k].kind, "liaises") != 0))
+				continue;
+			size_t li = unit_index_by_code(res, links[k].unit);
+			int dup = 0; /* a unit both supervised and liaised with counts once */
+			for (size_t j = 0; j < n_seen && !dup; j++)
+				dup = seen[j] == li;
+			if (li == (size_t)-1 || dup)
+				continue;
+			seen[n_seen++] = li;
+			buf_printf(&codes, "%s%s", codes.len ? "," : "", links[k].unit);
+			if (res->units[li].scored)
+				linked[n_linked++] = res->units[li].score;
+		}
+		free(seen);
+		r = score_deputy(u->score, linked, n_linked, ld->beta, &ld->score, &ld->used_links);
+		if (r == GS_ERR_INVALID) {
+			/* a bad beta setting: the default, rather than no leader scores at all */
+			ld->beta = SCORE_DEFAULT_BETA;
+			r = score_deputy(u->score, linked, n_linked, ld->beta, &ld->score, &ld->used_links);
+		}
+		ld->scored = r == GS_OK;
+		double sum = 0;
+		for (size_t k = 0; k < n_linked; k++)
+			sum += linked[k];
+		ld->linked_mean = n_linked ? sum / (double)n_linked : 0;
+		ld->linked = codes.len ? buf_steal(&codes, NULL) : NULL;
+		buf_free(&codes);
+		free(linked);
+	}
+	if (r == GS_OK && res->n_leaders)
+		r = rank_leaders(res, depth_of);
+	free(depth_of);
+	links_free(links, nl);
+	return r;
+}
+
+static enum gs_result diffs_compute(struct calc *c, struct scoring_result *res)
+{
+	double deduction = setting_double(c->db, "score.diff_deduction", 0);
+	double *scores = xcalloc(res->n_units + 1, sizeof *scores);
+	enum gs_result r = GS_OK;
+	for (size_t k = 0; r == GS_OK && k < c->n_inds; k++) {
+		const struct indicator *d = &c->inds[k];
+		if (d->kind != INDICATOR_MANUAL || !d->evaluator)
+			continue;
+		/* each peer group (kind, depth) the indicator applies to, once */
+		for (size_t i = 0; r == GS_OK && i < res->n_units; i++) {
+			const struct scoring_unit *u = &res->units[i];
+			int seen = 0;
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = res->units[j].depth == u->depth && strcmp(res->units[j].kind, u->kind) == 0;
+			if (seen || indicator_weight_for(d, u->kind) <= 0)
+				continue;
+			size_t n = 0;
+			for (size_t j = i; j < res->n_units; j++) {
+				const struct scoring_unit *p = &res->units[j];
+				if (p->depth != u->depth || strcmp(p->kind, u->kind) != 0)
+					continue;
+				for (size_t q = 0; q < p->n_ind; q++)
+					if (strcmp(p->ind[q].code, d->code) == 0 && p->ind[q].has_data)
+						scores[n++] = p->ind[q].score;
+			}
+			if (n < SCORE_MIN_PEERS)
+				continue;
+			res->diffs = xrealloc(res->diffs, (res->n_diffs + 1) * sizeof *res->diffs);
+			struct scoring_diff *x = &res->diffs[res->n_diffs++];
+			memset(x, 0, sizeof *x);
+			x->evaluator = xstrdup(d->evaluator);
+			x->indicator = xstrdup(d->code);
+			x->kind = xstrdup(u->kind);
+			x->depth = u->depth;
+			r = score_differentiation(scores, n, res->diff_target, &x->d);
+			x->proposed_deduction = x->d.flagged && deduction > 0 ? deduction : 0;
+		}
+	}
+	free(scores);
+	return r;
+}
+
+static void calc_free(struct calc *c)
+{
+	org_units_free(c->units, c->n_units);
+	indicator_list_free(c->inds, c->n_inds);
+	free(c->params);
+	free(c->has_params);
+	for (size_t i = 0; c->stats && i < c->n_units; i++)
+		survey_stats_clear(&c->stats[i]);
+	free(c->stats);
+	free(c->stats_done);
+}
+
+static enum gs_result report_inner(struct db *db, const struct score_period *per, int64_t now, int with_previous,
+				   struct scoring_result **out);
+
+static enum gs_result compute_inner(struct db *db, const struct score_period *per, int64_t now, int with_previous,
+				    struct scoring_result **out)
+{
+	struct calc c = {.db = db, .per = *per};
+	struct scoring_result *res = xcalloc(1, sizeof *res);
+	struct indicator_manual_row *manual = NULL;
+	struct indicator_adjustment_row *adj = NULL;
+	size_t n_manual = 0, n_adj = 0;
+	score_period_format(per, c.period);
+	score_period_first_day(per, c.first);
+	score_period_last_day(per, c.last);
+	memcpy(res->period, c.period, sizeof res->period);
+	memcpy(res->first_day, c.first, sizeof res->first_day);
+	memcpy(res->last_day, c.last, sizeof res->last_day);
+	struct score_period prev;
+	score_period_previous(per, &prev);
+	score_period_format(&prev, res->previous);
+	res->computed_at = now;
+	res->excellent_share = setting_double(db, "score.excellent_share", SCORE_DEFAULT_EXCELLENT_SHARE);
+	res->diff_target = setting_double(db, "score.diff_target", SCORE_DEFAULT_DIFF_TARGET);
+	score_unit_params_default(&c.unit_params);
+	c.unit_params.deduction_cap = setting_double(db, "score.deduction_cap", c.unit_params.deduction_cap);
+	c.unit_params.bonus_cap = setting_double(db, "score.bonus_cap", c.unit_params.bonus_cap);
+
+	enum gs_result r = survey_settings_load(db, &c.set);
+	if (r == GS_OK)
+		r = survey_aggregates_rebuild(db, 1, NULL); /* unit rows match the tree: one seek per unit */
+	if (r == GS_OK)
+		r = org_units_list(db, 0, &c.units, &c.n_units);
+	if (r == GS_OK)
+		r = indicator_list(db, 0, &c.inds, &c.n_inds);
+	if (r == GS_OK)
+		r = indicator_manual_list(db, c.period, &manual, &n_manual);
+	if (r == GS_OK)
+		r = indicator_adjustments_list(db, c.period, &adj, &n_adj);
+	if (r != GS_OK)
+		goto out;
+	c.params = xcalloc(c.n_inds + 1, sizeof *c.params);
+	c.has_params = xcalloc(c.n_inds + 1, sizeof *c.has_params);
+	for (size_t k = 0; r == GS_OK && k < c.n_inds; k++) {
+		enum gs_result pr = indicator_params_get(db, c.inds[k].id, per, &c.params[k]);
+		c.has_params[k] = pr == GS_OK;
+		if (pr != GS_OK && pr != GS_ERR_NOT_FOUND)
+			r = pr;
+	}
+	c.stats = xcalloc(c.n_units + 1, sizeof *c.stats);
+	c.stats_done = xcalloc(c.n_units + 1, sizeof *c.stats_done);
+	res->units = xcalloc(c.n_units + 1, sizeof *res->units);
+	for (size_t i = 0; r == GS_OK && i < c.n_units; i++) {
+		r = score_one_unit(&c, i, manual, n_manual, adj, n_adj, &res->units[i]);
+		res->n_units = i + 1;
+		if (r == GS_OK && strcmp(c.units[i].kind, "station") == 0)
+			r = survey_followups_count(db, c.units[i].id, now, &res->units[i].followups_open,
+						   &res->units[i].followups_overdue);
+	}
+	if (r == GS_OK)
+		r = rank_units(res);
+	if (r == GS_OK)
+		r = leaders_compute(&c, res);
+	if (r == GS_OK)
+		r = diffs_compute(&c, res);
+	if (r == GS_OK) {
+		char today[11];
+		int hour, wd;
+		survey_local_time(now, today, &hour, &wd);
+		r = scoring_due(db, 0, today, SCORING_DUE_DAYS, &res->milestones, &res->n_milestones);
+	}
+	if (r == GS_OK && with_previous) {
+		struct scoring_result *p = NULL;
+		r = report_inner(db, &prev, now, 0, &p);
+		for (size_t i = 0; r == GS_OK && i < res->n_units; i++) {
+			const struct scoring_unit *pu = scoring_find_unit(p, res->units[i].code);
+			if (pu && pu->scored && res->units[i].scored) {
+				res->units[i].has_previous = 1;
+				res->units[i].previous = pu->score;
+				res->units[i].change = res->units[i].score - pu->score;
+			}
+		}
+		scoring_free(p);
+	}
+out:
+	indicator_manual_free(manual, n_manual);
+	indicator_adjustments_free(adj, n_adj);
+	calc_free(&c);
+	if (r != GS_OK) {
+		scoring_free(res);
+		res = NULL;
+	}
+	*out = res;
+	return r;
+}
+
+enum gs_result scoring_compute(struct db *db, const char *period, int64_t now, struct scoring_result **out,
+			       char *err, size_t errlen)
+{
+	struct score_period per;
+	*out = NULL;
+	if (score_period_parse(period, &per) != GS_OK) {
+		set_err(err, errlen, "period '%.16s' is not a quarter (2026Q3) or a year (2026)", period ? period : "");
+		return GS_ERR_INVALID;
+	}
+	enum gs_result r = compute_inner(db, &per, now, 1, out);
+	if (r != GS_OK)
+		set_err(err, errlen, "computing the scores of %s failed (%s)", period, gs_result_str(r));
+	return r;
+}
+
+/* A closed period from its latest snapshot; GS_ERR_NOT_FOUND if it is open (or was
+ * closed before scores were stored in snapshots). */
+static enum gs_result from_snapshot(struct db *db, const char *period, struct scoring_result **out)
+{
+	*out = NULL;
+	int closed = indicator_period_closed(db, period);
+	if (closed < 0)
+		return GS_ERR_DB;
+	if (!closed)
+		return GS_ERR_NOT_FOUND;
+	char *content = NULL, sha[65];
+	enum gs_result r = indicator_snapshot_get(db, period, &content, sha);
+	if (r != GS_OK)
+		return r;
+	json_t *root = json_loads(content, 0, NULL);
+	free(content);
+	json_t *scores = root ? json_object_get(root, "scores") : NULL;
+	if (!scores) {
+		json_decref(root);
+		return GS_ERR_NOT_FOUND;
+	}
+	char *text = json_dumps(scores, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	json_decref(root);
+	r = text ? scoring_from_json(text, out) : GS_ERR_INTERNAL;
+	free(text);
+	if (r == GS_OK) {
+		(*out)->closed = 1;
+		memcpy((*out)->sha256, sha, sizeof sha);
+	}
+	return r;
+}
+
+static enum gs_result report_inner(struct db *db, const struct score_period *per, int64_t now, int with_previous,
+				   struct scoring_result **out)
+{
+	char p[SCORE_PERIOD_MAX];
+	score_period_format(per, p);
+	enum gs_result r = from_snapshot(db, p, out);
+	if (r != GS_ERR_NOT_FOUND)
+		return r;
+	return compute_inner(db, per, now, with_previous, out);
+}
+
+/* ---- The report cache. A report is kept, per database file and period, together with
+ * a version of everything it is made of: the newest response, import, manual entry,
+ * adjustment and decision, period event, org and catalog load, follow-up close and
+ * milestone mark, the settings, and the minute (overdue counts depend on the clock).
+ * Any change makes a new version, so a page never shows a stale score; an unchanged
+ * database answers from memory. In-memory databases are not cached. */
+#define CACHE_SLOTS 8
+
+struct cache_slot {
+	char *key;
+	struct scoring_result *r;
+	uint64_t used;
+};
+static struct cache_slot cache[CACHE_SLOTS];
+static uint64_t cache_clock;
+
+static char *cache_key(struct db *db, const char *period, int64_t now)
+{
+	const char *file = sqlite3_db_filename(db_handle(db), "main");
+	if (!file || !*file)
+		return NULL;
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT (SELECT max(id) FROM survey_responses), (SELECT max(id) FROM meter_imports), "
+		"(SELECT max(id) FROM score_manual_history), (SELECT max(id) FROM score_adjustments), "
+		"(SELECT max(decided_at) FROM score_adjustments), (SELECT max(id) FROM score_period_events), "
+		"(SELECT max(id) FROM org_loads), (SELECT max(id) FROM indicator_loads), "
+		"(SELECT max(closed_at) FROM survey_followups), (SELECT max(done_at) FROM indicator_milestones), "
+		"(SELECT group_concat(name || '=' || value, ';') FROM settings WHERE name NOT LIKE 'survey.folded%')");
+	if (!st)
+		return NULL;
+	char *key = NULL;
+	if (db_step_row(db, st) == 1) {
+		struct buf b;
+		buf_init(&b, 64 * 1024);
+		buf_printf(&b, "%s|%s|%lld", file, period, (long long)(now / 60));
+		for (int i = 0; i < sqlite3_column_count(st); i++) {
+			const char *v = (const char *)sqlite3_column_text(st, i);
+			buf_printf(&b, "|%s", v ? v : "");
+		}
+		key = b.failed ? NULL : buf_steal(&b, NULL);
+		buf_free(&b);
+	}
+	sqlite3_reset(st);
+	return key;
+}
+
+/* A shared report for key, or NULL. */
+static struct scoring_result *cache_get(const char *key)
+{
+	struct scoring_result *r = NULL;
+	pthread_mutex_lock(&cache_mutex);
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].key && strcmp(cache[i].key, key) == 0) {
+			r = cache[i].r;
+			r->refs++;
+			cache[i].used = ++cache_clock;
+			break;
+		}
+	pthread_mutex_unlock(&cache_mutex);
+	return r;
+}
+
+/* Keeps r under key (the least recently used slot gives way); r becomes shared. */
+static void cache_put(char *key, struct scoring_result *r)
+{
+	struct scoring_result *old = NULL;
+	char *old_key = NULL;
+	pthread_mutex_lock(&cache_mutex);
+	int victim = 0;
+	for (int i = 1; i < CACHE_SLOTS; i++)
+		if (cache[i].used < cache[victim].used)
+			victim = i;
+	old = cache[victim].r;
+	old_key = cache[victim].key;
+	cache[victim].key = key;
+	cache[victim].r = r;
+	cache[victim].used = ++cache_clock;
+	r->refs++; /* the cache's reference */
+	pthread_mutex_unlock(&cache_mutex);
+	free(old_key);
+	scoring_free(old);
+}
+
+enum gs_result scoring_report(struct db *db, const char *period, int64_t now, struct scoring_result **out, char *err,
+			      size_t errlen)
+{
+	struct score_period per;
+	*out = NULL;
+	if (score_period_parse(period, &per) != GS_OK) {
+		set_err(err, errlen, "period '%.16s' is not a quarter (2026Q3) or a year (2026)", period ? period : "");
+		return GS_ERR_INVALID;
+	}
+	char p[SCORE_PERIOD_MAX];
+	score_period_format(&per, p);
+	/* responses stored but not folded yet are part of the version (their ids) */
+	char *key = cache_key(db, p, now);
+	if (key && (*out = cache_get(key)) != NULL) {
+		free(key);
+		return GS_OK;
+	}
+	enum gs_result r = report_inner(db, &per, now, 1, out);
+	if (r == GS_OK && key)
+		cache_put(key, *out);
+	else
+		free(key);
+	if (r != GS_OK)
+		set_err(err, errlen, "the report of %s could not be made (%s)", period, gs_result_str(r));
+	return r;
+}
+
+enum gs_result scoring_period_close(struct db *db, const struct auth_user *who, const char *period, int64_t now,
+				    char *sha256_out, char *err, size_t errlen)
+{
+	if (!who || (who->role != AUTH_ROLE_ADMIN && who->role != AUTH_ROLE_MANAGER)) {
+		set_err(err, errlen, "only administrators and managers close periods");
+		return GS_ERR_FORBIDDEN;
+	}
+	struct scoring_result *res = NULL;
+	enum gs_result r = scoring_compute(db, period, now, &res, err, errlen);
+	if (r != GS_OK)
+		return r;
+	int closed = indicator_period_closed(db, res->period);
+	if (closed != 0) {
+		scoring_free(res);
+		if (closed > 0)
+			set_err(err, errlen, "period %s is closed already", period);
+		return closed > 0 ? GS_ERR_CONFLICT : GS_ERR_DB;
+	}
+	char *json = scoring_to_json(res);
+	/* The scores are computed just before the closing transaction: survey statistics
+	 * fold pending responses in a transaction of their own, which cannot nest. */
+	r = indicator_period_close(db, who, res->period, now, json, sha256_out, err, errlen);
+	free(json);
+	scoring_free(res);
+	return r;
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+	if (v)
+		json_object_set_new(o, k, json_string(v));
+}
+
+static void set_num(json_t *o, const char *k, double v)
+{
+	json_object_set_new(o, k, json_real(v));
+}
+
+static void set_int(json_t *o, const char *k, long long v)
+{
+	json_object_set_new(o, k, json_integer(v));
+}
+
+char *scoring_to_json(const struct scoring_result *r)
+{
+	json_t *root = json_object();
+	set_str(root, "period", r->period);
+	set_str(root, "previous", r->previous);
+	set_str(root, "first_day", r->first_day);
+	set_str(root, "last_day", r->last_day);
+	set_int(root, "computed_at", r->computed_at);
+	set_num(root, "excellent_share", r->excellent_share);
+	set_num(root, "diff_target", r->diff_target);
+	json_t *units = json_array();
+	for (size_t i = 0; i < r->n_units; i++) {
+		const struct scoring_unit *u = &r->units[i];
+		json_t *o = json_object();
+		set_str(o, "code", u->code);
+		set_str(o, "name", u->name);
+		set_str(o, "name_en", u->name_en);
+		set_str(o, "kind", u->kind);
+		set_str(o, "parent", u->parent_code);
+		set_int(o, "depth", u->depth);
+		set_int(o, "scored", u->scored);
+		set_num(o, "score", u->score);
+		set_num(o, "weighted", u->weighted);
+		set_num(o, "deductions", u->deductions);
+		set_num(o, "bonuses", u->bonuses);
+		set_num(o, "deductions_raw", u->deductions_raw);
+		set_num(o, "bonuses_raw", u->bonuses_raw);
+		set_num(o, "weight_missing", u->weight_missing);
+		set_int(o, "n_missing", (long long)u->n_missing);
+		set_int(o, "rank", (long long)u->rank);
+		set_int(o, "peers", (long long)u->peers);
+		set_int(o, "excellent", u->excellent);
+		if (u->has_previous) {
+			set_num(o, "previous", u->previous);
+			set_num(o, "change", u->change);
+		}
+		set_int(o, "followups_open", u->followups_open);
+		set_int(o, "followups_overdue", u->followups_overdue);
+		json_t *inds = json_array();
+		for (size_t k = 0; k < u->n_ind; k++) {
+			const struct scoring_indicator *x = &u->ind[k];
+			json_t *e = json_object();
+			set_str(e, "code", x->code);
+			set_str(e, "name", x->name);
+			set_str(e, "name_en", x->name_en);
+			set_str(e, "kind", indicator_kind_name(x->kind));
+			set_str(e, "method", x->method);
+			set_int(e, "has_data", x->has_data);
+			if (x->has_actual)
+				set_num(e, "actual", x->actual);
+			set_num(e, "score", x->score);
+			set_num(e, "weight", x->weight);
+			set_num(e, "effective_weight", x->effective_weight);
+			set_num(e, "contribution", x->contribution);
+			set_int(e, "responses", x->responses);
+			set_int(e, "satisfied", x->satisfied);
+			set_num(e, "ci_low", x->ci_low);
+			set_num(e, "ci_high", x->ci_high);
+			set_str(e, "rate_from", x->rate_from);
+			set_int(e, "fallback", x->fallback);
+			set_int(e, "points", x->points);
+			set_int(e, "smart", x->smart);
+			set_str(e, "note", x->note);
+			json_array_append_new(inds, e);
+		}
+		json_object_set_new(o, "indicators", inds);
+		json_array_append_new(units, o);
+	}
+	json_object_set_new(root, "units", units);
+	json_t *leaders = json_array();
+	for (size_t i = 0; i < r->n_leaders; i++) {
+		const struct scoring_leader *l = &r->leaders[i];
+		json_t *o = json_object();
+		set_str(o, "person", l->person_code);
+		set_str(o, "name", l->person_name);
+		set_str(o, "title", l->title);
+		set_str(o, "unit", l->unit_code);
+		set_str(o, "unit_kind", l->unit_kind);
+		set_str(o, "role", l->role);
+		set_int(o, "scored", l->scored);
+		set_num(o, "score", l->score);
+		set_num(o, "own", l->own);
+		set_num(o, "linked_mean", l->linked_mean);
+		set_num(o, "beta", l->beta);
+		set_int(o, "used_links", (long long)l->used_links);
+		set_str(o, "linked", l->linked);
+		set_int(o, "rank", (long long)l->rank);
+		set_int(o, "peers", (long long)l->peers);
+		set_int(o, "excellent", l->excellent);
+		json_array_append_new(leaders, o);
+	}
+	json_object_set_new(root, "leaders", leaders);
+	json_t *groups = json_array();
+	for (size_t i = 0; i < r->n_groups; i++) {
+		const struct scoring_group *g = &r->groups[i];
+		json_t *o = json_object();
+		set_str(o, "kind", g->kind);
+		set_int(o, "depth", g->depth);
+		set_int(o, "leaders", g->leaders);
+		set_int(o, "n", (long long)g->n);
+		set_int(o, "quota", (long long)g->quota);
+		set_int(o, "chosen", (long long)g->chosen);
+		set_int(o, "tied_out", (long long)g->tied_out);
+		json_array_append_new(groups, o);
+	}
+	json_object_set_new(root, "groups", groups);
+	json_t *diffs = json_array();
+	for (size_t i = 0; i < r->n_diffs; i++) {
+		const struct scoring_diff *x = &r->diffs[i];
+		json_t *o = json_object();
+		set_str(o, "evaluator", x->evaluator);
+		set_str(o, "indicator", x->indicator);
+		set_str(o, "kind", x->kind);
+		set_int(o, "depth", x->depth);
+		set_int(o, "n", (long long)x->d.n);
+		set_int(o, "largest_group", (long long)x->d.largest_group);
+		set_num(o, "largest_value", x->d.largest_value);
+		set_num(o, "rate", x->d.rate);
+		set_int(o, "flagged", x->d.flagged);
+		set_num(o, "mean", x->d.mean);
+		set_num(o, "stddev", x->d.stddev);
+		set_num(o, "cv", x->d.cv);
+		set_num(o, "min", x->d.min);
+		set_num(o, "max", x->d.max);
+		set_num(o, "range", x->d.range);
+		set_num(o, "proposed_deduction", x->proposed_deduction);
+		json_array_append_new(diffs, o);
+	}
+	json_object_set_new(root, "differentiation", diffs);
+	json_t *ms = json_array();
+	for (size_t i = 0; i < r->n_milestones; i++) {
+		const struct scoring_milestone *m = &r->milestones[i];
+		json_t *o = json_object();
+		set_str(o, "indicator", m->indicator);
+		set_str(o, "unit", m->unit);
+		set_str(o, "name", m->name);
+		set_str(o, "person", m->person);
+		set_str(o, "due", m->due);
+		set_int(o, "overdue", m->overdue);
+		json_array_append_new(ms, o);
+	}
+	json_object_set_new(root, "milestones", ms);
+	char *s = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+	json_decref(root);
+	if (!s)
+		abort(); /* only out of memory */
+	return s;
+}
+
+static char *get_str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? xstrdup(s) : NULL;
+}
+
+/* A string the views print: "" when absent. */
+static char *get_req(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return xstrdup(s ? s : "");
+}
+
+static double get_num(json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static long long get_int(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_integer(v) ? json_integer_value(v) : (long long)json_number_value(v);
+}
+
+static void get_fixed(json_t *o, const char *k, char *dst, size_t cap)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	snprintf(dst, cap, "%s", s ? s : "");
+}
+
+enum gs_result scoring_from_json(const char *text, struct scoring_result **out)
+{
+	*out = NULL;
+	json_t *root = json_loads(text, 0, NULL);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return GS_ERR_INVALID;
+	}
+	struct scoring_result *r = xcalloc(1, sizeof *r);
+	get_fixed(root, "period", r->period, sizeof r->period);
+	get_fixed(root, "previous", r->previous, sizeof r->previous);
+	get_fixed(root, "first_day", r->first_day, sizeof r->first_day);
+	get_fixed(root, "last_day", r->last_day, sizeof r->last_day);
+	r->computed_at = get_int(root, "computed_at");
+	r->excellent_share = get_num(root, "excellent_share");
+	r->diff_target = get_num(root, "diff_target");
+	json_t *arr = json_object_get(root, "units"), *o;
+	size_t i;
+	r->units = xcalloc(json_array_size(arr) + 1, sizeof *r->units);
+	json_array_foreach(arr, i, o)
+	{
+		struct scoring_unit *u = &r->units[r->n_units++];
+		u->code = get_req(o, "code");
+		u->name = get_req(o, "name");
+		u->name_en = get_str(o, "name_en");
+		u->kind = get_req(o, "kind");
+		u->parent_code = get_str(o, "parent");
+		u->depth = (int)get_int(o, "depth");
+		u->scored = (int)get_int(o, "scored");
+		u->score = get_num(o, "score");
+		u->weighted = get_num(o, "weighted");
+		u->deductions = get_num(o, "deductions");
+		u->bonuses = get_num(o, "bonuses");
+		u->deductions_raw = get_num(o, "deductions_raw");
+		u->bonuses_raw = get_num(o, "bonuses_raw");
+		u->weight_missing = get_num(o, "weight_missing");
+		u->n_missing = (size_t)get_int(o, "n_missing");
+		u->rank = (size_t)get_int(o, "rank");
+		u->peers = (size_t)get_int(o, "peers");
+		u->excellent = (int)get_int(o, "excellent");
+		u->has_previous = json_object_get(o, "previous") != NULL;
+		u->previous = get_num(o, "previous");
+		u->change = get_num(o, "change");
+		u->followups_open = get_int(o, "followups_open");
+		u->followups_overdue = get_int(o, "followups_overdue");
+		json_t *inds = json_object_get(o, "indicators"), *e;
+		size_t k;
+		u->ind = xcalloc(json_array_size(inds) + 1, sizeof *u->ind);
+		json_array_foreach(inds, k, e)
+		{
+			struct scoring_indicator *x = &u->ind[u->n_ind++];
+			x->code = get_req(e, "code");
+			x->name = get_req(e, "name");
+			x->name_en = get_str(e, "name_en");
+			const char *kind = json_string_value(json_object_get(e, "kind"));
+			x->kind = kind && strcmp(kind, "customer-evaluation") == 0 ? INDICATOR_CUSTOMER_EVALUATION
+				  : kind && strcmp(kind, "coverage") == 0	     ? INDICATOR_COVERAGE
+										     : INDICATOR_MANUAL;
+			get_fixed(e, "method", x->method, sizeof x->method);
+			x->has_data = (int)get_int(e, "has_data");
+			x->has_actual = json_object_get(e, "actual") != NULL;
+			x->actual = get_num(e, "actual");
+			x->score = get_num(e, "score");
+			x->weight = get_num(e, "weight");
+			x->effective_weight = get_num(e, "effective_weight");
+			x->contribution = get_num(e, "contribution");
+			x->responses = get_int(e, "responses");
+			x->satisfied = get_int(e, "satisfied");
+			x->ci_low = get_num(e, "ci_low");
+			x->ci_high = get_num(e, "ci_high");
+			x->rate_from = get_str(e, "rate_from");
+			x->fallback = (int)get_int(e, "fallback");
+			x->points = (long)get_int(e, "points");
+			x->smart = (long)get_int(e, "smart");
+			x->note = get_str(e, "note");
+		}
+	}
+	arr = json_object_get(root, "leaders");
+	r->leaders = xcalloc(json_array_size(arr) + 1, sizeof *r->leaders);
+	json_array_foreach(arr, i, o)
+	{
+		struct scoring_leader *l = &r->leaders[r->n_leaders++];
+		l->person_code = get_req(o, "person");
+		l->person_name = get_req(o, "name");
+		l->title = get_str(o, "title");
+		l->unit_code = get_req(o, "unit");
+		l->unit_kind = get_req(o, "unit_kind");
+		get_fixed(o, "role", l->role, sizeof l->role);
+		l->scored = (int)get_int(o, "scored");
+		l->score = get_num(o, "score");
+		l->own = get_num(o, "own");
+		l->linked_mean = get_num(o, "linked_mean");
+		l->beta = get_num(o, "beta");
+		l->used_links = (size_t)get_int(o, "used_links");
+		l->linked = get_str(o, "linked");
+		l->rank = (size_t)get_int(o, "rank");
+		l->peers = (size_t)get_int(o, "peers");
+		l->excellent = (int)get_int(o, "excellent");
+	}
+	arr = json_object_get(root, "groups");
+	r->groups = xcalloc(json_array_size(arr) + 1, sizeof *r->groups);
+	json_array_foreach(arr, i, o)
+	{
+		struct scoring_group *g = &r->groups[r->n_groups++];
+		g->kind = get_req(o, "kind");
+		g->depth = (int)get_int(o, "depth");
+		g->leaders = (int)get_int(o, "leaders");
+		g->n = (size_t)get_int(o, "n");
+		g->quota = (size_t)get_int(o, "quota");
+		g->chosen = (size_t)get_int(o, "chosen");
+		g->tied_out = (size_t)get_int(o, "tied_out");
+	}
+	arr = json_object_get(root, "differentiation");
+	r->diffs = xcalloc(json_array_size(arr) + 1, sizeof *r->diffs);
+	json_array_foreach(arr, i, o)
+	{
+		struct scoring_diff *x = &r->diffs[r->n_diffs++];
+		x->evaluator = get_req(o, "evaluator");
+		x->indicator = get_req(o, "indicator");
+		x->kind = get_req(o, "kind");
+		x->depth = (int)get_int(o, "depth");
+		x->d.n = (size_t)get_int(o, "n");
+		x->d.largest_group = (size_t)get_int(o, "largest_group");
+		x->d.largest_value = get_num(o, "largest_value");
+		x->d.rate = get_num(o, "rate");
+		x->d.flagged = (int)get_int(o, "flagged");
+		x->d.mean = get_num(o, "mean");
+		x->d.stddev = get_num(o, "stddev");
+		x->d.cv = get_num(o, "cv");
+		x->d.min = get_num(o, "min");
+		x->d.max = get_num(o, "max");
+		x->d.range = get_num(o, "range");
+		x->proposed_deduction = get_num(o, "proposed_deduction");
+	}
+	arr = json_object_get(root, "milestones");
+	r->milestones = xcalloc(json_array_size(arr) + 1, sizeof *r->milestones);
+	json_array_foreach(arr, i, o)
+	{
+		struct scoring_milestone *m = &r->milestones[r->n_milestones++];
+		m->indicator = get_req(o, "indicator");
+		m->unit = get_req(o, "unit");
+		m->name = get_req(o, "name");
+		m->person = get_str(o, "person");
+		get_fixed(o, "due", m->due, sizeof m->due);
+		m->overdue = (int)get_int(o, "overdue");
+	}
+	json_decref(root);
+	*out = r;
+	return GS_OK;
+}
