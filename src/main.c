@@ -20,6 +20,7 @@
 #include "org.h"
 #include "qr.h"
 #include "scoring.h"
+#include "settings.h"
 #include "survey.h"
 #include "util.h"
 #include "view_score.h"
@@ -180,18 +181,6 @@ static int cmd_init(const char *db_path, struct args *a)
 }
 
 
-/* Remembers a setting (the served base URL, so CLI-made QR codes and tickets match). */
-static enum gs_result settings_put(struct db *db, const char *name, const char *value)
-{
-	sqlite3_stmt *st = db_stmt(db, "INSERT INTO settings(name, value) VALUES(?1, ?2) "
-				       "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
-	if (!st)
-		return GS_ERR_DB;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	return db_step_done(db, st);
-}
-
 /* The public URL prefix: --base-url, else what serve last used, else the default listen address. */
 static char *base_url_for(struct db *db, const char *opt)
 {
@@ -284,7 +273,7 @@ static int cmd_serve(const char *db_path, struct args *a)
 		return EXIT_REJECTED;
 	struct web_app *app = NULL;
 	enum gs_result r = web_app_new(db, &wopt, &app, err, sizeof err);
-	if (r == GS_OK && cfg.base_url && (r = settings_put(db, "base_url", cfg.base_url)) != GS_OK)
+	if (r == GS_OK && cfg.base_url && (r = settings_set(db, "base_url", cfg.base_url)) != GS_OK)
 		snprintf(err, sizeof err, "cannot store the base URL (%s)", gs_result_str(r));
 	db_close(db);
 	if (r != GS_OK) {

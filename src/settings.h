@@ -1,8 +1,8 @@
 /* settings.h — the `settings` table (name → text value; an absent row means the
  * built-in default): the known settings an administrator may change, with their
  * defaults and ranges, and one reader and one writer for every module. Knows nothing
- * of HTTP. (survey.c and main.c still carry their own upsert of this table; they can
- * call settings_set instead.) */
+ * of HTTP. (survey.c still writes its fold watermark itself, inside its own
+ * transaction.) */
 #ifndef GS_SETTINGS_H
 #define GS_SETTINGS_H
 
