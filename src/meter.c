@@ -25,7 +25,7 @@
 #define METER_DEFAULT_WINDOW 90
 #define METER_FAR "9999-12-31" /* "open" in interval arithmetic */
 #ifndef METER_CACHE_KB
-#define METER_CACHE_KB "6000"     /* page cache of the import's connection, KiB */
+#define METER_CACHE_KB "4000"     /* page cache of the import's connection, KiB */
 #endif
 #ifndef METER_TEMP_CACHE_KB
 #define METER_TEMP_CACHE_KB "2000" /* page cache of the staging tables, KiB */
@@ -739,8 +739,10 @@ static enum gs_result apply_staged(struct imp *c)
 		sql_check_future,    sql_check_order,         sql_check_dup_point,
 		sql_check_dup_meter, sql_check_point_station, sql_check_point_since,
 	};
+	int iec = is_iec(c->format);
 	for (size_t i = 0; i < GS_ARRAY_LEN(pre_checks); i++) {
-		if (pre_checks[i] == sql_check_point_station && !c->station_id)
+		if ((pre_checks[i] == sql_check_point_station && !c->station_id) ||
+		    (pre_checks[i] == sql_check_point_since && !iec))
 			continue;
 		if ((r = run_sql(c, pre_checks[i], 1)) != GS_OK)
 			return r;
@@ -750,7 +752,7 @@ static enum gs_result apply_staged(struct imp *c)
 	/* statuses against the stored state, before anything changes */
 	static const char *const status[] = {sql_st_points, sql_st_meters, sql_st_starts};
 	for (size_t i = 0; i < GS_ARRAY_LEN(status); i++)
-		if ((r = run_sql(c, status[i], 0)) != GS_OK)
+		if ((status[i] != sql_st_meters || iec) && (r = run_sql(c, status[i], 0)) != GS_OK)
 			return r;
 	if ((r = run_sql(c, sql_merge_points, 0)) != GS_OK || (r = run_sql(c, sql_check_event_points, 1)) != GS_OK)
 		return r;
@@ -760,9 +762,13 @@ static enum gs_result apply_staged(struct imp *c)
 		sql_merge_meter_records, sql_merge_meter_starts, sql_merge_meter_legacy,
 		sql_merge_meter_placeholders, sql_merge_starts, sql_find_ends,
 	};
-	for (size_t i = 0; i < GS_ARRAY_LEN(merges); i++)
+	for (size_t i = 0; i < GS_ARRAY_LEN(merges); i++) {
+		/* only IEC documents describe meters or link them without installing */
+		if (!iec && (merges[i] == sql_merge_meter_records || merges[i] == sql_merge_meter_placeholders))
+			continue;
 		if ((r = run_sql(c, merges[i], 0)) != GS_OK)
 			return r;
+	}
 	if ((r = run_sql(c, sql_check_ends, 1)) != GS_OK || (r = run_sql(c, sql_check_end_twice, 1)) != GS_OK)
 		return r;
 	if (has_errors(c))
@@ -779,7 +785,7 @@ static enum gs_result apply_staged(struct imp *c)
 		if ((r = db_step_done(c->db, st)) != GS_OK)
 			return r;
 	}
-	if (is_iec(c->format) && ((r = run_sql(c, sql_aff_points, 0)) != GS_OK || (r = run_sql(c, sql_aff_meters, 0)) != GS_OK))
+	if (iec && ((r = run_sql(c, sql_aff_points, 0)) != GS_OK || (r = run_sql(c, sql_aff_meters, 0)) != GS_OK))
 		return r;
 	if ((r = run_sql(c, sql_aff_starts, 0)) != GS_OK)
 		return r;
@@ -870,6 +876,245 @@ static enum gs_result log_write(struct db *db, const struct meter_import_opts *o
 	return r;
 }
 
+/* ---- The reading thread ------------------------------------------------------------- */
+
+/* The file is parsed and validated on a thread of its own while this one hashes it and
+ * stages the records (the machine has two cores): records travel in batches through a
+ * small bounded queue, their strings copied into the batch. The reader never touches the
+ * database; the header goes through the queue too, and a verdict on it (forbidden,
+ * already imported, unknown station) stops the reader at its next record. */
+#define PIPE_BATCH 1024           /* records per batch */
+#define PIPE_ARENA (256u << 10)   /* string bytes per batch (a record holds at most 16 × max_text) */
+#define PIPE_DEPTH 3              /* batches in flight */
+
+enum { PF_POINT, PF_CLASS, PF_SINCE, PF_UNTIL, PF_METER, PF_SERIAL, PF_MAKER, PF_MODEL, PF_DATE,
+       PF_REMOVED, PF_STATUS, PF_REPLACES, PF_OLD_METER, PF_OLD_SERIAL, PF_OLD_MAKER, PF_REASON, PF_COUNT };
+
+struct pipe_rec {
+	enum rollout_kind kind;
+	int smart;
+	long line, column;
+	uint32_t off[PF_COUNT]; /* offset + 1 into the arena; 0: NULL */
+};
+
+struct pipe_batch {
+	size_t n;
+	int has_header;
+	struct rollout_header header;
+	struct pipe_rec rec[PIPE_BATCH];
+	size_t alen;
+	char arena[PIPE_ARENA];
+};
+
+struct pipe {
+	pthread_mutex_t lock;
+	pthread_cond_t can_put, can_take;
+	struct pipe_batch *slot[PIPE_DEPTH];
+	size_t head, count;
+	struct pipe_batch *free_list[PIPE_DEPTH + 2];
+	size_t n_free;
+	int threaded;             /* a reading thread runs (set before it starts, then constant) */
+	int done;                 /* the reader has finished; result in reader_result */
+	enum gs_result reader_result;
+	_Atomic int stop;         /* a gs_result: the consumer wants the reader to stop */
+	struct pipe_batch *cur;   /* reader side: being filled */
+	struct rollout_errors errs; /* the reader's own errors, merged after it ends */
+	const char *path, *name;
+	const struct rollout_limits *limits;
+};
+
+static struct pipe_batch *pipe_get_free(struct pipe *p)
+{
+	pthread_mutex_lock(&p->lock);
+	while (p->n_free == 0)
+		pthread_cond_wait(&p->can_put, &p->lock);
+	struct pipe_batch *b = p->free_list[--p->n_free];
+	pthread_mutex_unlock(&p->lock);
+	b->n = 0;
+	b->alen = 0;
+	b->has_header = 0;
+	return b;
+}
+
+/* Reader side: hands the current batch over (blocks while the queue is full). */
+static void pipe_put(struct pipe *p)
+{
+	struct pipe_batch *b = p->cur;
+	p->cur = NULL;
+	if (!b)
+		return;
+	pthread_mutex_lock(&p->lock);
+	while (p->count == PIPE_DEPTH)
+		pthread_cond_wait(&p->can_put, &p->lock);
+	p->slot[(p->head + p->count) % PIPE_DEPTH] = b;
+	p->count++;
+	pthread_cond_signal(&p->can_take);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Consumer side: the next batch, or NULL when the reader is done and all were taken. */
+static struct pipe_batch *pipe_take(struct pipe *p)
+{
+	pthread_mutex_lock(&p->lock);
+	while (p->count == 0 && !p->done)
+		pthread_cond_wait(&p->can_take, &p->lock);
+	struct pipe_batch *b = NULL;
+	if (p->count) {
+		b = p->slot[p->head];
+		p->head = (p->head + 1) % PIPE_DEPTH;
+		p->count--;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return b;
+}
+
+static void pipe_give_back(struct pipe *p, struct pipe_batch *b)
+{
+	pthread_mutex_lock(&p->lock);
+	p->free_list[p->n_free++] = b;
+	pthread_cond_signal(&p->can_put);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static enum gs_result pipe_header(void *ctx, const struct rollout_header *h)
+{
+	struct pipe *p = ctx;
+	if (p->stop)
+		return (enum gs_result)p->stop;
+	if (!p->cur)
+		p->cur = pipe_get_free(p);
+	p->cur->has_header = 1;
+	p->cur->header = *h;
+	pipe_put(p); /* the header travels alone: the consumer decides on it at once */
+	return GS_OK;
+}
+
+static enum gs_result pipe_record(void *ctx, const struct rollout_record *r)
+{
+	struct pipe *p = ctx;
+	if (p->stop)
+		return (enum gs_result)p->stop;
+	const char *f[PF_COUNT] = {r->point,    r->customer_class, r->since,   r->until,     r->meter,
+				   r->serial,   r->manufacturer,   r->model,   r->date,      r->removed,
+				   r->status,   r->replaces,       r->old_meter, r->old_serial, r->old_manufacturer,
+				   r->reason};
+	size_t need = 0;
+	for (int i = 0; i < PF_COUNT; i++)
+		need += f[i] ? strlen(f[i]) + 1 : 0;
+	if (need > PIPE_ARENA)
+		return GS_ERR_TOO_LARGE; /* cannot happen within the reader's text cap */
+	if (p->cur && (p->cur->n == PIPE_BATCH || p->cur->alen + need > PIPE_ARENA))
+		pipe_put(p);
+	if (!p->cur)
+		p->cur = pipe_get_free(p);
+	struct pipe_batch *b = p->cur;
+	struct pipe_rec *q = &b->rec[b->n++];
+	q->kind = r->kind;
+	q->smart = r->smart;
+	q->line = r->line;
+	q->column = r->column;
+	for (int i = 0; i < PF_COUNT; i++) {
+		if (!f[i]) {
+			q->off[i] = 0;
+			continue;
+		}
+		size_t len = strlen(f[i]) + 1;
+		memcpy(b->arena + b->alen, f[i], len);
+		q->off[i] = (uint32_t)b->alen + 1;
+		b->alen += len;
+	}
+	return GS_OK;
+}
+
+static void *pipe_reader(void *arg)
+{
+	struct pipe *p = arg;
+	struct rollout_sink sink = {.header = pipe_header, .record = pipe_record, .ctx = p};
+	enum gs_result r = rollout_read_file(p->path, p->name, p->limits, &sink, &p->errs);
+	pipe_put(p);
+	pthread_mutex_lock(&p->lock);
+	p->done = 1;
+	p->reader_result = r;
+	pthread_cond_signal(&p->can_take);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static struct pipe *pipe_start(const char *path, const char *name, const struct rollout_limits *limits,
+			       pthread_t *thread)
+{
+	struct pipe *p = xcalloc(1, sizeof *p);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->can_put, NULL);
+	pthread_cond_init(&p->can_take, NULL);
+	for (size_t i = 0; i < PIPE_DEPTH + 2; i++)
+		p->free_list[p->n_free++] = xmalloc(sizeof(struct pipe_batch));
+	p->path = path;
+	p->name = name;
+	p->limits = limits;
+	p->threaded = 1;
+	if (pthread_create(thread, NULL, pipe_reader, p) != 0)
+		p->threaded = 0; /* no second thread: the caller reads on its own */
+	return p;
+}
+
+/* Drains what the reader still sends (after a stop) and ends the thread. Returns the
+ * reader's result; its errors are added to errs. Frees the pipe. */
+static enum gs_result pipe_finish(struct pipe *p, pthread_t thread, struct rollout_errors *errs)
+{
+	if (p->threaded) {
+		struct pipe_batch *b;
+		while ((b = pipe_take(p)) != NULL)
+			pipe_give_back(p, b);
+		pthread_join(thread, NULL);
+	}
+	enum gs_result r = p->reader_result;
+	for (size_t i = 0; i < p->errs.n; i++) {
+		const struct rollout_error *e = &p->errs.e[i];
+		rollout_error_add(errs, e->line, e->column, e->field[0] ? e->field : NULL, "%s", e->message);
+	}
+	if (p->errs.total > p->errs.n)
+		errs->total += p->errs.total - p->errs.n;
+	for (size_t i = 0; i < p->n_free; i++)
+		free(p->free_list[i]);
+	free(p->cur);
+	pthread_cond_destroy(&p->can_put);
+	pthread_cond_destroy(&p->can_take);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+	return r;
+}
+
+/* Consumer: stages every batch through on_header/on_record until the reader is done or
+ * a callback refuses; then tells the reader to stop. */
+static enum gs_result pipe_consume(struct pipe *p, struct imp *c)
+{
+	enum gs_result r = GS_OK;
+	struct pipe_batch *b;
+	while ((b = pipe_take(p)) != NULL) {
+		if (b->has_header && r == GS_OK)
+			r = on_header(c, &b->header);
+		for (size_t i = 0; r == GS_OK && i < b->n; i++) {
+			const struct pipe_rec *q = &b->rec[i];
+			const char *f[PF_COUNT];
+			for (int k = 0; k < PF_COUNT; k++)
+				f[k] = q->off[k] ? b->arena + q->off[k] - 1 : NULL;
+			struct rollout_record rec = {
+				.kind = q->kind, .line = q->line, .column = q->column, .point = f[PF_POINT],
+				.customer_class = f[PF_CLASS], .since = f[PF_SINCE], .until = f[PF_UNTIL],
+				.meter = f[PF_METER], .serial = f[PF_SERIAL], .manufacturer = f[PF_MAKER],
+				.model = f[PF_MODEL], .smart = q->smart, .date = f[PF_DATE], .removed = f[PF_REMOVED],
+				.status = f[PF_STATUS], .replaces = f[PF_REPLACES], .old_meter = f[PF_OLD_METER],
+				.old_serial = f[PF_OLD_SERIAL], .old_manufacturer = f[PF_OLD_MAKER], .reason = f[PF_REASON]};
+			r = on_record(c, &rec);
+		}
+		pipe_give_back(p, b);
+		if (r != GS_OK && !p->stop)
+			p->stop = (int)r;
+	}
+	return r;
+}
+
 /* ---- The import ------------------------------------------------------------------------ */
 
 static enum gs_result file_sha256(const char *path, char hex[65])
@@ -919,6 +1164,8 @@ enum gs_result meter_import_run(struct db *db, const char *path, const struct me
 	}
 	enum gs_result r = GS_OK, verdict = GS_OK;
 	int in_stage = 0, in_write = 0, fk_off = 0;
+	struct pipe *pipe = NULL;
+	pthread_t reader;
 	struct stat sb;
 	if (stat(path, &sb) != 0)
 		return GS_ERR_IO;
@@ -928,11 +1175,15 @@ enum gs_result meter_import_run(struct db *db, const char *path, const struct me
 		verdict = GS_ERR_TOO_LARGE;
 		goto reject;
 	}
+	/* the reader starts at once; this thread hashes the file meanwhile */
+	pipe = pipe_start(path, name, &opts->limits, &reader);
 	if ((r = file_sha256(path, report->sha256)) != GS_OK)
-		return r;
+		goto fail;
 	int64_t earlier = earlier_by_sha(db, report->sha256);
-	if (earlier < 0)
-		return GS_ERR_DB;
+	if (earlier < 0) {
+		r = GS_ERR_DB;
+		goto fail;
+	}
 	if (earlier > 0) {
 		report->earlier_id = earlier;
 		goto already;
@@ -954,8 +1205,18 @@ enum gs_result meter_import_run(struct db *db, const char *path, const struct me
 	if ((r = db_exec(db, "BEGIN")) != GS_OK)
 		goto fail;
 	in_stage = 1;
-	struct rollout_sink sink = {.header = on_header, .record = on_record, .ctx = &c};
-	enum gs_result rr = rollout_read_file(path, name, &opts->limits, &sink, &report->errors);
+	enum gs_result rr;
+	if (!pipe->threaded) { /* no reading thread could be made: read here */
+		struct rollout_sink sink = {.header = on_header, .record = on_record, .ctx = &c};
+		rr = rollout_read_file(path, name, &opts->limits, &sink, &report->errors);
+		pipe_finish(pipe, reader, &report->errors);
+	} else {
+		enum gs_result cr = pipe_consume(pipe, &c);
+		rr = pipe_finish(pipe, reader, &report->errors);
+		if (cr != GS_OK)
+			rr = cr;
+	}
+	pipe = NULL;
 	sqlite3_reset(c.ins);
 	log_msg(LOG_DEBUG, "import: %.3f s reading and staging", elapsed(t0));
 	if ((r = db_exec(db, "COMMIT")) != GS_OK)
@@ -1062,6 +1323,10 @@ fail:
 		db_rollback(db);
 	snprintf(report->status, sizeof report->status, "failed");
 out:
+	if (pipe) { /* stopped before staging: let the reader end */
+		pipe->stop = GS_ERR_CONFLICT;
+		pipe_finish(pipe, reader, &report->errors);
+	}
 	if (fk_off && in_write)
 		db_rollback(db);
 	if (fk_off)
