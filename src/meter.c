@@ -423,6 +423,14 @@ static const char sql_check_dup_meter[] =
 	"rn FROM temp.mi_rec WHERE kind IN (2, 4, 5) AND mkey IS NOT NULL WINDOW w AS (PARTITION BY kind = 5, mkey "
 	"ORDER BY rid)) WHERE rn > 1 ORDER BY rid";
 
+/* Cheap tests run before the two duplicate checks above, which sort whole rows: files
+ * seldom hold duplicates. */
+static const char sql_any_dup_point[] =
+	"SELECT 1 FROM temp.mi_rec WHERE kind = 1 GROUP BY point HAVING count(*) > 1 LIMIT 1";
+static const char sql_any_dup_meter[] =
+	"SELECT 1 FROM temp.mi_rec WHERE kind IN (2, 4, 5) AND mkey IS NOT NULL GROUP BY kind = 5, mkey HAVING "
+	"count(*) > 1 LIMIT 1";
+
 static const char sql_check_point_station[] =
 	"SELECT r.line, r.col, CASE WHEN ?3 THEN 'mRID' ELSE 'code' END, printf('metering point %s belongs to "
 	"station %s, not to %s', r.point, u.code, (SELECT code FROM units WHERE id = ?1)) FROM temp.mi_rec r JOIN "
@@ -574,15 +582,19 @@ static const char sql_aff_starts[] =
 	"JOIN meter_points p ON p.id = l.point_id WHERE s.st >= 4";
 
 /* Smart meters serving one point on overlapping days, in the touched stations: each
- * serving interval that starts before an earlier one (by start) has ended. */
+ * serving interval that starts while another, which started earlier (or the same day
+ * and was stored first), is still open. A range seek on the point's links per interval,
+ * no sort: points have few links. */
+#define SQL_SERVE_B(l, m) "max(" l ".since, coalesce(" m ".installed, " l ".since))"
+#define SQL_SERVE_E(l, m) "min(coalesce(" l ".until, '" METER_FAR "'), coalesce(" m ".removed, '" METER_FAR "'))"
 static const char sql_check_overlap[] =
-	"WITH s AS (SELECT l.id, l.point_id, max(l.since, coalesce(m.installed, l.since)) AS b, "
-	"min(coalesce(l.until, '" METER_FAR "'), coalesce(m.removed, '" METER_FAR "')) AS e FROM "
-	"temp.mi_aff_station a JOIN meter_points p ON p.station_id = a.id JOIN meter_links l ON l.point_id = p.id "
-	"JOIN meters m ON m.id = l.meter_id WHERE m.smart = 1), w AS (SELECT id, point_id, b, max(e) OVER (PARTITION "
-	"BY point_id ORDER BY b, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS pe FROM s WHERE b < e) "
-	"SELECT w.id, w.point_id, w.b, p.code, m.key FROM w JOIN meter_links l ON l.id = w.id JOIN meters m ON m.id "
-	"= l.meter_id JOIN meter_points p ON p.id = w.point_id WHERE w.pe > w.b ORDER BY p.code, w.b";
+	"WITH s AS (SELECT l.id, l.point_id, " SQL_SERVE_B("l", "m") " AS b, " SQL_SERVE_E("l", "m") " AS e, "
+	"p.code, m.key FROM temp.mi_aff_station a JOIN meter_points p ON p.station_id = a.id JOIN meter_links l ON "
+	"l.point_id = p.id JOIN meters m ON m.id = l.meter_id WHERE m.smart = 1) SELECT s.id, s.point_id, s.b, "
+	"s.code, s.key FROM s WHERE s.b < s.e AND EXISTS (SELECT 1 FROM meter_links l2 JOIN meters m2 ON m2.id = "
+	"l2.meter_id WHERE l2.point_id = s.point_id AND l2.since <= s.b AND l2.id <> s.id AND m2.smart = 1 AND "
+	"(" SQL_SERVE_B("l2", "m2") " < s.b OR (" SQL_SERVE_B("l2", "m2") " = s.b AND l2.id < s.id)) AND "
+	SQL_SERVE_E("l2", "m2") " > s.b) ORDER BY s.code, s.b";
 
 static const char sql_overlap_other[] =
 	"SELECT m.key FROM meter_links l JOIN meters m ON m.id = l.meter_id WHERE l.point_id = ?1 AND l.id <> ?2 "
@@ -619,9 +631,17 @@ static const char sql_daily_one[] =
 
 /* Steps a statement with the import's standard bindings, adding a row as an error per
  * result row when it yields (line, column, field, message). */
+/* CPU time of this thread, microseconds (step timings that a busy machine does not skew). */
+static int64_t thread_cpu_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static enum gs_result run_sql(struct imp *c, const char *sql, int yields_errors)
 {
-	int64_t t0 = util_monotonic_us();
+	int64_t t0 = util_monotonic_us(), cpu0 = thread_cpu_us();
 	sqlite3_stmt *st = db_stmt(c->db, sql);
 	if (!st)
 		return GS_ERR_DB;
@@ -643,7 +663,8 @@ static enum gs_result run_sql(struct imp *c, const char *sql, int yields_errors)
 	}
 	enum gs_result r = rc == SQLITE_DONE ? GS_OK : db_fail(c->db, st, rc);
 	sqlite3_reset(st);
-	log_msg(LOG_DEBUG, "import: %.3f s in: %.90s", (double)(util_monotonic_us() - t0) / 1e6, sql);
+	log_msg(LOG_DEBUG, "import: %.3f s (cpu %.3f s) in: %.90s", (double)(util_monotonic_us() - t0) / 1e6,
+		(double)(thread_cpu_us() - cpu0) / 1e6, sql);
 	return r;
 }
 
@@ -724,6 +745,19 @@ static enum gs_result check_overlaps(struct imp *c)
 	return r;
 }
 
+/* 1 if the query yields a row, 0 if not, -1 on error. */
+static int exists(struct db *db, const char *sql)
+{
+	int64_t cpu0 = thread_cpu_us();
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return -1;
+	int row = db_step_row(db, st);
+	sqlite3_reset(st);
+	log_msg(LOG_DEBUG, "import: (cpu %.3f s) in: %.90s", (double)(thread_cpu_us() - cpu0) / 1e6, sql);
+	return row;
+}
+
 /* Errors found so far: stop before merging what cannot be merged. */
 static int has_errors(const struct imp *c)
 {
@@ -744,6 +778,14 @@ static enum gs_result apply_staged(struct imp *c)
 		if ((pre_checks[i] == sql_check_point_station && !c->station_id) ||
 		    (pre_checks[i] == sql_check_point_since && !iec))
 			continue;
+		if (pre_checks[i] == sql_check_dup_point || pre_checks[i] == sql_check_dup_meter) {
+			int any = exists(c->db, pre_checks[i] == sql_check_dup_point ? sql_any_dup_point
+										    : sql_any_dup_meter);
+			if (any < 0)
+				return GS_ERR_DB;
+			if (!any)
+				continue;
+		}
 		if ((r = run_sql(c, pre_checks[i], 1)) != GS_OK)
 			return r;
 	}
@@ -769,7 +811,13 @@ static enum gs_result apply_staged(struct imp *c)
 		if ((r = run_sql(c, merges[i], 0)) != GS_OK)
 			return r;
 	}
-	if ((r = run_sql(c, sql_check_ends, 1)) != GS_OK || (r = run_sql(c, sql_check_end_twice, 1)) != GS_OK)
+	if ((r = run_sql(c, sql_check_ends, 1)) != GS_OK)
+		return r;
+	int twice = exists(c->db, "SELECT 1 FROM temp.mi_end WHERE link_id IS NOT NULL GROUP BY link_id HAVING "
+				  "count(*) > 1 LIMIT 1");
+	if (twice < 0)
+		return GS_ERR_DB;
+	if (twice && (r = run_sql(c, sql_check_end_twice, 1)) != GS_OK)
 		return r;
 	if (has_errors(c))
 		return GS_OK;
@@ -789,7 +837,10 @@ static enum gs_result apply_staged(struct imp *c)
 		return r;
 	if ((r = run_sql(c, sql_aff_starts, 0)) != GS_OK)
 		return r;
-	if ((r = check_overlaps(c)) != GS_OK || has_errors(c))
+	int64_t cpu0 = thread_cpu_us();
+	r = check_overlaps(c);
+	log_msg(LOG_DEBUG, "import: (cpu %.3f s) in: the overlap check", (double)(thread_cpu_us() - cpu0) / 1e6);
+	if (r != GS_OK || has_errors(c))
 		return r;
 	if ((r = run_sql(c, sql_daily_clear_aff, 0)) != GS_OK || (r = run_sql(c, sql_daily_aff, 0)) != GS_OK)
 		return r;
@@ -1218,7 +1269,8 @@ enum gs_result meter_import_run(struct db *db, const char *path, const struct me
 	}
 	pipe = NULL;
 	sqlite3_reset(c.ins);
-	log_msg(LOG_DEBUG, "import: %.3f s reading and staging", elapsed(t0));
+	log_msg(LOG_DEBUG, "import: %.3f s (cpu %.3f s) reading and staging", elapsed(t0),
+		(double)thread_cpu_us() / 1e6);
 	if ((r = db_exec(db, "COMMIT")) != GS_OK)
 		goto fail;
 	in_stage = 0;
