@@ -642,9 +642,15 @@ static int64_t thread_cpu_us(void)
 static enum gs_result run_sql(struct imp *c, const char *sql, int yields_errors)
 {
 	int64_t t0 = util_monotonic_us(), cpu0 = thread_cpu_us();
-	sqlite3_stmt *st = db_stmt(c->db, sql);
-	if (!st)
+	/* prepared for this run only: these run once per import, and the connection's
+	 * statement cache (db_stmt) is kept for the statements that run all the time */
+	sqlite3_stmt *st = NULL;
+	int prc = sqlite3_prepare_v2(db_handle(c->db), sql, -1, &st, NULL);
+	if (prc != SQLITE_OK) {
+		log_error("sqlite: cannot prepare: %s in: %.200s", sqlite3_errmsg(db_handle(c->db)), sql);
+		sqlite3_finalize(st);
 		return GS_ERR_DB;
+	}
 	int n = sqlite3_bind_parameter_count(st);
 	if (n >= 1)
 		sqlite3_bind_int64(st, 1, c->station_id);
@@ -662,7 +668,7 @@ static enum gs_result run_sql(struct imp *c, const char *sql, int yields_errors)
 				  msg ? msg : "");
 	}
 	enum gs_result r = rc == SQLITE_DONE ? GS_OK : db_fail(c->db, st, rc);
-	sqlite3_reset(st);
+	sqlite3_finalize(st);
 	log_msg(LOG_DEBUG, "import: %.3f s (cpu %.3f s) in: %.90s", (double)(util_monotonic_us() - t0) / 1e6,
 		(double)(thread_cpu_us() - cpu0) / 1e6, sql);
 	return r;
@@ -749,11 +755,14 @@ static enum gs_result check_overlaps(struct imp *c)
 static int exists(struct db *db, const char *sql)
 {
 	int64_t cpu0 = thread_cpu_us();
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("sqlite: cannot prepare: %s in: %.200s", sqlite3_errmsg(db_handle(db)), sql);
+		sqlite3_finalize(st);
 		return -1;
+	}
 	int row = db_step_row(db, st);
-	sqlite3_reset(st);
+	sqlite3_finalize(st);
 	log_msg(LOG_DEBUG, "import: (cpu %.3f s) in: %.90s", (double)(thread_cpu_us() - cpu0) / 1e6, sql);
 	return row;
 }
@@ -1189,6 +1198,14 @@ static enum gs_result file_sha256(const char *path, char hex[65])
 	return GS_OK;
 }
 
+static int error_cmp(const void *a, const void *b)
+{
+	const struct rollout_error *x = a, *y = b;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->column < y->column ? -1 : x->column > y->column;
+}
+
 static double elapsed(int64_t t0)
 {
 	return (double)(util_monotonic_us() - t0) / 1e6;
@@ -1350,6 +1367,8 @@ reject:
 		db_rollback(db);
 	in_write = 0;
 	snprintf(report->status, sizeof report->status, "rejected");
+	/* the reader's errors and those of the checks, in the order of the file */
+	qsort(report->errors.e, report->errors.n, sizeof report->errors.e[0], error_cmp);
 	report->inserted = report->updated = report->unchanged = 0;
 	report->seconds = elapsed(t0);
 	if (!opts->dry_run) {
