@@ -41,6 +41,8 @@
 #define PROLOG_MAX (256u * 1024u)
 /* libxml2 refuses deeper documents without XML_PARSE_HUGE anyway. */
 #define MAX_LEVELS 260
+/* The shortest run of bytes without markup taken for an oversized value. */
+#define RUN_MIN (64u * 1024u)
 /* The field buffers hold max_text bytes each; larger limits are clamped to this. */
 #define TEXT_CAP (1u << 20)
 
@@ -247,6 +249,10 @@ struct src {
 	uint64_t win_end;     /* absolute offset after the last byte read into the window */
 	uint64_t handed;      /* bytes given to libxml2 */
 	int io_error;         /* read(2) failed: errno */
+	uint64_t run;         /* bytes since the last '<' or '>' handed to libxml2 */
+	uint64_t run_max;     /* more is a text or attribute value far over max_text */
+	uint64_t run_start;   /* where the current run began (the '<' or '>' before it) */
+	int long_run;         /* run_max passed: libxml2 is stopped before it chews on it */
 	int grew;             /* the file grew past its stat size */
 
 	/* the scanner's cursor: an absolute offset at a markup boundary and what line and
@@ -362,15 +368,37 @@ static void scan_start_tag(struct src *s, const char *qname, long *line, long *c
 	}
 }
 
+/* A megabyte attribute would be parsed whole by libxml2 before the reader could
+ * measure it (and 2.9 then fails with an obscure message): runs of bytes without '<' or
+ * '>' are measured here as they pass, two memrchr per chunk. 0 to go on. */
+static int src_check_run(struct src *s, const char *p, size_t n)
+{
+	const char *lt = memrchr(p, '<', n), *gt = memrchr(p, '>', n);
+	const char *last = lt > gt ? lt : gt;
+	if (last) {
+		s->run = (uint64_t)(p + n - last - 1);
+		s->run_start = s->handed + (uint64_t)(last - p);
+	} else {
+		s->run += n;
+	}
+	if (s->run > s->run_max) {
+		s->long_run = 1;
+		return -1;
+	}
+	return 0;
+}
+
 /* libxml2's read callback. */
 static int src_read(void *ctx, char *buffer, int len)
 {
 	struct src *s = ctx;
-	if (len <= 0)
-		return 0;
+	if (len <= 0 || s->long_run)
+		return s->long_run ? -1 : 0;
 	if (s->fd < 0) {
 		uint64_t left = s->size - s->handed;
 		size_t n = left < (uint64_t)len ? (size_t)left : (size_t)len;
+		if (src_check_run(s, s->mem + s->handed, n) != 0)
+			return -1;
 		memcpy(buffer, s->mem + s->handed, n);
 		s->handed += n;
 		s->win_end = s->handed > s->win_end ? s->handed : s->win_end;
@@ -417,6 +445,8 @@ static int src_read(void *ctx, char *buffer, int len)
 	}
 	uint64_t avail = s->win_end - s->handed;
 	size_t n = avail < (uint64_t)len ? (size_t)avail : (size_t)len;
+	if (src_check_run(s, s->win + (s->handed - s->win_base), n) != 0)
+		return -1;
 	memcpy(buffer, s->win + (s->handed - s->win_base), n);
 	s->handed += n;
 	return (int)n;
@@ -450,6 +480,7 @@ static void src_fill(struct src *s, size_t want)
 static int src_rewind(struct src *s)
 {
 	s->handed = 0;
+	s->run = s->run_start = 0;
 	s->c_off = s->line_off = s->col_off = 0;
 	s->c_line = 1;
 	s->col = 1;
@@ -650,7 +681,7 @@ static void schema_field(const char *msg, char *out, size_t size)
 static void on_xml_error(void *arg, xmlErrorPtr err)
 {
 	struct rd *rd = arg;
-	if (!err || err->level == XML_ERR_WARNING || rd->stop_errors)
+	if (!err || err->level == XML_ERR_WARNING || rd->stop_errors || rd->src.long_run || rd->src.io_error)
 		return;
 	char msg[256], field[48];
 	clean_message(err->message ? err->message : "invalid XML", msg, sizeof msg);
@@ -1071,6 +1102,7 @@ static void emit_usage_point(struct rd *rd)
 	struct rollout_record rec;
 	memset(&rec, 0, sizeof rec);
 	rec.kind = ROLLOUT_POINT;
+	rec.smart = -1;
 	rec.line = rd->rec_line;
 	rec.column = rd->rec_col;
 	rec.point = field_value(rd, F_MRID);
@@ -1214,6 +1246,8 @@ static void iec_text(struct rd *rd)
 		       rd->max_text);
 		return;
 	}
+	if (rd->skip_depth >= 0)
+		return;
 	if (rd->hfield != H_NONE) {
 		if (rd->header_depth >= 0 && xmlTextReaderDepth(rd->reader) == rd->hfield_depth + 1) {
 			enum hdr_field h = rd->hfield;
@@ -1692,9 +1726,8 @@ static enum rollout_format sniff(struct rd *rd)
 			return ROLLOUT_NATIVE;
 		return ROLLOUT_IEC_METER; /* or another IEC noun, or nothing usable: decided later */
 	}
-	if (rd->errs->total == 0)
+	if (rd->errs->total == 0 && !rd->src.long_run && !rd->src.io_error)
 		rd_error(rd, 1, 0, NULL, "the file has no root element");
-	rd->stop = 1;
 	return ROLLOUT_UNKNOWN;
 }
 
@@ -1720,10 +1753,15 @@ static void run(struct rd *rd)
 		rd_error(rd, 0, 0, NULL, "out of memory");
 		goto out;
 	}
+	int ret = 1;
 	enum rollout_format fmt = sniff(rd);
-	if (fmt == ROLLOUT_UNKNOWN)
-		goto out;
 	int native = fmt == ROLLOUT_NATIVE;
+	if (fmt == ROLLOUT_UNKNOWN) {
+		if (rd->stop || !(s->long_run || s->io_error))
+			goto out;
+		ret = -1;
+		goto report;
+	}
 	if (native) {
 		/* the schema must be attached before the first Read: start again */
 		pthread_once(&schema_once, schema_init);
@@ -1746,7 +1784,7 @@ static void run(struct rd *rd)
 	}
 	xmlTextReaderPtr r = rd->reader;
 	unsigned max_depth = rd->lim->max_depth;
-	int ret = 1, first = !native; /* IEC: the reader is on the root already */
+	int first = !native; /* IEC: the reader is on the root already */
 	while (!rd->stop && (first || (ret = xmlTextReaderRead(r)) == 1)) {
 		first = 0;
 		int type = xmlTextReaderNodeType(r);
@@ -1784,7 +1822,20 @@ static void run(struct rd *rd)
 			iec_text(rd);
 		}
 	}
-	if (s->io_error) {
+report:
+	if (s->long_run) {
+		long line = 0, col = 0;
+		if (!s->lost && s->run_start >= s->c_off && s->run_start < s->win_end) {
+			cursor_advance(s, s->run_start);
+			line = s->c_line;
+			col = cursor_column(s, s->run_start);
+		}
+		rd->stop_errors = 0;
+		rd_cap(rd, line, col, NULL,
+		       "more than %llu bytes without markup from here: a text or attribute value longer than the "
+		       "limit of %zu bytes",
+		       (unsigned long long)s->run_max, rd->max_text);
+	} else if (s->io_error) {
 		if (rd->result == GS_OK)
 			rd->result = GS_ERR_IO;
 		rd_error(rd, 0, 0, NULL, "read failed: %s", strerror(s->io_error));
@@ -1816,6 +1867,7 @@ static enum gs_result read_src(struct rd *rd)
 	rd->src.c_line = 1;
 	rd->src.col = 1;
 	rd->max_text = lim->max_text < TEXT_CAP ? lim->max_text : TEXT_CAP;
+	rd->src.run_max = rd->max_text + 1024 > RUN_MIN ? rd->max_text + 1024 : RUN_MIN;
 	size_t slot = rd->max_text + 1;
 	rd->arena = xmalloc(slot * F_COUNT);
 	for (int i = 0; i < F_COUNT; i++)

@@ -2,6 +2,7 @@
  * field, schema violations with line, column and field), IEC 61968-9 documents in every
  * envelope, hostile and broken input, the caps, the sink's say, and local days.
  * Fixtures in tests/data/rollout/; run from the source folder (ctest does). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,6 +393,342 @@ static void test_bad_xml(void)
 	CHECK_ERROR(&errs, 3, -1, NULL, "0x0");
 }
 
+
+/* ---------------------------------------------------------------- IEC 61968-9 */
+
+static void test_iec_samples(void)
+{
+	struct collect c;
+	struct rollout_errors errs;
+
+	CHECK_INT(read_path("tests/data/rollout/meterconfig-request.xml", &c, &errs, NULL), GS_OK);
+	dump_errors(&errs);
+	CHECK_INT(c.headers, 1);
+	CHECK_INT(c.h.format, ROLLOUT_IEC_METER);
+	CHECK_STR(c.h.verb, "create");
+	CHECK_STR(c.h.noun, "MeterConfig");
+	CHECK_STR(c.h.source, "HES-NORTH");
+	CHECK_STR(c.h.file_id, "sample-meterconfig-0001");
+	CHECK_STR(c.h.generated_at, "2026-05-06");
+	CHECK_STR(c.h.station, "");
+	CHECK_INT(c.h.line, 2);
+	CHECK_INT(c.n, 4);
+	CHECK_STR(c.rec[0], "METER@12:7 meter=7d0f8a52-1c1e-4d55-9a55-000000000101 serial=DDZY-2026-000101 "
+			    "manufacturer=Sample Meter Works model=DDZY71-Z date=2026-05-02 status=installed smart=1");
+	CHECK_STR(c.rec[1], "METER@23:7 meter=7d0f8a52-1c1e-4d55-9a55-000000000102 serial=DDZY-2026-000102 "
+			    "date=2026-05-03 status=installed smart=1");
+	CHECK_STR(c.rec[2], "METER@31:7 meter=7d0f8a52-1c1e-4d55-9a55-000000000103 serial=DDZY-2026-000103 "
+			    "date=2026-05-04 status=installed smart=1");
+	CHECK_STR(c.rec[3], "METER@38:7 meter=legacy-000042 serial=DD862-1998-000042 date=1998-03-15 "
+			    "removed=2026-05-02 status=removed smart=0");
+
+	CHECK_INT(read_path("tests/data/rollout/usagepointconfig-soap.xml", &c, &errs, NULL), GS_OK);
+	CHECK_INT(c.h.format, ROLLOUT_IEC_USAGEPOINT);
+	CHECK_STR(c.h.verb, "create");
+	CHECK_STR(c.h.noun, "UsagePointConfig");
+	CHECK_STR(c.h.source, "CIS");
+	CHECK_STR(c.h.file_id, "sample-usagepoints-0001");
+	CHECK_STR(c.h.generated_at, "2026-04-01");
+	CHECK_INT(c.n, 4);
+	CHECK_STR(c.rec[0], "POINT@18:11 point=UP-0000101 since=2019-06-01 smart=-1");
+	CHECK_STR(c.rec[1], "POINT@26:11 point=UP-0000102 since=2020-01-15 smart=-1");
+	CHECK_STR(c.rec[2], "POINT@33:11 point=UP-0000103 since=2021-09-30 smart=-1");
+	/* disconnected without an effectiveDateTime: out of service from the message's day */
+	CHECK_STR(c.rec[3], "POINT@39:11 point=UP-0000104 since=2015-02-01 until=2026-04-01 smart=-1");
+
+	CHECK_INT(read_path("tests/data/rollout/linkage-bare.xml", &c, &errs, NULL), GS_OK);
+	CHECK_INT(c.h.format, ROLLOUT_IEC_LINKAGE);
+	CHECK_STR(c.h.noun, "MasterDataLinkageConfig");
+	CHECK_STR(c.h.verb, "");
+	CHECK_STR(c.h.file_id, "");
+	CHECK_INT(c.n, 1);
+	CHECK_STR(c.rec[0], "LINK@7:3 point=UP-0000101 meter=7d0f8a52-1c1e-4d55-9a55-000000000101 date=2026-05-02 "
+			    "smart=-1");
+}
+
+static void test_iec_variants(void)
+{
+	struct collect c;
+	struct rollout_errors errs;
+
+	/* EventMessage, www.iec.ch, prefixes, comments, CDATA, vendor extensions */
+	CHECK_INT(read_path("tests/data/rollout/meterconfig-event-www.xml", &c, &errs, NULL), GS_OK);
+	dump_errors(&errs);
+	CHECK_INT(c.h.format, ROLLOUT_IEC_METER);
+	CHECK_STR(c.h.verb, "created");
+	CHECK_STR(c.h.source, "HES-SOUTH");
+	CHECK_STR(c.h.file_id, "evt-0042");
+	CHECK_STR(c.h.generated_at, "2026-05-07");
+	CHECK_INT(c.n, 2);
+	CHECK_STR(c.rec[0], "METER@18:7 point=UP-2001 meter=0c4b1f7e-2001 serial=SN-2001 date=2026-05-02 smart=1");
+	CHECK_STR(c.rec[1], "METER@27:7 meter=0c4b1f7e-2002 serial=SN-2002 smart=-1");
+
+	/* SOAP 1.2, a Created... wrapper of another year, the verb from the wrapper's name,
+	 * a Reply, all on one line */
+	CHECK_INT(read_path("tests/data/rollout/meterconfig-soap12-created.xml", &c, &errs, NULL), GS_OK);
+	CHECK_INT(c.h.format, ROLLOUT_IEC_METER);
+	CHECK_STR(c.h.verb, "created");
+	CHECK_STR(c.h.file_id, "created-7");
+	CHECK_STR(c.h.generated_at, "2026-05-07");
+	CHECK_INT(c.n, 2);
+	CHECK_STR(c.rec[0], "METER@2:605 meter=m-1 date=2001-01-01 removed=2026-05-07 status=removed smart=0");
+	CHECK_STR(c.rec[1], "METER@2:964 meter=m-2 smart=1");
+
+	/* RequestMessage in www.iec.ch/2013, disconnected points */
+	CHECK_INT(read_path("tests/data/rollout/usagepointconfig-request-www.xml", &c, &errs, NULL), GS_OK);
+	CHECK_INT(c.h.format, ROLLOUT_IEC_USAGEPOINT);
+	CHECK_STR(c.h.verb, "change");
+	CHECK_INT(c.n, 3);
+	CHECK_STR(c.rec[0], "POINT@12:7 point=UP-3001 since=2020-02-02 until=2026-06-01 smart=-1");
+	CHECK_STR(c.rec[1], "POINT@20:7 point=UP-3002 since=2021-03-03 until=2026-06-01 smart=-1");
+	CHECK_STR(c.rec[2], "POINT@25:7 point=UP-3003 since=2022-04-04 smart=-1");
+
+	/* SOAP 1.1, a Change... wrapper, two meters on one point, createdDateTime only */
+	CHECK_INT(read_path("tests/data/rollout/linkage-soap11-prefixed.xml", &c, &errs, NULL), GS_OK);
+	CHECK_INT(c.h.format, ROLLOUT_IEC_LINKAGE);
+	CHECK_STR(c.h.verb, "change");
+	CHECK_STR(c.h.file_id, "link-9");
+	CHECK_INT(c.n, 2);
+	CHECK_STR(c.rec[0], "LINK@10:11 point=UP-9 meter=meter-a date=2026-05-04 smart=-1");
+	CHECK_STR(c.rec[1], "LINK@11:11 point=UP-9 meter=meter-b date=2026-05-04 smart=-1");
+
+	/* bare MeterConfig with a UsagePoint reference and a manufacturer */
+	CHECK_INT(read_str("<MeterConfig xmlns='http://iec.ch/TC57/2011/MeterConfig#'>\n"
+			   "<Meter><mRID>m</mRID><EndDeviceInfo><AssetModel><Manufacturer><Names><name>ACME</name>"
+			   "</Names></Manufacturer></AssetModel></EndDeviceInfo><UsagePoint><mRID>UP</mRID>"
+			   "</UsagePoint></Meter><Meter/>\n</MeterConfig>",
+			   &c, &errs, NULL),
+		  GS_ERR_INVALID);
+	CHECK_INT(c.n, 1);
+	CHECK_STR(c.rec[0], "METER@2:1 point=UP meter=m manufacturer=ACME smart=-1");
+	CHECK_ERROR(&errs, 2, 187, "mRID", "a Meter has no mRID");
+}
+
+static void test_iec_bad(void)
+{
+	struct collect c;
+	struct rollout_errors errs;
+
+	CHECK_INT(read_path("tests/data/rollout/bad-delete-verb.xml", &c, &errs, NULL), GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 3, 11, "Verb", "verb 'delete' is not supported");
+	CHECK_INT(c.n, 0);
+	CHECK_INT(read_str("<s:Envelope xmlns:s='http://schemas.xmlsoap.org/soap/envelope/'><s:Body>"
+			   "<w:CanceledMeterConfig xmlns:w='http://iec.ch/TC57/2011/MeterConfigMessage'/></s:Body>"
+			   "</s:Envelope>",
+			   &c, &errs, NULL),
+		  GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 1, 73, "CanceledMeterConfig", "verb 'canceled' is not supported");
+
+	CHECK_INT(read_path("tests/data/rollout/bad-no-noun.xml", &c, &errs, NULL), GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 2, 0, NULL, "found EndDeviceEventConfig");
+	CHECK_ERROR(&errs, 2, 0, NULL, "root element {http://iec.ch/TC57/2011/schema/message}RequestMessage");
+	CHECK_ERROR(&errs, 2, 0, NULL, "Header/Noun 'EndDeviceEventConfig'");
+	CHECK_INT(c.headers, 0);
+	CHECK_INT(read_str("<RequestMessage xmlns='http://iec.ch/TC57/2011/schema/message'><Header><Noun>MeterConfig"
+			   "</Noun></Header><Payload/></RequestMessage>",
+			   &c, &errs, NULL),
+		  GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 1, 0, NULL, "no usable IEC 61968-9 noun");
+	CHECK_ERROR(&errs, 1, 0, NULL, "Header/Noun 'MeterConfig'");
+	CHECK_INT(read_str("<EndDeviceEventConfig xmlns='http://iec.ch/TC57/2011/EndDeviceEventConfig#'/>", &c, &errs,
+			   NULL),
+		  GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 1, 0, NULL, "found EndDeviceEventConfig");
+	/* an IEC look-alike namespace is not IEC */
+	CHECK_INT(read_str("<MeterConfig xmlns='http://iec.ch/TC57/20x1/MeterConfig#'/>", &c, &errs, NULL),
+		  GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 1, 1, "MeterConfig", "neither a gridscore rollout file");
+
+	CHECK_INT(read_path("tests/data/rollout/bad-meter-no-mrid.xml", &c, &errs, NULL), GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 4, 3, "mRID", "a Meter has no mRID");
+	CHECK_INT(errs.total, 1);
+
+	/* UsagePoints: no since, disconnected without any day, an unknown state, a bad date */
+	const char *up = "<UsagePointConfig xmlns='http://iec.ch/TC57/2011/UsagePointConfig#'>\n"
+			 "<UsagePoint><mRID>A</mRID></UsagePoint>\n"
+			 "<UsagePoint><mRID>B</mRID><connectionState>physicallyDisconnected</connectionState>"
+			 "<ConfigurationEvents><createdDateTime>2020-01-01</createdDateTime></ConfigurationEvents>"
+			 "</UsagePoint>\n"
+			 "<UsagePoint><mRID>C</mRID><connectionState>sleeping</connectionState>"
+			 "<ConfigurationEvents><createdDateTime>2020-01-01</createdDateTime></ConfigurationEvents>"
+			 "</UsagePoint>\n"
+			 "<UsagePoint><mRID>D</mRID><ConfigurationEvents>\n<createdDateTime>2020-02-30</createdDateTime>"
+			 "</ConfigurationEvents></UsagePoint>\n"
+			 "<UsagePoint><ConfigurationEvents><createdDateTime>2020-01-01</createdDateTime>"
+			 "</ConfigurationEvents></UsagePoint>\n"
+			 "</UsagePointConfig>";
+	CHECK_INT(read_str(up, &c, &errs, NULL), GS_ERR_INVALID);
+	CHECK_INT(c.n, 0);
+	CHECK_ERROR(&errs, 2, 1, "createdDateTime", "UsagePoint 'A' has no ConfigurationEvents/createdDateTime");
+	CHECK_ERROR(&errs, 3, 1, "effectiveDateTime", "UsagePoint 'B' is physicallyDisconnected");
+	CHECK_ERROR(&errs, 4, -1, "connectionState", "connectionState 'sleeping'");
+	CHECK_ERROR(&errs, 6, -1, "createdDateTime", "'2020-02-30' is not a date");
+	CHECK_ERROR(&errs, 7, 1, "mRID", "a UsagePoint has no mRID");
+
+	/* linkage without a usage point, with two, without a day */
+	CHECK_INT(read_str("<MasterDataLinkageConfig xmlns='http://iec.ch/TC57/2011/MasterDataLinkageConfig#'>"
+			   "<ConfigurationEvent><effectiveDateTime>2026-01-01</effectiveDateTime></ConfigurationEvent>"
+			   "<Meter><mRID>m</mRID></Meter></MasterDataLinkageConfig>",
+			   &c, &errs, NULL),
+		  GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 1, 1, "UsagePoint", "no UsagePoint/mRID");
+	CHECK_INT(read_str("<MasterDataLinkageConfig xmlns='http://iec.ch/TC57/2011/MasterDataLinkageConfig#'>"
+			   "<ConfigurationEvent><effectiveDateTime>2026-01-01</effectiveDateTime></ConfigurationEvent>"
+			   "<Meter><mRID>m</mRID></Meter><UsagePoint><mRID>a</mRID></UsagePoint>"
+			   "<UsagePoint><mRID>b</mRID></UsagePoint></MasterDataLinkageConfig>",
+			   &c, &errs, NULL),
+		  GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 1, 1, "UsagePoint", "links 2 UsagePoints");
+	CHECK_INT(read_str("<MasterDataLinkageConfig xmlns='http://iec.ch/TC57/2011/MasterDataLinkageConfig#'>"
+			   "<Meter><mRID>m</mRID></Meter><UsagePoint><mRID>a</mRID></UsagePoint>"
+			   "</MasterDataLinkageConfig>",
+			   &c, &errs, NULL),
+		  GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 1, 1, "effectiveDateTime", "no ConfigurationEvent/effectiveDateTime");
+	CHECK_INT(c.n, 0);
+}
+
+/* ---------------------------------------------------------------- hostile input and caps */
+
+static int errors_mention(const struct rollout_errors *errs, const char *needle)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		if (strstr(errs->e[i].message, needle) || strstr(errs->e[i].field, needle))
+			return 1;
+	return 0;
+}
+
+static void test_hostile(void)
+{
+	struct collect c;
+	struct rollout_errors errs;
+	int64_t t0 = util_monotonic_us();
+	CHECK_INT(read_path("tests/data/rollout/bad-laughs.xml", &c, &errs, NULL), GS_ERR_INVALID);
+	CHECK(util_monotonic_us() - t0 < 1000000);
+	CHECK_ERROR(&errs, 2, 1, "DOCTYPE", "DOCTYPE is not allowed");
+	CHECK_INT(errs.total, 1);
+	CHECK_INT(c.headers, 0);
+
+	CHECK_INT(read_path("tests/data/rollout/bad-dtd-url.xml", &c, &errs, NULL), GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 2, 1, "DOCTYPE", "DOCTYPE is not allowed");
+	CHECK_INT(c.headers, 0);
+
+	/* XXE: an entity and an external DTD naming local files; neither is read */
+	const char *dir = tmp_dir();
+	char secret[600], dtd[600], doc[2000];
+	snprintf(secret, sizeof secret, "%s/secret.txt", dir);
+	snprintf(dtd, sizeof dtd, "%s/ext.dtd", dir);
+	write_file(secret, "TOP-SECRET-4711\n", 16);
+	snprintf(doc, sizeof doc, "<!ENTITY x SYSTEM \"file://%s\">", secret);
+	write_file(dtd, doc, strlen(doc));
+	const char *forms[] = {
+		"<?xml version=\"1.0\"?>\n<!-- a comment first -->\n<!DOCTYPE r [<!ENTITY x SYSTEM \"file://%s\">]>\n"
+		"<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"&x;\" file-id=\"&x;\" generated-at=\"2026-05-01T00:00:00Z\">"
+		"&x;</rollout>",
+		"<!DOCTYPE rollout SYSTEM \"%s\">\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"&x;\" "
+		"file-id=\"x\" generated-at=\"2026-05-01T00:00:00Z\"/>",
+		"<?xml version=\"1.0\"?>\n<!DOCTYPE MeterConfig [<!ENTITY x SYSTEM \"file://%s\">]>\n"
+		"<MeterConfig xmlns=\"http://iec.ch/TC57/2011/MeterConfig#\"><Meter><mRID>&x;</mRID></Meter></MeterConfig>",
+	};
+	const char *targets[] = {secret, dtd, secret};
+	const long lines[] = {3, 1, 2};
+	for (size_t i = 0; i < 3; i++) {
+		/* forms[i] with its %s replaced by the target path */
+		const char *pct = strstr(forms[i], "%s");
+		snprintf(doc, sizeof doc, "%.*s%s%s", (int)(pct - forms[i]), forms[i], targets[i], pct + 2);
+		CHECK_INT(read_str(doc, &c, &errs, NULL), GS_ERR_INVALID);
+		CHECK_ERROR(&errs, lines[i], 1, "DOCTYPE", "DOCTYPE is not allowed");
+		CHECK(!errors_mention(&errs, "TOP-SECRET"));
+		CHECK_INT(c.headers, 0);
+		CHECK_INT(c.n, 0);
+		CHECK(strstr(c.h.station, "TOP-SECRET") == NULL);
+	}
+
+	/* 10,000-deep nesting fails fast, at the depth cap */
+	struct buf b;
+	buf_init(&b, 1 << 20);
+	buf_puts(&b, NATIVE_OPEN);
+	for (int i = 0; i < 10000; i++)
+		buf_puts(&b, "<a>");
+	t0 = util_monotonic_us();
+	CHECK_INT(read_str(b.data, &c, &errs, NULL), GS_ERR_TOO_LARGE);
+	CHECK(util_monotonic_us() - t0 < 1000000);
+	CHECK_ERROR(&errs, 3, 190, "a", "nested deeper than 64 levels");
+	CHECK_ERROR(&errs, 3, 1, "a", "not expected");
+	buf_reset(&b);
+	buf_puts(&b, "<MeterConfig xmlns='http://iec.ch/TC57/2011/MeterConfig#'><Meter>");
+	for (int i = 0; i < 10000; i++)
+		buf_puts(&b, "<x>");
+	CHECK_INT(read_str(b.data, &c, &errs, NULL), GS_ERR_TOO_LARGE);
+	CHECK_ERROR(&errs, 1, -1, "x", "nested deeper than 64 levels");
+
+	/* a 1 MB attribute, a long text */
+	buf_reset(&b);
+	buf_puts(&b, NATIVE_OPEN "<inventory><point code=\"");
+	for (int i = 0; i < 1024 * 1024; i++)
+		buf_putc(&b, 'A');
+	buf_puts(&b, "\" class=\"public\" since=\"2026-01-01\"/></inventory></rollout>");
+	t0 = util_monotonic_us();
+	CHECK_INT(read_str(b.data, &c, &errs, NULL), GS_ERR_TOO_LARGE);
+	CHECK(util_monotonic_us() - t0 < 2000000);
+	CHECK_ERROR(&errs, 3, 12, NULL, "more than 65536 bytes without markup");
+	CHECK_INT(errs.total, 1);
+	CHECK_INT(c.n, 0);
+	buf_reset(&b);
+	buf_puts(&b, "<MeterConfig xmlns='http://iec.ch/TC57/2011/MeterConfig#'><Meter><mRID>");
+	for (int i = 0; i < 5000; i++)
+		buf_putc(&b, 'm');
+	buf_puts(&b, "</mRID></Meter></MeterConfig>");
+	CHECK_INT(read_str(b.data, &c, &errs, NULL), GS_ERR_TOO_LARGE);
+	CHECK_ERROR(&errs, 1, -1, NULL, "longer than the limit of 4096");
+	buf_free(&b);
+
+	/* too many records */
+	struct rollout_limits lim;
+	rollout_limits_default(&lim);
+	lim.max_records = 5;
+	CHECK_INT(read_path("tests/data/rollout/native-good.xml", &c, &errs, &lim), GS_ERR_TOO_LARGE);
+	CHECK_ERROR(&errs, 14, 5, NULL, "more than 5 records");
+	CHECK_INT(c.n, 5);
+	lim.max_records = 3;
+	CHECK_INT(read_path("tests/data/rollout/meterconfig-request.xml", &c, &errs, &lim), GS_ERR_TOO_LARGE);
+	CHECK_ERROR(&errs, 38, 7, NULL, "more than 3 records");
+}
+
+static void test_encodings(void)
+{
+	struct collect c;
+	struct rollout_errors errs;
+	CHECK_INT(read_path("tests/data/rollout/bad-utf8.xml", &c, &errs, NULL), GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 3, -1, NULL, "not proper UTF-8");
+	CHECK_ERROR(&errs, 3, -1, NULL, "0xE9");
+	CHECK(errs.e[0].column > 0);
+
+	CHECK_INT(read_path("tests/data/rollout/bad-encoding-lie.xml", &c, &errs, NULL), GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 1, 0, "encoding",
+		    "encoding 'ISO-8859-1' is not supported: rollout files must be UTF-8");
+	CHECK_INT(c.headers, 0);
+	CHECK_INT(read_path("tests/data/rollout/bad-utf16.xml", &c, &errs, NULL), GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 1, 1, "encoding", "encoding 'UTF-16' is not supported");
+	CHECK_INT(read_str("<?xml version='1.0' encoding = 'GB18030' ?><rollout/>", &c, &errs, NULL),
+		  GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 1, 0, "encoding", "encoding 'GB18030' is not supported");
+	static const char utf32[] = "\xff\xfe\0\0<\0\0\0";
+	struct rollout_sink s = sink_for(&c);
+	CHECK_INT(rollout_read_memory("x", utf32, sizeof utf32 - 1, NULL, &s, &errs), GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 1, 1, "encoding", "encoding 'UTF-32' is not supported");
+
+	/* UTF-8 with a BOM, a lower-case declaration and Chinese text is fine */
+	CHECK_INT(read_str("\xef\xbb\xbf<?xml version='1.0' encoding='utf-8'?>\n"
+			   "<rollout xmlns='urn:gridscore:rollout:1' station='S' file-id='\xe4\xb8\xad\xe6\x96\x87' "
+			   "generated-at='2026-05-01T00:00:00Z'><events><remove point='P' date='2026-05-01' "
+			   "reason='\xe8\xa1\xa8\xe5\x9d\x8f'/></events></rollout>",
+			   &c, &errs, NULL),
+		  GS_OK);
+	CHECK_STR(c.h.file_id, "\xe4\xb8\xad\xe6\x96\x87");
+	CHECK_STR(c.rec[0], "REMOVE@2:111 point=P date=2026-05-01 reason=\xe8\xa1\xa8\xe5\x9d\x8f smart=-1");
+}
+
 static void test_sink_stops(void)
 {
 	struct collect c;
@@ -433,6 +770,59 @@ static void test_file_cap(void)
 	CHECK_ERROR(&errs, 0, 0, NULL, "more than the limit");
 }
 
+/* Records past line 65,535 keep their exact line (libxml2 2.9 caps element lines). */
+static void test_big_lines(void)
+{
+	struct buf b;
+	buf_init(&b, 16 << 20);
+	buf_puts(&b, NATIVE_OPEN "<inventory>\n");
+	for (int i = 0; i < 70000; i++)
+		buf_printf(&b, "  <point code=\"P%d\" class=\"public\" since=\"2026-01-01\"/>\n", i);
+	buf_puts(&b, "  <point code=\"bad code\" class=\"public\" since=\"2026-01-01\"/>\n</inventory></rollout>\n");
+	struct collect c;
+	struct rollout_errors errs;
+	CHECK_INT(read_str(b.data, &c, &errs, NULL), GS_ERR_INVALID);
+	CHECK_INT(c.n, 70001);
+	CHECK_ERROR(&errs, 70004, 3, "code", "bad code");
+	CHECK_INT(errs.total, 1);
+	buf_free(&b);
+}
+
+struct thread_arg {
+	int ok;
+};
+
+static void *read_in_thread(void *p)
+{
+	struct thread_arg *a = p;
+	struct collect *c = xmalloc(sizeof *c);
+	struct rollout_errors *errs = xmalloc(sizeof *errs);
+	a->ok = 1;
+	for (int i = 0; i < 20; i++) {
+		const char *f = i % 2 ? "tests/data/rollout/native-good.xml" : "tests/data/rollout/meterconfig-request.xml";
+		if (read_path(f, c, errs, NULL) != GS_OK || c->n != (i % 2 ? 8 : 4))
+			a->ok = 0;
+		if (read_path("tests/data/rollout/bad-utf8.xml", c, errs, NULL) != GS_ERR_INVALID || errs->total != 1)
+			a->ok = 0;
+	}
+	free(c);
+	free(errs);
+	return NULL;
+}
+
+/* Imports run on the server's worker threads: readers side by side share only the schema. */
+static void test_threads(void)
+{
+	pthread_t t[4];
+	struct thread_arg a[4];
+	for (int i = 0; i < 4; i++)
+		CHECK_INT(pthread_create(&t[i], NULL, read_in_thread, &a[i]), 0);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CHECK(a[i].ok);
+	}
+}
+
 int main(void)
 {
 	xmlInitParser();
@@ -440,7 +830,14 @@ int main(void)
 	test_native_good();
 	test_native_schema();
 	test_bad_xml();
+	test_iec_samples();
+	test_iec_variants();
+	test_iec_bad();
+	test_hostile();
+	test_encodings();
 	test_sink_stops();
 	test_file_cap();
+	test_big_lines();
+	test_threads();
 	return check_finish("test_rollout");
 }
