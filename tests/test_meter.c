@@ -564,6 +564,73 @@ static void test_iec_conflicts(void)
 	db_close(db);
 }
 
+static enum gs_result stop_after_one(void *ctx, const char *station, const char *point, const char *cls,
+				     const char *since)
+{
+	(*(int *)ctx)++;
+	return GS_ERR_CONFLICT;
+}
+
+/* Size cap, the log's visibility rules, the source map, a callback that stops. */
+static void test_edges(void)
+{
+	struct db *db = open_fixture();
+	struct meter_import_report rep;
+	struct meter_import_opts o;
+	opts_pin(&o, "2026-07-10");
+	o.limits.max_file_bytes = 100;
+	o.user_id = 0;
+	CHECK_INT(meter_import_run(db, DATA "a.xml", &o, &rep), GS_ERR_TOO_LARGE);
+	CHECK_STR(rep.status, "rejected");
+	CHECK(rep.id > 0);
+	CHECK(rep.errors.n == 1 && strstr(rep.errors.e[0].message, "more than the limit") != NULL);
+	check_cov(db, "T-S1", "2026-06-30", 0, 0);
+
+	/* a rejected file of no known station is listed to its uploader (and to "all") only */
+	CHECK_INT(db_exec(db, "INSERT INTO users(id, login, password_hash, role, unit_id, created_at) VALUES (7, "
+			      "'s1', 'x', 'station', (SELECT id FROM units WHERE code = 'T-S1'), 0), (8, 's2', "
+			      "'x', 'station', (SELECT id FROM units WHERE code = 'T-S2'), 0)"),
+		 GS_OK);
+	opts_pin(&o, "2026-07-10");
+	o.user_id = 7;
+	const char *path = write_tmp("not-xml.xml", "this is not XML\n");
+	CHECK_INT(meter_import_run(db, path, &o, &rep), GS_ERR_INVALID);
+	int64_t bad_id = rep.id;
+	CHECK(bad_id > 0);
+	struct meter_import_row *rows = NULL;
+	size_t n = 0;
+	CHECK_INT(meter_imports_list(db, unit_id(db, "T-S1"), 7, 10, 0, &rows, &n), GS_OK);
+	CHECK(n >= 1 && rows[0].id == bad_id && rows[0].user_login && strcmp(rows[0].user_login, "s1") == 0);
+	meter_imports_free(rows, n);
+	CHECK_INT(meter_imports_list(db, unit_id(db, "T-S2"), 8, 10, 0, &rows, &n), GS_OK);
+	for (size_t i = 0; i < n; i++)
+		CHECK(rows[i].id != bad_id);
+	meter_imports_free(rows, n);
+	/* paging */
+	CHECK_INT(meter_imports_list(db, 0, 0, 1, 1, &rows, &n), GS_OK);
+	CHECK_INT(n, 1);
+	meter_imports_free(rows, n);
+	struct meter_import_row row;
+	CHECK_INT(meter_import_get(db, 999999, &row, NULL), GS_ERR_NOT_FOUND);
+
+	/* the source map: a station only; 0 removes the mapping */
+	CHECK_INT(meter_source_map(db, "HES-NORTH", unit_id(db, "T-S1")), GS_OK);
+	CHECK_INT(meter_source_map(db, "HES-NORTH", 0), GS_OK);
+	CHECK_INT(meter_source_map(db, "", unit_id(db, "T-S1")), GS_ERR_INVALID);
+
+	/* the uncovered list stops at the callback's first refusal */
+	opts_pin(&o, "2026-07-10");
+	CHECK_INT(meter_import_run(db, DATA "a.xml", &o, &rep), GS_OK);
+	int calls = 0;
+	CHECK_INT(meter_uncovered_each(db, 0, "2026-04-30", stop_after_one, &calls), GS_ERR_CONFLICT);
+	CHECK_INT(calls, 1);
+	CHECK_INT(meter_uncovered_each(db, 0, "2026-04-31", stop_after_one, &calls), GS_ERR_INVALID);
+	/* a bad "today" is refused before anything happens */
+	opts_pin(&o, "2026-13-01");
+	CHECK_INT(meter_import_run(db, DATA "b.xml", &o, &rep), GS_ERR_INVALID);
+	db_close(db);
+}
+
 int main(void)
 {
 	const char *base = getenv("GS_TMP") ? getenv("GS_TMP") : "/tmp";
@@ -575,5 +642,6 @@ int main(void)
 	test_iec(0);
 	test_iec(1);
 	test_iec_conflicts();
+	test_edges();
 	return check_finish("test_meter");
 }
