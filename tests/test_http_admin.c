@@ -149,6 +149,8 @@ static void test_access(void)
 	/* the admin sees the Administration link, the manager does not */
 	CHECK_INT(get(sid_adm, "/?lang=en", &r), 0);
 	CHECK_CONTAINS(r.body, "href=\"/admin/halls\">Administration</a>");
+	/* the dashboard's hall table names stations in English on English pages */
+	CHECK_CONTAINS(r.body, "<td><a href=\"/units/T-S1\">Station One</a></td><td>Open</td>");
 	test_response_free(&r);
 	CHECK_INT(get(sid_mgr, "/?lang=en", &r), 0);
 	CHECK(strstr(r.body, "/admin/halls") == NULL);
