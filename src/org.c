@@ -1474,7 +1474,9 @@ enum gs_result org_unit_get(struct db *db, const char *code, struct org_unit *ou
 	return GS_OK;
 }
 
-#define HALL_COLUMNS "h.id, h.code, h.name, h.name_en, h.address, h.station_id, s.code, s.name, h.active, h.key_version"
+#define HALL_COLUMNS                                                                                            \
+	"h.id, h.code, h.name, h.name_en, h.address, h.station_id, s.code, s.name, h.active, h.key_version, "   \
+	"s.name_en"
 
 static void hall_from_row(sqlite3_stmt *st, struct org_hall *h)
 {
@@ -1488,6 +1490,7 @@ static void hall_from_row(sqlite3_stmt *st, struct org_hall *h)
 	h->station_name = db_column_strdup(st, 7);
 	h->active = sqlite3_column_int(st, 8);
 	h->key_version = sqlite3_column_int(st, 9);
+	h->station_name_en = db_column_strdup(st, 10);
 }
 
 void org_hall_clear(struct org_hall *h)
@@ -1495,7 +1498,7 @@ void org_hall_clear(struct org_hall *h)
 	if (!h)
 		return;
 	free(h->code), free(h->name), free(h->name_en), free(h->address), free(h->station_code);
-	free(h->station_name);
+	free(h->station_name), free(h->station_name_en);
 	memset(h, 0, sizeof *h);
 }
 
@@ -1650,4 +1653,485 @@ enum gs_result org_hall_set_active(struct db *db, const char *code, int active)
 	if (r == GS_OK && sqlite3_changes(db_handle(db)) == 0)
 		r = GS_ERR_NOT_FOUND;
 	return r;
+}
+
+/* ---------------------------------------------------------------- changes from the admin pages */
+
+/* A change is a one-record org file: the loader's checks and its apply functions do the
+ * work. Lines in that file are only labels: a hall's hours of weekday d are on line d,
+ * the record on CHANGE_LINE, so an error can be put beside the field it concerns. */
+#define CHANGE_LINE 100
+
+static void change_error(struct org_change_report *rep, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void change_error(struct org_change_report *rep, const char *field, const char *fmt, ...)
+{
+	if (rep->n_errors >= ORG_CHANGE_MAX_ERRORS)
+		return;
+	struct org_change_error *e = &rep->errors[rep->n_errors++];
+	e->field = field;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
+}
+
+static const char *const hours_fields[] = {"hours-mon", "hours-tue", "hours-wed", "hours-thu",
+                                           "hours-fri", "hours-sat", "hours-sun"};
+
+/* The form field a loader message is about. The messages are this file's own (check_*
+ * above); the order matters: "stored hall ... a station" is about the unit's kind. */
+static const char *change_field_of(const struct org_error *e, const char *record)
+{
+	if (e->line >= 1 && e->line <= 7)
+		return hours_fields[e->line - 1];
+	static const struct {
+		const char *record, *needle, *field;
+	} map[] = {
+	    {"unit", ": stored ", "kind"},      {"unit", "only one company", "kind"},
+	    {"unit", "no company", "kind"},     {"unit", "code is already used", "code"},
+	    {"unit", "name is blank", "name"},  {"unit", "parent", "parent"},
+	    {"unit", "under", "parent"},        {"unit", "cycle", "parent"},
+	    {"hall", "code is already used", "code"}, {"hall", "name is blank", "name"},
+	    {"hall", "station", "station"},     {"person", "name is blank", "name"},
+	    {"person", "': unit '", "unit"},    {"person", " unit '", "link_unit"},
+	    {"person", "listed twice", "link_kind"},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(map[i].record, record) == 0 && strstr(e->message, map[i].needle))
+			return map[i].field;
+	return "";
+}
+
+/* The static string for a leader link kind, NULL if kind is none of them. */
+static const char *link_kind_of_name(const char *kind)
+{
+	static const char *kinds[] = {"head", "deputy", "supervises", "liaises"};
+	for (size_t i = 0; kind && i < GS_ARRAY_LEN(kinds); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return kinds[i];
+	return NULL;
+}
+
+/* Counts UTF-8 characters (continuation bytes are not counted); -1 if not UTF-8. */
+static long utf8_chars(const char *s)
+{
+	long n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		int len = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 0;
+		if (!len || (len == 2 && *p < 0xC2))
+			return -1;
+		for (int i = 1; i < len; i++)
+			if ((p[i] & 0xC0) != 0x80)
+				return -1;
+		p += len;
+		n++;
+	}
+	return n;
+}
+
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+/* What the schema checks for a file: the formats of codes, names and the like. */
+static void check_code(struct org_change_report *rep, const char *field, const char *what, const char *code)
+{
+	if (!code || !*code)
+		change_error(rep, field, "enter the %s code", what);
+	else if (!util_valid_code(code))
+		change_error(rep, field,
+		             "'%.64s' is not a code: use 1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or a digit",
+		             code);
+}
+
+static void check_text(struct org_change_report *rep, const char *field, const char *value, long max, int required)
+{
+	if (!value || !*value) {
+		if (required)
+			change_error(rep, field, "enter a name of 1 to %ld characters", max);
+		return;
+	}
+	long n = utf8_chars(value);
+	if (n < 0)
+		change_error(rep, field, "the text is not valid UTF-8");
+	else if (n > max)
+		change_error(rep, field, "at most %ld characters, this has %ld", max, n);
+	else if (blank(value))
+		change_error(rep, field, "the text is blank");
+	else
+		for (const char *c = value; *c; c++)
+			if ((unsigned char)*c < 0x20 && *c != '\t') {
+				change_error(rep, field, "line breaks and control characters are not allowed");
+				break;
+			}
+}
+
+static int valid_time(const char *t)
+{
+	return strlen(t) == 5 && t[0] >= '0' && t[0] <= '2' && t[1] >= '0' && t[1] <= '9' &&
+	       (t[0] < '2' || t[1] <= '3') && t[2] == ':' && t[3] >= '0' && t[3] <= '5' && t[4] >= '0' && t[4] <= '9';
+}
+
+/* Parses one day's text into h->hours (line = weekday); errors beside that day's field. */
+static void parse_day_hours(struct org_change_report *rep, struct file_hall *h, int weekday, const char *text)
+{
+	const char *field = hours_fields[weekday - 1];
+	const char *p = text ? text : "";
+	while (*p) {
+		while (*p == ' ' || *p == ',' || *p == ';' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		size_t len = strcspn(p, " ,;\t");
+		char tok[32];
+		if (len >= sizeof tok || len != 11 || p[5] != '-') {
+			change_error(rep, field, "'%.*s' is not an interval HH:MM-HH:MM", (int)(len > 20 ? 20 : len), p);
+			return;
+		}
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		tok[5] = '\0';
+		if (!valid_time(tok) || !valid_time(tok + 6)) {
+			change_error(rep, field, "'%.11s' is not an interval HH:MM-HH:MM (00:00 to 23:59)", p);
+			return;
+		}
+		h->hours = xrealloc(h->hours, (h->n_hours + 1) * sizeof *h->hours);
+		struct file_hours *x = &h->hours[h->n_hours++];
+		x->weekday = weekday;
+		memcpy(x->opens, tok, 6);
+		memcpy(x->closes, tok + 6, 6);
+		x->line = weekday;
+		p += len;
+	}
+}
+
+void org_hours_text(const struct org_hours *hours, size_t n, int weekday, char *out, size_t len)
+{
+	size_t k = 0;
+	if (len)
+		out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (hours[i].weekday == weekday && k + 13 < len)
+			k += (size_t)snprintf(out + k, len - k, "%s%s-%s", k ? " " : "", hours[i].opens, hours[i].closes);
+}
+
+/* 1 if a unit or hall (which share one code space) has this code, 0 if not, -1 on error. */
+static int code_taken(struct db *db, const char *table, const char *code)
+{
+	sqlite3_stmt *st = db_stmt(db, strcmp(table, "units") == 0   ? "SELECT 1 FROM units WHERE code = ?1"
+	                               : strcmp(table, "halls") == 0 ? "SELECT 1 FROM halls WHERE code = ?1"
+	                                                             : "SELECT 1 FROM people WHERE code = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	int row = db_step_row(db, st);
+	sqlite3_reset(st);
+	return row;
+}
+
+/* Checks f against the stored org and applies it, all in one write transaction, with
+ * the existence rule of create/update checked inside it. record is "unit", "hall" or
+ * "person"; table its table. */
+static enum gs_result change_run(struct db *db, struct org_file *f, const char *record, const char *table,
+                                 const char *code, int create, const char *actor, struct org_change_report *rep)
+{
+	struct org_load_report *lr = xcalloc(1, sizeof *lr);
+	enum gs_result r = db_begin(db);
+	if (r != GS_OK)
+		goto out;
+	int exists = code_taken(db, table, code);
+	if (exists < 0) {
+		r = GS_ERR_DB;
+		goto rollback;
+	}
+	if (create && exists) {
+		change_error(rep, "code", "a %s with code '%s' exists already", record, code);
+		r = GS_ERR_CONFLICT;
+		goto rollback;
+	}
+	if (!create && !exists) {
+		r = GS_ERR_NOT_FOUND;
+		goto rollback;
+	}
+	r = check_file(db, f, lr);
+	if (r == GS_OK && lr->n_errors_total > 0) {
+		for (size_t i = 0; i < lr->n_errors; i++)
+			change_error(rep, change_field_of(&lr->errors[i], record), "%s", lr->errors[i].message);
+		r = GS_ERR_INVALID;
+	}
+	if (r == GS_OK)
+		r = apply_file(db, f, lr);
+	if (r == GS_OK) {
+		/* recorded like a load: the next load of a file is applied again, and the
+		 * statistics know the tree may have changed */
+		char what[256], hex[2 * crypto_hash_sha256_BYTES + 1];
+		unsigned char hash[crypto_hash_sha256_BYTES];
+		snprintf(what, sizeof what, "admin page (%.64s): %s %s %s at %lld", actor ? actor : "?",
+		         create ? "create" : "update", record, code, (long long)util_now());
+		crypto_hash_sha256(hash, (const unsigned char *)what, strlen(what));
+		util_hex(hash, sizeof hash, hex);
+		snprintf(what, sizeof what, "admin page (%.64s)", actor ? actor : "?");
+		r = record_load(db, hex, what, lr);
+	}
+	if (r == GS_OK)
+		r = db_commit(db);
+rollback:
+	if (r != GS_OK)
+		db_rollback(db);
+out:
+	free(lr);
+	return r;
+}
+
+enum gs_result org_unit_save(struct db *db, const struct org_unit_change *u, int create, const char *actor,
+                             struct org_change_report *rep)
+{
+	memset(rep, 0, sizeof *rep);
+	check_code(rep, "code", "unit", u->code);
+	static const char *const kinds[] = {"company", "department", "station", "team"};
+	int kind_ok = 0;
+	for (size_t i = 0; u->kind && i < 4; i++)
+		kind_ok |= strcmp(u->kind, kinds[i]) == 0;
+	if (!kind_ok)
+		change_error(rep, "kind", "choose company, department, station or team");
+	if (nonempty(u->parent))
+		check_code(rep, "parent", "parent", u->parent);
+	check_text(rep, "name", u->name, 100, 1);
+	check_text(rep, "name_en", u->name_en, 100, 0);
+	if (rep->n_errors)
+		return GS_ERR_INVALID;
+	struct file_unit fu = {(char *)u->code, (char *)u->kind, (char *)nonempty(u->parent), (char *)u->name,
+	                       (char *)nonempty(u->name_en), CHANGE_LINE};
+	struct org_file f = {.units = &fu, .n_units = 1};
+	return change_run(db, &f, "unit", "units", u->code, create, actor, rep);
+}
+
+enum gs_result org_hall_save(struct db *db, const struct org_hall_change *h, int create, const char *actor,
+                             struct org_change_report *rep)
+{
+	memset(rep, 0, sizeof *rep);
+	check_code(rep, "code", "hall", h->code);
+	check_code(rep, "station", "station", h->station);
+	check_text(rep, "name", h->name, 100, 1);
+	check_text(rep, "name_en", h->name_en, 100, 0);
+	check_text(rep, "address", h->address, 200, 0);
+	struct file_hall fh = {(char *)h->code,        (char *)h->station, (char *)h->name, (char *)nonempty(h->name_en),
+	                       (char *)nonempty(h->address), h->active ? 1 : 0, CHANGE_LINE, NULL, 0};
+	for (int d = 1; d <= 7; d++)
+		parse_day_hours(rep, &fh, d, h->hours[d - 1]);
+	enum gs_result r = GS_ERR_INVALID;
+	if (!rep->n_errors) {
+		struct org_file f = {.halls = &fh, .n_halls = 1};
+		r = change_run(db, &f, "hall", "halls", h->code, create, actor, rep);
+	}
+	free(fh.hours);
+	return r;
+}
+
+/* The stored links of a person as file links (unit codes owned by the array). */
+static enum gs_result stored_links(struct db *db, const char *person, struct file_link **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = db_stmt(db, "SELECT l.kind, u.code FROM leader_links l JOIN people p ON p.id = l.person_id "
+	                               "JOIN units u ON u.id = l.unit_id WHERE p.code = ?1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_text(st, 1, person, -1, SQLITE_STATIC);
+	int row;
+	while ((row = db_step_row(db, st)) == 1) {
+		const char *kind = link_kind_of_name((const char *)sqlite3_column_text(st, 0));
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		(*out)[(*n)++] = (struct file_link){kind ? kind : "head", db_column_strdup(st, 1), CHANGE_LINE + 1 + (long)*n};
+	}
+	sqlite3_reset(st);
+	return row < 0 ? GS_ERR_DB : GS_OK;
+}
+
+static void links_free(struct file_link *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i].unit);
+	free(l);
+}
+
+static void person_format_checks(struct org_change_report *rep, const struct org_person_change *p)
+{
+	check_code(rep, "code", "person", p->code);
+	check_code(rep, "unit", "unit", p->unit);
+	check_text(rep, "name", p->name, 100, 1);
+	check_text(rep, "name_en", p->name_en, 100, 0);
+	check_text(rep, "title", p->title, 100, 0);
+}
+
+enum gs_result org_person_save(struct db *db, const struct org_person_change *p, int create, const char *actor,
+                               struct org_change_report *rep)
+{
+	memset(rep, 0, sizeof *rep);
+	person_format_checks(rep, p);
+	if (rep->n_errors)
+		return GS_ERR_INVALID;
+	struct file_person fp = {(char *)p->code, (char *)p->unit, (char *)p->name, (char *)nonempty(p->name_en),
+	                         (char *)nonempty(p->title), CHANGE_LINE, NULL, 0};
+	/* a person keeps their links; read before the transaction, so a link changed in
+	 * between is lost: the admin pages change one thing at a time (see docs) */
+	enum gs_result r = create ? GS_OK : stored_links(db, p->code, &fp.links, &fp.n_links);
+	if (r == GS_OK) {
+		struct org_file f = {.people = &fp, .n_people = 1};
+		r = change_run(db, &f, "person", "people", p->code, create, actor, rep);
+	}
+	links_free(fp.links, fp.n_links);
+	return r;
+}
+
+enum gs_result org_person_link(struct db *db, const char *person, const char *kind, const char *unit, int add,
+                               const char *actor, struct org_change_report *rep)
+{
+	memset(rep, 0, sizeof *rep);
+	const char *k = link_kind_of_name(kind);
+	if (!k)
+		change_error(rep, "link_kind", "choose head, deputy, supervises or liaises");
+	check_code(rep, "link_unit", "unit", unit);
+	if (rep->n_errors)
+		return GS_ERR_INVALID;
+	struct org_person cur;
+	enum gs_result r = org_person_get(db, person, &cur);
+	if (r != GS_OK)
+		return r;
+	struct file_person fp = {cur.code, cur.unit_code, cur.name, cur.name_en, cur.title, CHANGE_LINE, NULL, 0};
+	r = stored_links(db, person, &fp.links, &fp.n_links);
+	size_t at = fp.n_links;
+	for (size_t i = 0; r == GS_OK && i < fp.n_links; i++)
+		if (strcmp(fp.links[i].kind, k) == 0 && strcmp(fp.links[i].unit, unit) == 0)
+			at = i;
+	if (r == GS_OK && add && at < fp.n_links) {
+		change_error(rep, "link_unit", "person '%s' already has %s '%s'", person, k, unit);
+		r = GS_ERR_CONFLICT;
+	} else if (r == GS_OK && !add && at == fp.n_links) {
+		r = GS_ERR_NOT_FOUND;
+	} else if (r == GS_OK && add) {
+		fp.links = xrealloc(fp.links, (fp.n_links + 1) * sizeof *fp.links);
+		fp.links[fp.n_links++] = (struct file_link){k, xstrdup(unit), CHANGE_LINE + 1 + (long)fp.n_links};
+	} else if (r == GS_OK) {
+		free(fp.links[at].unit);
+		fp.links[at] = fp.links[--fp.n_links];
+	}
+	if (r == GS_OK) {
+		struct org_file f = {.people = &fp, .n_people = 1};
+		r = change_run(db, &f, "person", "people", person, 0, actor, rep);
+	}
+	links_free(fp.links, fp.n_links);
+	org_person_clear(&cur);
+	return r;
+}
+
+/* ---------------------------------------------------------------- people */
+
+void org_person_clear(struct org_person *p)
+{
+	if (!p)
+		return;
+	free(p->code), free(p->name), free(p->name_en), free(p->title);
+	free(p->unit_code), free(p->unit_name), free(p->unit_name_en);
+	for (size_t i = 0; i < p->n_links; i++) {
+		free(p->links[i].kind), free(p->links[i].unit_code), free(p->links[i].unit_name);
+		free(p->links[i].unit_name_en);
+	}
+	free(p->links);
+	memset(p, 0, sizeof *p);
+}
+
+void org_people_free(struct org_person *people, size_t n)
+{
+	for (size_t i = 0; people && i < n; i++)
+		org_person_clear(&people[i]);
+	free(people);
+}
+
+/* People (one code, or all when code is NULL) with their links, by code. */
+static enum gs_result people_read(struct db *db, const char *code, struct org_person **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = db_stmt(db, "SELECT p.id, p.code, p.name, p.name_en, p.title, u.code, u.name, u.name_en "
+	                               "FROM people p JOIN units u ON u.id = p.unit_id "
+	                               "WHERE ?1 IS NULL OR p.code = ?1 ORDER BY p.code");
+	if (!st)
+		return GS_ERR_DB;
+	bind_text_or_null(st, 1, code);
+	struct org_person *people = NULL;
+	size_t count = 0;
+	int row;
+	while ((row = db_step_row(db, st)) == 1) {
+		people = xrealloc(people, (count + 1) * sizeof *people);
+		struct org_person *p = &people[count++];
+		memset(p, 0, sizeof *p);
+		p->id = sqlite3_column_int64(st, 0);
+		p->code = db_column_strdup(st, 1);
+		p->name = db_column_strdup(st, 2);
+		p->name_en = db_column_strdup(st, 3);
+		p->title = db_column_strdup(st, 4);
+		p->unit_code = db_column_strdup(st, 5);
+		p->unit_name = db_column_strdup(st, 6);
+		p->unit_name_en = db_column_strdup(st, 7);
+	}
+	sqlite3_reset(st);
+	if (row < 0) {
+		org_people_free(people, count);
+		return GS_ERR_DB;
+	}
+	/* the links in one pass, matched to people by id (both sorted by the person's code) */
+	st = db_stmt(db, "SELECT l.person_id, l.kind, u.code, u.name, u.name_en FROM leader_links l "
+	                 "JOIN people p ON p.id = l.person_id JOIN units u ON u.id = l.unit_id "
+	                 "WHERE ?1 IS NULL OR p.code = ?1 ORDER BY p.code, CASE l.kind WHEN 'head' THEN 0 "
+	                 "WHEN 'deputy' THEN 1 WHEN 'supervises' THEN 2 ELSE 3 END, u.code");
+	if (!st) {
+		org_people_free(people, count);
+		return GS_ERR_DB;
+	}
+	bind_text_or_null(st, 1, code);
+	size_t at = 0;
+	while ((row = db_step_row(db, st)) == 1) {
+		int64_t pid = sqlite3_column_int64(st, 0);
+		while (at < count && people[at].id != pid)
+			at++;
+		if (at == count)
+			break; /* cannot happen: both lists follow the codes */
+		struct org_person *p = &people[at];
+		p->links = xrealloc(p->links, (p->n_links + 1) * sizeof *p->links);
+		p->links[p->n_links++] = (struct org_person_link){db_column_strdup(st, 1), db_column_strdup(st, 2),
+		                                                  db_column_strdup(st, 3), db_column_strdup(st, 4)};
+	}
+	sqlite3_reset(st);
+	if (row < 0) {
+		org_people_free(people, count);
+		return GS_ERR_DB;
+	}
+	*out = people;
+	*n = count;
+	return GS_OK;
+}
+
+enum gs_result org_people_list(struct db *db, struct org_person **out, size_t *n)
+{
+	return people_read(db, NULL, out, n);
+}
+
+enum gs_result org_person_get(struct db *db, const char *code, struct org_person *out)
+{
+	memset(out, 0, sizeof *out);
+	struct org_person *p = NULL;
+	size_t n = 0;
+	enum gs_result r = people_read(db, code ? code : "", &p, &n);
+	if (r != GS_OK)
+		return r;
+	if (n == 0) {
+		free(p);
+		return GS_ERR_NOT_FOUND;
+	}
+	*out = p[0];
+	free(p);
+	return GS_OK;
 }

@@ -68,6 +68,7 @@ struct org_hall {
 	int64_t station_id;
 	char *station_code;
 	char *station_name;
+	char *station_name_en; /* may be NULL */
 	int active;
 	int key_version;
 };
@@ -118,5 +119,92 @@ enum gs_result org_hall_set_active(struct db *db, const char *code, int active);
 
 /* 1 if unit_id is ancestor_id or lies below it in the tree, 0 if not, -1 on error. */
 int org_unit_within(struct db *db, int64_t unit_id, int64_t ancestor_id);
+
+/* ---- Changes from the admin pages: one record at a time, through the same checks as
+ * an org file (the schema's formats, then the loader's tree and reference rules on the
+ * org as it would be) and applied the same way, in one write transaction. A change is
+ * recorded in org_loads as "admin page (ACTOR)", so loading the same org file again
+ * applies it again instead of answering "already loaded", and the unit statistics know
+ * the tree changed (survey_aggregates_rebuild with only_if_stale). */
+
+/* Free text fields: NULL or "" means absent (name_en, address, title are then cleared,
+ * as when a file leaves the attribute out). */
+struct org_unit_change {
+	const char *code, *kind, *parent, *name, *name_en;
+};
+
+struct org_hall_change {
+	const char *code, *station, *name, *name_en, *address;
+	int active;
+	/* opening hours per weekday, Monday first: intervals "HH:MM-HH:MM" separated by
+	 * spaces, commas or semicolons ("08:30-12:00 14:00-17:30"); NULL or "" = closed */
+	const char *hours[7];
+};
+
+struct org_person_change {
+	const char *code, *unit, *name, *name_en, *title;
+};
+
+/* Why a change was refused, per form field: "code", "kind", "parent", "name",
+ * "name_en", "station", "address", "hours-mon" .. "hours-sun", "unit", "title",
+ * "link_kind", "link_unit", or "" for the record as a whole. Messages are English,
+ * like the loader's. */
+struct org_change_error {
+	const char *field;       /* static string */
+	char message[256];
+};
+#define ORG_CHANGE_MAX_ERRORS 16
+struct org_change_report {
+	size_t n_errors;
+	struct org_change_error errors[ORG_CHANGE_MAX_ERRORS];
+};
+
+/* Creates (create = 1) or updates (create = 0) one unit, hall or person by code.
+ * Updating replaces every field with the change's (a hall keeps its QR key version; a
+ * person keeps their leader links). Results: GS_OK; GS_ERR_INVALID with rep->errors;
+ * GS_ERR_CONFLICT when creating a code that exists (units and halls share one code
+ * space, as in files); GS_ERR_NOT_FOUND when updating a code that does not exist;
+ * GS_ERR_BUSY / GS_ERR_DB. actor names who made the change (for org_loads). */
+enum gs_result org_unit_save(struct db *db, const struct org_unit_change *u, int create, const char *actor,
+			     struct org_change_report *rep);
+enum gs_result org_hall_save(struct db *db, const struct org_hall_change *h, int create, const char *actor,
+			     struct org_change_report *rep);
+enum gs_result org_person_save(struct db *db, const struct org_person_change *p, int create, const char *actor,
+			       struct org_change_report *rep);
+
+/* Adds (add = 1) or removes (add = 0) one leader link of a person: kind is "head",
+ * "deputy", "supervises" or "liaises". GS_ERR_NOT_FOUND: no such person, or (removing)
+ * no such link; GS_ERR_CONFLICT: adding a link the person has; GS_ERR_INVALID with
+ * rep->errors (bad kind, unknown unit). */
+enum gs_result org_person_link(struct db *db, const char *person, const char *kind, const char *unit, int add,
+			       const char *actor, struct org_change_report *rep);
+
+/* A day's opening hours as the change's text ("08:30-12:00 14:00-17:30"; "" when
+ * closed), from hours as org_hall_hours returns them. weekday 1 = Monday. */
+void org_hours_text(const struct org_hours *hours, size_t n, int weekday, char *out, size_t len);
+
+struct org_person_link {
+	char *kind;          /* "head", "deputy", "supervises", "liaises" */
+	char *unit_code;
+	char *unit_name;
+	char *unit_name_en;  /* may be NULL */
+};
+
+struct org_person {
+	int64_t id;
+	char *code, *name;
+	char *name_en, *title;        /* may be NULL */
+	char *unit_code, *unit_name;
+	char *unit_name_en;           /* may be NULL */
+	struct org_person_link *links; /* ordered head, deputy, supervises, liaises, then unit code */
+	size_t n_links;
+};
+
+/* Every person by code, each with their leader links. Caller frees with org_people_free. */
+enum gs_result org_people_list(struct db *db, struct org_person **out, size_t *n);
+void org_people_free(struct org_person *people, size_t n);
+/* One person by code with their links: GS_ERR_NOT_FOUND if none. Free with org_person_clear. */
+enum gs_result org_person_get(struct db *db, const char *code, struct org_person *out);
+void org_person_clear(struct org_person *p);
 
 #endif

@@ -217,7 +217,9 @@ static void hall_table(struct buf *b, const struct view_ctx *v, const struct org
 		buf_puts(b, "</code></td><td><a href=\"/units/");
 		view_url_segment(b, h->station_code);
 		buf_puts(b, "\">");
-		view_esc(b, h->station_name);
+		/* the station's English name on English pages, as for the hall itself */
+		int en = strcmp(v->lang, "en") == 0 && h->station_name_en && *h->station_name_en;
+		view_esc(b, en ? h->station_name_en : h->station_name);
 		buf_printf(b, "</a></td><td>%s</td></tr>\n",
 			   h->active ? view_tr(v, "营业中", "Open") : view_tr(v, "已停用", "Inactive"));
 	}

@@ -119,6 +119,20 @@ enum gs_result web_admin_tokens(struct http_request *req, struct http_response *
 enum gs_result web_admin_token_add(struct http_request *req, struct http_response *res);
 enum gs_result web_admin_token_revoke(struct http_request *req, struct http_response *res);
 enum gs_result web_admin_settings(struct http_request *req, struct http_response *res);
+/* the org's admin pages: halls add and edit, units, people and leader links */
+enum gs_result web_admin_hall_add(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_hall_page(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_hall_edit(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_units(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_unit_add(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_unit_page(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_unit_edit(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_people(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_person_add(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_person_page(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_person_edit(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_link_add(struct http_request *req, struct http_response *res);
+enum gs_result web_admin_link_remove(struct http_request *req, struct http_response *res);
 
 /* web_score.c */
 enum gs_result web_scores_page(struct http_request *req, struct http_response *res);

@@ -1,8 +1,10 @@
 /* test_http_admin.c — the admin pages against the real server: for each form, success
  * (303 and the change made), a validation error shown beside its field, a missing CSRF
  * token (403, nothing changed), a non-admin caller (403), and the audit line naming the
- * admin. Halls (close, open, rotate the QR key), logins (add, reset a password,
- * disable), API tokens (create, shown once; revoke) and settings. */
+ * admin. Halls (add, edit, close, open, rotate the QR key), units, people and leader
+ * links (the org tree rules through the loader's checks; a later org load still
+ * applies), logins (add, reset a password, disable), API tokens (create, shown once;
+ * revoke) and settings. */
 #include "server.h"
 #include "check.h"
 
@@ -103,9 +105,12 @@ static void setup(void)
 
 static void test_access(void)
 {
-	static const char *const pages[] = {"/admin/halls", "/admin/logins", "/admin/tokens", "/admin/settings"};
+	char out[64];
+	static const char *const pages[] = {"/admin/halls",  "/admin/logins", "/admin/tokens", "/admin/settings",
+					    "/admin/units",  "/admin/people", "/admin/halls/T-H1", "/admin/units/T-S1",
+					    "/admin/people/TP2"};
 	struct test_response r;
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
 		CHECK_INT(get(sid_mgr, pages[i], &r), 0);
 		CHECK_INT(r.status, 403);
 		test_response_free(&r);
@@ -127,11 +132,25 @@ static void test_access(void)
 	CHECK_INT(post(sid_mgr, csrf_mgr, "/admin/settings", "survey.min_sample=10", &r), 0);
 	CHECK_INT(r.status, 403);
 	test_response_free(&r);
-	char out[64];
+	static const char *const org_posts[][2] = {
+	    {"/admin/halls", "code=M-H1&station=T-S1&name=x"},	{"/admin/halls/T-H1", "station=T-S1&name=x"},
+	    {"/admin/units", "code=M-U1&kind=team&parent=T-S1&name=x"}, {"/admin/units/T-S1-A", "kind=team&parent=T-S1&name=x"},
+	    {"/admin/people", "code=M-P1&unit=T&name=x"},		{"/admin/people/TP1", "unit=T&name=x"},
+	    {"/admin/people/TP1/links", "link_kind=liaises&link_unit=T-S2"},
+	    {"/admin/people/TP1/links/remove", "link_kind=head&link_unit=T"}};
+	for (size_t i = 0; i < sizeof org_posts / sizeof org_posts[0]; i++) {
+		CHECK_INT(post(sid_mgr, csrf_mgr, org_posts[i][0], org_posts[i][1], &r), 0);
+		CHECK_INT(r.status, 403);
+		test_response_free(&r);
+	}
+	CHECK_STR(sql1("SELECT count(*) FROM audit_log WHERE actor = 'mgr' AND action LIKE 'admin.%'", out, sizeof out), "0");
+	CHECK_STR(sql1("SELECT name FROM halls WHERE code = 'T-H1'", out, sizeof out), "一号营业厅");
 	CHECK_STR(sql1("SELECT count(*) FROM users WHERE login = 'x1'", out, sizeof out), "0");
 	/* the admin sees the Administration link, the manager does not */
 	CHECK_INT(get(sid_adm, "/?lang=en", &r), 0);
 	CHECK_CONTAINS(r.body, "href=\"/admin/halls\">Administration</a>");
+	/* the dashboard's hall table names stations in English on English pages */
+	CHECK_CONTAINS(r.body, "<td><a href=\"/units/T-S1\">Station One</a></td><td>Open</td>");
 	test_response_free(&r);
 	CHECK_INT(get(sid_mgr, "/?lang=en", &r), 0);
 	CHECK(strstr(r.body, "/admin/halls") == NULL);
@@ -389,11 +408,299 @@ static void test_settings(void)
 	test_response_free(&r);
 }
 
+static void test_hall_add_edit(void)
+{
+	struct test_response r;
+	char out[128], loc[256];
+	/* errors beside their fields, values refilled, nothing stored */
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/halls?lang=en",
+		       "code=bad%20code&station=T-S1&name=&hours-mon=08%3A30-12%3A00+11%3A00-13%3A00&hours-tue=8-12", &r),
+		  0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "id=\"code-err\">");
+	CHECK_CONTAINS(r.body, "aria-describedby=\"code-err\"");
+	CHECK_CONTAINS(r.body, "id=\"name-err\">enter a name of 1 to 100 characters</span>");
+	CHECK_CONTAINS(r.body, "id=\"hours-tue-err\">&#39;8-12&#39; is not an interval HH:MM-HH:MM</span>");
+	CHECK_CONTAINS(r.body, "value=\"bad code\"");
+	test_response_free(&r);
+	/* the loader's rules: a hall only under a station, overlapping hours */
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/halls?lang=en",
+		       "code=T-H9&station=T-MKT&name=Nine&hours-mon=08%3A30-12%3A00+11%3A00-13%3A00", &r),
+		  0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "id=\"station-err\">hall &#39;T-H9&#39;: &#39;T-MKT&#39; is a department, not a station</span>");
+	CHECK_CONTAINS(r.body, "id=\"hours-mon-err\">hall &#39;T-H9&#39;: on mon 08:30-12:00 overlaps 11:00-13:00</span>");
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/halls", "code=T-S2&station=T-S1&name=Nine", &r), 0);
+	CHECK_INT(r.status, 400); /* a unit's code */
+	CHECK_CONTAINS(r.body, "id=\"code-err\">");
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/halls", "code=T-H2&station=T-S1&name=Nine", &r), 0);
+	CHECK_INT(r.status, 409);
+	CHECK_CONTAINS(r.body, "id=\"code-err\">");
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, NULL, "/admin/halls", "code=T-H9&station=T-S1&name=Nine", &r), 0);
+	CHECK_INT(r.status, 403);
+	test_response_free(&r);
+	CHECK_STR(sql1("SELECT count(*) FROM halls WHERE code = 'T-H9'", out, sizeof out), "0");
+	CHECK_INT(audit_count("admin.hall.add"), 0);
+	/* added: listed with its poster, hours stored, QR works */
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/halls",
+		       "code=T-H9&station=T-S1&name=%E4%B9%9D%E5%8F%B7%E5%8E%85&name_en=Hall+Nine&address=Road+9"
+		       "&hours-mon=14%3A00-17%3A30%2C+08%3A30-12%3A00&hours-sat=09%3A00-12%3A00",
+		       &r),
+		  0);
+	CHECK_INT(r.status, 303);
+	CHECK_STR(test_header(&r, "Location", loc, sizeof loc), "/admin/halls?done=added");
+	test_response_free(&r);
+	CHECK_STR(sql1("SELECT name || '|' || name_en || '|' || address || '|' || active || '|' || key_version FROM halls "
+		       "WHERE code = 'T-H9'",
+		       out, sizeof out),
+		  "九号厅|Hall Nine|Road 9|1|1");
+	CHECK_STR(sql1("SELECT group_concat(weekday || ' ' || opens || '-' || closes, ',') FROM (SELECT * FROM hall_hours "
+		       "WHERE hall_id = (SELECT id FROM halls WHERE code = 'T-H9') ORDER BY weekday, opens)",
+		       out, sizeof out),
+		  "1 08:30-12:00,1 14:00-17:30,6 09:00-12:00");
+	CHECK_STR(sql1("SELECT detail FROM audit_log WHERE actor = 'adm' AND action = 'admin.hall.add'", out, sizeof out),
+		  "hall=T-H9 station=T-S1");
+	CHECK_STR(sql1("SELECT file_name FROM org_loads ORDER BY id DESC LIMIT 1", out, sizeof out), "admin page (adm)");
+	CHECK_INT(get(sid_adm, "/admin/halls?done=added&lang=en", &r), 0);
+	CHECK_CONTAINS(r.body, "The hall was added");
+	CHECK_CONTAINS(r.body, "href=\"/halls/T-H9/poster\"");
+	test_response_free(&r);
+	CHECK_INT(get(sid_adm, "/halls/T-H9/poster", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "<svg");
+	test_response_free(&r);
+	/* the edit form shows the stored values; an edit keeps the key version and the state */
+	CHECK_INT(get(sid_adm, "/admin/halls/T-H9?lang=en", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "id=\"hours-mon\" name=\"hours-mon\" type=\"text\" value=\"08:30-12:00 14:00-17:30\"");
+	CHECK_CONTAINS(r.body, "<option value=\"T-S1\" selected>");
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/halls/T-H9/rotate-key", "", &r), 0);
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/halls/T-H9?lang=en", "station=T-S2&name=Nine&hours-fri=18%3A00-09%3A00", &r),
+		  0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "id=\"hours-fri-err\">hall &#39;T-H9&#39;: on fri it opens at 18:00 but closes at 09:00</span>");
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/halls/T-H9", "station=T-S2&name=Nine&hours-fri=08%3A00-18%3A00", &r), 0);
+	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+	CHECK_STR(sql1("SELECT s.code || '|' || h.name || '|' || coalesce(h.name_en, '-') || '|' || h.key_version FROM halls h "
+		       "JOIN units s ON s.id = h.station_id WHERE h.code = 'T-H9'",
+		       out, sizeof out),
+		  "T-S2|Nine|-|2");
+	CHECK_STR(sql1("SELECT count(*) FROM hall_hours WHERE hall_id = (SELECT id FROM halls WHERE code = 'T-H9')", out,
+		       sizeof out),
+		  "1");
+	CHECK_STR(sql1("SELECT detail FROM audit_log WHERE actor = 'adm' AND action = 'admin.hall.edit'", out, sizeof out),
+		  "hall=T-H9 changed=station,name,name_en,address,hours");
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/halls/NOPE", "station=T-S2&name=Nine", &r), 0);
+	CHECK_INT(r.status, 404);
+	test_response_free(&r);
+	CHECK_INT(get(sid_adm, "/admin/halls/NOPE", &r), 0);
+	CHECK_INT(r.status, 404);
+	test_response_free(&r);
+}
+
+static void test_units(void)
+{
+	struct test_response r;
+	char out[128];
+	/* the tree rules come from the loader */
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/units?lang=en", "code=T-S9&kind=station&parent=T-MKT&name=Nine", &r), 0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "id=\"parent-err\">unit &#39;T-S9&#39;: a station must be directly under the company, not "
+			       "under department &#39;T-MKT&#39;</span>");
+	CHECK_CONTAINS(r.body, "<option value=\"station\" selected>");
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/units?lang=en", "code=T2&kind=company&name=Other", &r), 0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "id=\"kind-err\">");
+	CHECK_CONTAINS(r.body, "there can be only one company");
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/units?lang=en", "code=T-S9&kind=shop&parent=T&name=", &r), 0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "id=\"kind-err\">choose company, department, station or team</span>");
+	CHECK_CONTAINS(r.body, "id=\"name-err\">");
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/units", "code=T-H1&kind=station&parent=T&name=x", &r), 0);
+	CHECK_INT(r.status, 400); /* a hall's code */
+	CHECK_CONTAINS(r.body, "id=\"code-err\">");
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/units", "code=T-S1&kind=station&parent=T&name=x", &r), 0);
+	CHECK_INT(r.status, 409);
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, NULL, "/admin/units", "code=T-S9&kind=station&parent=T&name=Nine", &r), 0);
+	CHECK_INT(r.status, 403);
+	test_response_free(&r);
+	CHECK_STR(sql1("SELECT count(*) FROM units WHERE code = 'T-S9'", out, sizeof out), "0");
+	/* added */
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/units", "code=T-S9&kind=station&parent=T&name=%E4%B9%9D&name_en=Nine", &r),
+		  0);
+	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+	CHECK_STR(sql1("SELECT kind || '|' || (SELECT code FROM units p WHERE p.id = u.parent_id) || '|' || name_en FROM "
+		       "units u WHERE code = 'T-S9'",
+		       out, sizeof out),
+		  "station|T|Nine");
+	CHECK_STR(sql1("SELECT detail FROM audit_log WHERE actor = 'adm' AND action = 'admin.unit.add'", out, sizeof out),
+		  "unit=T-S9 kind=station parent=T");
+	/* a team cannot become its own ancestor's parent: a cycle */
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/units", "code=T-S9-A&kind=team&parent=T-S9&name=a", &r), 0);
+	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/units/T-S9?lang=en", "kind=team&parent=T-S9-A&name=x", &r), 0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "id=\"parent-err\">");
+	test_response_free(&r);
+	/* a station with a hall cannot become a department */
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/units/T-S2?lang=en", "kind=department&parent=T&name=x", &r), 0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "id=\"kind-err\">unit &#39;T-S2&#39;: stored hall &#39;T-H2&#39; needs it to stay a station</span>");
+	test_response_free(&r);
+	/* edited: the team moves to the other station; the statistics follow */
+	CHECK_INT(get(sid_adm, "/admin/units/T-S1-A?lang=en", &r), 0);
+	CHECK_CONTAINS(r.body, "<option value=\"team\" selected>");
+	CHECK_CONTAINS(r.body, "value=\"Service team\"");
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/units/T-S1-A", "kind=team&parent=T-S9&name=%E8%90%A5%E4%B8%9A%E7%8F%AD&name_en=Service+team", &r), 0);
+	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+	CHECK_STR(sql1("SELECT p.code FROM units u JOIN units p ON p.id = u.parent_id WHERE u.code = 'T-S1-A'", out,
+		       sizeof out),
+		  "T-S9");
+	CHECK_STR(sql1("SELECT detail FROM audit_log WHERE actor = 'adm' AND action = 'admin.unit.edit'", out, sizeof out),
+		  "unit=T-S1-A changed=parent");
+	CHECK_STR(sql1("SELECT value = (SELECT CAST(max(id) AS TEXT) FROM org_loads) FROM settings WHERE name = "
+		       "'survey.aggregates_org'",
+		       out, sizeof out),
+		  "1");
+	CHECK_INT(get(sid_adm, "/admin/units?lang=en&done=saved", &r), 0);
+	CHECK_CONTAINS(r.body, "The unit is saved.");
+	CHECK_CONTAINS(r.body, "href=\"/admin/units/T-S9\"");
+	test_response_free(&r);
+}
+
+static void test_people(void)
+{
+	struct test_response r;
+	char out[128];
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/people?lang=en", "code=TP9&unit=NOPE&name=Nine", &r), 0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "id=\"unit-err\">person &#39;TP9&#39;: unit &#39;NOPE&#39; is not defined</span>");
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/people", "code=TP1&unit=T&name=x", &r), 0);
+	CHECK_INT(r.status, 409);
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, NULL, "/admin/people", "code=TP9&unit=T-S1&name=Nine", &r), 0);
+	CHECK_INT(r.status, 403);
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/people", "code=TP9&unit=T-S1&name=%E7%8E%8B%E4%B9%9D&title=%E6%89%80%E9%95%BF",
+		       &r),
+		  0);
+	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+	CHECK_STR(sql1("SELECT detail FROM audit_log WHERE actor = 'adm' AND action = 'admin.person.add'", out, sizeof out),
+		  "person=TP9 unit=T-S1");
+	/* links: add, a duplicate, an unknown unit, remove */
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/people/TP9/links", "link_kind=head&link_unit=T-S1", &r), 0);
+	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/people/TP9/links", "link_kind=liaises&link_unit=T-S2", &r), 0);
+	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/people/TP9/links?lang=en", "link_kind=head&link_unit=T-S1", &r), 0);
+	CHECK_INT(r.status, 409);
+	CHECK_CONTAINS(r.body, "id=\"link_unit-err\">person &#39;TP9&#39; already has head &#39;T-S1&#39;</span>");
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/people/TP9/links?lang=en", "link_kind=boss&link_unit=NOPE", &r), 0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "id=\"link_kind-err\">");
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/people/TP9/links?lang=en", "link_kind=supervises&link_unit=NOPE", &r), 0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "id=\"link_unit-err\">person &#39;TP9&#39;: supervises unit &#39;NOPE&#39; is not defined</span>");
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, NULL, "/admin/people/TP9/links/remove", "link_kind=head&link_unit=T-S1", &r), 0);
+	CHECK_INT(r.status, 403);
+	test_response_free(&r);
+	CHECK_STR(sql1("SELECT count(*) FROM leader_links WHERE person_id = (SELECT id FROM people WHERE code = 'TP9')", out,
+		       sizeof out),
+		  "2");
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/people/TP9/links/remove", "link_kind=head&link_unit=T-S1", &r), 0);
+	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/people/TP9/links/remove", "link_kind=head&link_unit=T-S1", &r), 0);
+	CHECK_INT(r.status, 404);
+	test_response_free(&r);
+	CHECK_STR(sql1("SELECT group_concat(l.kind || ' ' || u.code) FROM leader_links l JOIN units u ON u.id = l.unit_id "
+		       "WHERE person_id = (SELECT id FROM people WHERE code = 'TP9')",
+		       out, sizeof out),
+		  "liaises T-S2");
+	CHECK_INT(audit_count("admin.link.add"), 2);
+	CHECK_STR(sql1("SELECT detail FROM audit_log WHERE actor = 'adm' AND action = 'admin.link.remove'", out, sizeof out),
+		  "person=TP9 head=T-S1");
+	/* editing the person keeps the links */
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/people/TP9?lang=en", "unit=T-S1&name=", &r), 0);
+	CHECK_INT(r.status, 400);
+	CHECK_CONTAINS(r.body, "id=\"name-err\">");
+	test_response_free(&r);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/people/TP9", "unit=T-S2&name=Wang+Jiu&name_en=Wang+Jiu", &r), 0);
+	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+	CHECK_STR(sql1("SELECT u.code || '|' || coalesce(p.title, '-') || '|' || (SELECT count(*) FROM leader_links WHERE "
+		       "person_id = p.id) FROM people p JOIN units u ON u.id = p.unit_id WHERE p.code = 'TP9'",
+		       out, sizeof out),
+		  "T-S2|-|1");
+	CHECK_STR(sql1("SELECT detail FROM audit_log WHERE actor = 'adm' AND action = 'admin.person.edit'", out, sizeof out),
+		  "person=TP9 changed=unit,name,name_en,title");
+	CHECK_INT(get(sid_adm, "/admin/people/TP9?lang=en", &r), 0);
+	CHECK_CONTAINS(r.body, "Liaises with");
+	CHECK_CONTAINS(r.body, "name=\"link_unit\" value=\"T-S2\"");
+	test_response_free(&r);
+	CHECK_INT(get(sid_adm, "/admin/people/NOPE", &r), 0);
+	CHECK_INT(r.status, 404);
+	test_response_free(&r);
+}
+
+/* An org file loaded after changes on the admin pages is applied again: the file wins
+ * for what it lists, records made only on the pages stay. */
+static void test_org_load_after(void)
+{
+	char out[8192], v[128];
+	struct test_response r;
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/halls/T-H1", "station=T-S1&name=Renamed", &r), 0);
+	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+	CHECK_STR(sql1("SELECT name FROM halls WHERE code = 'T-H1'", v, sizeof v), "Renamed");
+	CHECK_INT(test_run(NULL, out, sizeof out, "--db", db, "org", "load", "tests/data/http/org.xml", NULL), 0);
+	CHECK(strstr(out, "already loaded") == NULL);
+	CHECK_STR(sql1("SELECT name FROM halls WHERE code = 'T-H1'", v, sizeof v), "一号营业厅");
+	CHECK_STR(sql1("SELECT p.code FROM units u JOIN units p ON p.id = u.parent_id WHERE u.code = 'T-S1-A'", v, sizeof v),
+		  "T-S1");
+	CHECK_STR(sql1("SELECT count(*) FROM halls WHERE code = 'T-H9'", v, sizeof v), "1");
+	CHECK_STR(sql1("SELECT count(*) FROM people WHERE code = 'TP9'", v, sizeof v), "1");
+	/* and the pages go on working on what the file made */
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/people/TP2/links/remove", "link_kind=liaises&link_unit=T-S1", &r), 0);
+	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+	CHECK_STR(sql1("SELECT count(*) FROM leader_links WHERE person_id = (SELECT id FROM people WHERE code = 'TP2')", v,
+		       sizeof v),
+		  "2");
+}
+
 int main(void)
 {
 	setup();
 	test_access();
 	test_halls();
+	test_hall_add_edit();
+	test_units();
+	test_people();
+	test_org_load_after();
 	test_logins();
 	test_tokens();
 	test_settings();

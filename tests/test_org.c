@@ -914,6 +914,197 @@ static void test_large(void)
 	db_close(db);
 }
 
+/* The field an org change's first error is beside ("" if none). */
+static const char *first_field(const struct org_change_report *rep)
+{
+	return rep->n_errors ? rep->errors[0].field : "";
+}
+
+static const char *CHANGE_ORG =
+    "<org xmlns=\"urn:gridscore:org:1\"><units>"
+    "<unit code=\"C\" kind=\"company\" name=\"公司\"/>"
+    "<unit code=\"C-D\" kind=\"department\" parent=\"C\" name=\"部\"/>"
+    "<unit code=\"C-S1\" kind=\"station\" parent=\"C\" name=\"一所\" name-en=\"Station One\"/>"
+    "<unit code=\"C-S1-T\" kind=\"team\" parent=\"C-S1\" name=\"班\"/>"
+    "</units><halls><hall code=\"C-H1\" station=\"C-S1\" name=\"厅\"><hours day=\"mon\" opens=\"08:00\" "
+    "closes=\"12:00\"/></hall></halls>"
+    "<people><person code=\"P1\" unit=\"C\" name=\"甲\"><head unit=\"C\"/></person></people></org>";
+
+static void test_changes(void)
+{
+	struct db *db = open_memory();
+	struct org_load_report *lr = xcalloc(1, sizeof *lr);
+	struct org_change_report rep;
+	CHECK_INT(load_str(db, CHANGE_ORG, lr), GS_OK);
+
+	/* halls: formats first, then the loader's rules; nothing written when refused */
+	struct org_hall_change h = {.code = "C-H2", .station = "C-S1", .name = "二厅", .active = 1};
+	h.hours[0] = "08:00-12:00 bad";
+	CHECK_INT(org_hall_save(db, &h, 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(first_field(&rep), "hours-mon");
+	CHECK_STR(rep.errors[0].message, "'bad' is not an interval HH:MM-HH:MM");
+	h.hours[0] = "08:00-12:00";
+	h.hours[2] = "25:00-26:00";
+	CHECK_INT(org_hall_save(db, &h, 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(first_field(&rep), "hours-wed");
+	h.hours[2] = "13:00-12:00";
+	CHECK_INT(org_hall_save(db, &h, 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(first_field(&rep), "hours-wed");
+	CHECK_STR(rep.errors[0].message, "hall 'C-H2': on wed it opens at 13:00 but closes at 12:00");
+	h.hours[2] = NULL;
+	h.station = "C-S1-T";
+	CHECK_INT(org_hall_save(db, &h, 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(first_field(&rep), "station");
+	CHECK_STR(rep.errors[0].message, "hall 'C-H2': 'C-S1-T' is a team, not a station");
+	h.station = "C-S1";
+	h.name = "   ";
+	CHECK_INT(org_hall_save(db, &h, 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(first_field(&rep), "name");
+	h.name = "二厅\n";
+	CHECK_INT(org_hall_save(db, &h, 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(first_field(&rep), "name");
+	h.name = "\xff\xfe";
+	CHECK_INT(org_hall_save(db, &h, 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(rep.errors[0].message, "the text is not valid UTF-8");
+	char long_name[400];
+	memset(long_name, 0, sizeof long_name);
+	for (int i = 0; i < 101; i++)
+		memcpy(long_name + 3 * i, "厅", 3); /* 101 characters, 303 bytes */
+	h.name = long_name;
+	CHECK_INT(org_hall_save(db, &h, 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(rep.errors[0].message, "at most 100 characters, this has 101");
+	long_name[300] = '\0'; /* 100 characters: fine */
+	h.name = long_name;
+	h.code = "C-D";
+	CHECK_INT(org_hall_save(db, &h, 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(first_field(&rep), "code");
+	h.code = "C-H1";
+	CHECK_INT(org_hall_save(db, &h, 1, "t", &rep), GS_ERR_CONFLICT);
+	h.code = "C-H9";
+	CHECK_INT(org_hall_save(db, &h, 0, "t", &rep), GS_ERR_NOT_FOUND);
+	CHECK_INT(count_rows(db, "SELECT count(*) FROM halls"), 1);
+	long loads = count_rows(db, "SELECT count(*) FROM org_loads");
+	h.code = "C-H2";
+	h.hours[5] = "14:00-17:00;09:00-12:00";
+	CHECK_INT(org_hall_save(db, &h, 1, "t", &rep), GS_OK);
+	CHECK_INT(rep.n_errors, 0);
+	CHECK_INT(count_rows(db, "SELECT count(*) FROM org_loads"), loads + 1);
+	CHECK_STR(text_of(db, "SELECT file_name FROM org_loads ORDER BY id DESC LIMIT 1"), "admin page (t)");
+	struct org_hall got;
+	CHECK_INT(org_hall_get(db, "C-H2", &got), GS_OK);
+	CHECK_STR(got.station_name_en, "Station One");
+	CHECK_INT((long)strlen(got.name), 300);
+	struct org_hours *hours = NULL;
+	size_t nh = 0;
+	char text[64];
+	CHECK_INT(org_hall_hours(db, got.id, &hours, &nh), GS_OK);
+	CHECK_INT((long)nh, 3);
+	org_hours_text(hours, nh, 6, text, sizeof text);
+	CHECK_STR(text, "09:00-12:00 14:00-17:00");
+	org_hours_text(hours, nh, 7, text, sizeof text);
+	CHECK_STR(text, "");
+	free(hours);
+	org_hall_clear(&got);
+	/* an update keeps the key version, replaces the hours */
+	CHECK_INT(count_rows(db, "UPDATE halls SET key_version = 3 WHERE code = 'C-H2' RETURNING 1"), 1);
+	struct org_hall_change h2 = {.code = "C-H2", .station = "C-S1", .name = "二厅", .active = 0};
+	CHECK_INT(org_hall_save(db, &h2, 0, "t", &rep), GS_OK);
+	CHECK_STR(text_of(db, "SELECT key_version || active || (SELECT count(*) FROM hall_hours WHERE hall_id = h.id) "
+			      "FROM halls h WHERE code = 'C-H2'"),
+		  "300");
+
+	/* units: the tree rules */
+	struct org_unit_change u = {.code = "C-S2", .kind = "station", .parent = "C-D", .name = "二所"};
+	CHECK_INT(org_unit_save(db, &u, 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(first_field(&rep), "parent");
+	u.parent = "C-X";
+	CHECK_INT(org_unit_save(db, &u, 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(rep.errors[0].message, "unit 'C-S2': parent 'C-X' is not defined");
+	u.parent = NULL;
+	CHECK_INT(org_unit_save(db, &u, 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(first_field(&rep), "parent");
+	u.kind = "company";
+	CHECK_INT(org_unit_save(db, &u, 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(first_field(&rep), "kind");
+	u.kind = "depot";
+	u.code = "-x";
+	CHECK_INT(org_unit_save(db, &u, 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_INT((long)rep.n_errors, 2);
+	CHECK_STR(rep.errors[0].field, "code");
+	CHECK_STR(rep.errors[1].field, "kind");
+	struct org_unit_change team = {.code = "C-S1", .kind = "team", .parent = "C-S1-T", .name = "x"};
+	CHECK_INT(org_unit_save(db, &team, 0, "t", &rep), GS_ERR_INVALID);
+	int cycle = 0, hall_kept = 0;
+	for (size_t i = 0; i < rep.n_errors; i++) {
+		cycle |= strstr(rep.errors[i].message, "cycle") != NULL && strcmp(rep.errors[i].field, "parent") == 0;
+		hall_kept |= strstr(rep.errors[i].message, "stored hall") != NULL && strcmp(rep.errors[i].field, "kind") == 0;
+	}
+	CHECK(cycle);
+	CHECK(hall_kept);
+	CHECK_STR(text_of(db, "SELECT kind FROM units WHERE code = 'C-S1'"), "station");
+	struct org_unit_change ok = {.code = "C-S2", .kind = "station", .parent = "C", .name = "二所", .name_en = ""};
+	CHECK_INT(org_unit_save(db, &ok, 1, "t", &rep), GS_OK);
+	struct org_unit_change mv = {.code = "C-S1-T", .kind = "team", .parent = "C-S2", .name = "班"};
+	CHECK_INT(org_unit_save(db, &mv, 0, "t", &rep), GS_OK);
+	CHECK_STR(text_of(db, "SELECT p.code FROM units u JOIN units p ON p.id = u.parent_id WHERE u.code = 'C-S1-T'"),
+		  "C-S2");
+	CHECK_INT(count_rows(db, "SELECT count(*) FROM units WHERE code = 'C-S2' AND name_en IS NULL"), 1);
+
+	/* people and links */
+	struct org_person_change p = {.code = "P2", .unit = "C-X", .name = "乙"};
+	CHECK_INT(org_person_save(db, &p, 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(first_field(&rep), "unit");
+	p.unit = "C-S2";
+	p.title = "所长";
+	CHECK_INT(org_person_save(db, &p, 1, "t", &rep), GS_OK);
+	CHECK_INT(org_person_link(db, "P2", "head", "C-S2", 1, "t", &rep), GS_OK);
+	CHECK_INT(org_person_link(db, "P2", "liaises", "C-D", 1, "t", &rep), GS_OK);
+	CHECK_INT(org_person_link(db, "P2", "head", "C-S2", 1, "t", &rep), GS_ERR_CONFLICT);
+	CHECK_STR(first_field(&rep), "link_unit");
+	CHECK_INT(org_person_link(db, "P2", "boss", "C-S2", 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(first_field(&rep), "link_kind");
+	CHECK_INT(org_person_link(db, "P2", "deputy", "C-X", 1, "t", &rep), GS_ERR_INVALID);
+	CHECK_STR(first_field(&rep), "link_unit");
+	CHECK_INT(org_person_link(db, "P9", "head", "C", 1, "t", &rep), GS_ERR_NOT_FOUND);
+	CHECK_INT(org_person_link(db, "P2", "deputy", "C", 0, "t", &rep), GS_ERR_NOT_FOUND);
+	p.title = NULL;
+	p.unit = "C";
+	CHECK_INT(org_person_save(db, &p, 0, "t", &rep), GS_OK); /* links kept */
+	struct org_person got_p;
+	CHECK_INT(org_person_get(db, "P2", &got_p), GS_OK);
+	CHECK_STR(got_p.unit_code, "C");
+	CHECK(got_p.title == NULL);
+	CHECK_INT((long)got_p.n_links, 2);
+	if (got_p.n_links == 2) {
+		CHECK_STR(got_p.links[0].kind, "head");
+		CHECK_STR(got_p.links[1].kind, "liaises");
+		CHECK_STR(got_p.links[1].unit_code, "C-D");
+	}
+	org_person_clear(&got_p);
+	CHECK_INT(org_person_link(db, "P2", "head", "C-S2", 0, "t", &rep), GS_OK);
+	struct org_person *people = NULL;
+	size_t np = 0;
+	CHECK_INT(org_people_list(db, &people, &np), GS_OK);
+	CHECK_INT((long)np, 2);
+	if (np == 2) {
+		CHECK_STR(people[0].code, "P1");
+		CHECK_INT((long)people[0].n_links, 1);
+		CHECK_STR(people[1].code, "P2");
+		CHECK_INT((long)people[1].n_links, 1);
+	}
+	org_people_free(people, np);
+	CHECK_INT(org_person_get(db, "P9", &got_p), GS_ERR_NOT_FOUND);
+
+	/* the same file loaded again is applied again, not "already loaded" */
+	CHECK_INT(load_str(db, CHANGE_ORG, lr), GS_OK);
+	CHECK_INT(lr->already_loaded, 0);
+	CHECK_STR(text_of(db, "SELECT p.code FROM units u JOIN units p ON p.id = u.parent_id WHERE u.code = 'C-S1-T'"),
+		  "C-S1");
+	CHECK_INT(count_rows(db, "SELECT count(*) FROM halls"), 2);
+	free(lr);
+	db_close(db);
+}
+
 int main(void)
 {
 	log_set_level(LOG_ERROR);
@@ -932,5 +1123,6 @@ int main(void)
 	test_against_stored();
 	test_queries();
 	test_large();
+	test_changes();
 	return check_finish("test_org");
 }
