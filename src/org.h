@@ -119,4 +119,19 @@ enum gs_result org_hall_set_active(struct db *db, const char *code, int active);
 /* 1 if unit_id is ancestor_id or lies below it in the tree, 0 if not, -1 on error. */
 int org_unit_within(struct db *db, int64_t unit_id, int64_t ancestor_id);
 
+/* Every leader link at once (for scoring, which needs them all): who, which kind, which
+ * unit, and the unit the person belongs to, ordered by person code, kind, unit code.
+ * One scan instead of one query per unit. Caller frees with org_leader_links_free. */
+struct org_leader_link {
+	char *person_code;
+	char *person_name;
+	char *title;           /* may be NULL */
+	int64_t person_unit_id; /* the unit the person belongs to */
+	char *kind;            /* "head", "deputy", "supervises", "liaises" */
+	int64_t unit_id;       /* the unit the link points at */
+	char *unit_code;
+};
+enum gs_result org_leader_links_all(struct db *db, struct org_leader_link **out, size_t *n);
+void org_leader_links_free(struct org_leader_link *l, size_t n); /* NULL is a no-op */
+
 #endif
