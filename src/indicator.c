@@ -2029,3 +2029,21 @@ enum gs_result indicator_snapshot_get(struct db *db, const char *period, char **
 	sqlite3_reset(st);
 	return row == 1 ? GS_OK : row < 0 ? GS_ERR_DB : GS_ERR_NOT_FOUND;
 }
+
+enum gs_result indicator_snapshot_latest(struct db *db, const char *period, int64_t *id, char sha256[65])
+{
+	*id = 0;
+	sha256[0] = '\0';
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, sha256 FROM score_snapshots WHERE period = ?1 "
+				       "ORDER BY id DESC LIMIT 1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_text(st, 1, period ? period : "", -1, SQLITE_STATIC);
+	int row = db_step_row(db, st);
+	if (row == 1) {
+		*id = sqlite3_column_int64(st, 0);
+		snprintf(sha256, 65, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	return row == 1 ? GS_OK : row < 0 ? GS_ERR_DB : GS_ERR_NOT_FOUND;
+}

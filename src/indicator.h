@@ -233,5 +233,8 @@ enum gs_result indicator_period_reopen(struct db *db, const struct auth_user *wh
 /* The latest snapshot of a period: content (JSON, caller frees) and hash.
  * GS_ERR_NOT_FOUND if it was never closed. */
 enum gs_result indicator_snapshot_get(struct db *db, const char *period, char **content, char sha256[65]);
+/* The id and hash of the latest snapshot of a period, without its content (to know
+ * whether a copy read earlier is still the one in force). GS_ERR_NOT_FOUND if none. */
+enum gs_result indicator_snapshot_latest(struct db *db, const char *period, int64_t *id, char sha256[65]);
 
 #endif

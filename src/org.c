@@ -2135,3 +2135,48 @@ enum gs_result org_person_get(struct db *db, const char *code, struct org_person
 	free(p);
 	return GS_OK;
 }
+
+enum gs_result org_leader_links_all(struct db *db, struct org_leader_link **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = db_stmt(db, "SELECT p.code, p.name, p.title, p.unit_id, l.kind, l.unit_id, u.code "
+	                               "FROM leader_links l JOIN people p ON p.id = l.person_id "
+	                               "JOIN units u ON u.id = l.unit_id ORDER BY p.code, l.kind, u.code");
+	if (!st)
+		return GS_ERR_DB;
+	struct org_leader_link *l = NULL;
+	size_t count = 0, cap = 0;
+	int row;
+	while ((row = db_step_row(db, st)) == 1) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 64;
+			l = xrealloc(l, cap * sizeof *l);
+		}
+		struct org_leader_link *x = &l[count++];
+		x->person_code = db_column_strdup(st, 0);
+		x->person_name = db_column_strdup(st, 1);
+		x->title = db_column_strdup(st, 2);
+		x->person_unit_id = sqlite3_column_int64(st, 3);
+		x->kind = db_column_strdup(st, 4);
+		x->unit_id = sqlite3_column_int64(st, 5);
+		x->unit_code = db_column_strdup(st, 6);
+	}
+	sqlite3_reset(st);
+	if (row < 0) {
+		org_leader_links_free(l, count);
+		return GS_ERR_DB;
+	}
+	*out = l;
+	*n = count;
+	return GS_OK;
+}
+
+void org_leader_links_free(struct org_leader_link *l, size_t n)
+{
+	for (size_t i = 0; l && i < n; i++) {
+		free(l[i].person_code), free(l[i].person_name), free(l[i].title), free(l[i].kind);
+		free(l[i].unit_code);
+	}
+	free(l);
+}

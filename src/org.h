@@ -207,4 +207,19 @@ void org_people_free(struct org_person *people, size_t n);
 enum gs_result org_person_get(struct db *db, const char *code, struct org_person *out);
 void org_person_clear(struct org_person *p);
 
+/* Every leader link at once (for scoring, which needs them all): who, which kind, which
+ * unit, and the unit the person belongs to, ordered by person code, kind, unit code.
+ * One scan instead of one query per unit. Caller frees with org_leader_links_free. */
+struct org_leader_link {
+	char *person_code;
+	char *person_name;
+	char *title;           /* may be NULL */
+	int64_t person_unit_id; /* the unit the person belongs to */
+	char *kind;            /* "head", "deputy", "supervises", "liaises" */
+	int64_t unit_id;       /* the unit the link points at */
+	char *unit_code;
+};
+enum gs_result org_leader_links_all(struct db *db, struct org_leader_link **out, size_t *n);
+void org_leader_links_free(struct org_leader_link *l, size_t n); /* NULL is a no-op */
+
 #endif

@@ -256,6 +256,8 @@ enum gs_result score_excellent(const double *scores, size_t n, double share, dou
 	size_t q = (size_t)ceil(share * (double)n - SCORE_EPS);
 	if (q > n)
 		q = n;
+	if (n < SCORE_EXCELLENT_MIN_PEERS)
+		q = 0; /* nobody to be compared with */
 	struct ranked *r = xcalloc(n ? n : 1, sizeof *r);
 	for (size_t i = 0; i < n; i++) {
 		r[i].key = round_to(scores[i], 0.01);

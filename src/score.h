@@ -103,8 +103,11 @@ enum gs_result score_deputy(double own, const double *linked, size_t n_linked, d
  * would cross the quota is left out whole, so the quota is never exceeded and no tie is
  * broken by an arbitrary key; *tied_out says how many were left out that way. A peer
  * also needs score >= min_score. excellent[i] = 1 for the chosen ones. rank[i] (may be
- * NULL) is the competition rank (1, 2, 2, 4) among the n. */
+ * NULL) is the competition rank (1, 2, 2, 4) among the n. Excellent is a comparison
+ * with peers: a group of fewer than SCORE_EXCELLENT_MIN_PEERS (a company alone, a
+ * single head at its level) has quota 0 instead of ceil(share × 1) = 1. */
 #define SCORE_DEFAULT_EXCELLENT_SHARE 0.2
+#define SCORE_EXCELLENT_MIN_PEERS 2
 enum gs_result score_excellent(const double *scores, size_t n, double share, double min_score, int *excellent,
 			       size_t *rank, size_t *quota, size_t *chosen, size_t *tied_out);
 

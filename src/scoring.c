@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "meter.h"
+#include "meter_bulk.h"
 #include "org.h"
+#include "stats.h"
 #include "survey.h"
+#include "survey_bulk.h"
 #include "util.h"
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -174,8 +176,21 @@ enum gs_result scoring_due(struct db *db, int64_t within_unit, const char *today
 
 /* ---------------------------------------------------------------- computing */
 
-/* What one computation shares: the org tree, the catalog with the parameters in force,
- * survey statistics per unit (computed at most once each). */
+/* A unit's survey counts over the period, as survey_stats_get would give them. */
+struct unit_sat {
+	int64_t responses, satisfied;
+	double rate, ci_low, ci_high;
+	int sample_ok;
+};
+
+struct id_index {
+	int64_t id;
+	size_t i;
+};
+
+/* What one computation shares: the org tree with lookups by id, the catalog with the
+ * parameters in force, and every unit's inputs gathered in a few bulk reads (survey
+ * counts, coverage, follow-ups), so nothing is queried per unit. */
 struct calc {
 	struct db *db;
 	struct score_period per;
@@ -183,69 +198,49 @@ struct calc {
 	struct survey_settings set;
 	struct org_unit *units;
 	size_t n_units;
+	struct id_index *by_id;        /* sorted by id */
+	size_t *parent;                /* each unit's parent index, (size_t)-1 for the root */
 	struct indicator *inds;
 	size_t n_inds;
 	struct indicator_params *params;
 	int *has_params;
 	struct score_unit_params unit_params;
-	struct survey_stats *stats;  /* per unit, when stats_done */
-	int *stats_done;
+	struct unit_sat *sat;          /* per unit */
+	long *points, *smart;          /* per unit: coverage on the last day, pooled over its stations */
+	int64_t *fu_open, *fu_overdue; /* per unit: open follow-ups of the halls within it */
+	const struct indicator_manual_row **manual; /* sorted by unit code, indicator code */
+	size_t n_manual;
 };
+
+static int id_index_cmp(const void *a, const void *b)
+{
+	const struct id_index *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
 
 static size_t unit_index_by_id(const struct calc *c, int64_t id)
 {
-	for (size_t i = 0; i < c->n_units; i++)
-		if (c->units[i].id == id)
-			return i;
-	return (size_t)-1;
-}
-
-static size_t unit_index_by_code(const struct scoring_result *res, const char *code)
-{
-	for (size_t i = 0; code && i < res->n_units; i++)
-		if (strcmp(res->units[i].code, code) == 0)
-			return i;
-	return (size_t)-1;
-}
-
-static enum gs_result stats_of(struct calc *c, size_t i, const struct survey_stats **out)
-{
-	if (!c->stats_done[i]) {
-		struct survey_scope scope = {.unit_id = c->units[i].id};
-		enum gs_result r = survey_stats_get(c->db, &c->set, &scope, c->first, c->last, c->set.verified_only, 0,
-						    &c->stats[i]);
-		if (r != GS_OK)
-			return r;
-		c->stats_done[i] = 1;
-	}
-	*out = &c->stats[i];
-	return GS_OK;
+	struct id_index key = {.id = id};
+	const struct id_index *hit = bsearch(&key, c->by_id, c->n_units, sizeof key, id_index_cmp);
+	return hit ? hit->i : (size_t)-1;
 }
 
 /* The customer-evaluation actual of unit i: its own top-two rate, or the nearest
  * ancestor's when its sample is below the minimum. */
-static enum gs_result customer_actual(struct calc *c, size_t i, struct scoring_indicator *x)
+static void customer_actual(const struct calc *c, size_t i, struct scoring_indicator *x)
 {
-	const struct survey_stats *own = NULL;
-	enum gs_result r = stats_of(c, i, &own);
-	if (r != GS_OK)
-		return r;
+	const struct unit_sat *own = &c->sat[i], *s = own;
 	size_t at = i;
-	const struct survey_stats *s = own;
-	while (!s->sample_ok) {
-		size_t up = c->units[at].parent_id ? unit_index_by_id(c, c->units[at].parent_id) : (size_t)-1;
-		if (up == (size_t)-1)
-			break;
-		at = up;
-		if ((r = stats_of(c, at, &s)) != GS_OK)
-			return r;
+	while (!s->sample_ok && c->parent[at] != (size_t)-1) {
+		at = c->parent[at];
+		s = &c->sat[at];
 	}
 	if (!s->sample_ok) {
 		x->responses = own->responses;
 		x->satisfied = own->satisfied;
 		x->note = xasprintf("insufficient sample: %lld responses (minimum %d), none of the units above has enough",
 				    (long long)own->responses, c->set.min_sample);
-		return GS_OK;
+		return;
 	}
 	x->has_actual = 1;
 	x->actual = s->rate;
@@ -259,22 +254,28 @@ static enum gs_result customer_actual(struct calc *c, size_t i, struct scoring_i
 		x->note = xasprintf("insufficient sample: %lld responses (minimum %d); the rate of %s is used",
 				    (long long)own->responses, c->set.min_sample, c->units[at].code);
 	}
-	return GS_OK;
 }
 
-static const struct indicator_manual_row *manual_find(const struct indicator_manual_row *m, size_t n,
-						      const char *ind, const char *unit)
+static int manual_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(m[i].indicator_code, ind) == 0 && strcmp(m[i].unit_code, unit) == 0)
-			return &m[i];
-	return NULL;
+	const struct indicator_manual_row *x = *(const struct indicator_manual_row *const *)a,
+					  *y = *(const struct indicator_manual_row *const *)b;
+	int k = strcmp(x->unit_code, y->unit_code);
+	return k ? k : strcmp(x->indicator_code, y->indicator_code);
+}
+
+static const struct indicator_manual_row *manual_find(const struct calc *c, const char *ind, const char *unit)
+{
+	struct indicator_manual_row key = {.indicator_code = (char *)ind, .unit_code = (char *)unit};
+	const struct indicator_manual_row *kp = &key;
+	const struct indicator_manual_row *const *hit =
+	    bsearch(&kp, c->manual, c->n_manual, sizeof *c->manual, manual_cmp);
+	return hit ? *hit : NULL;
 }
 
 /* Fills unit u's indicator rows and its score. */
-static enum gs_result score_one_unit(struct calc *c, size_t ui, const struct indicator_manual_row *manual,
-				     size_t n_manual, const struct indicator_adjustment_row *adj, size_t n_adj,
-				     struct scoring_unit *u)
+static enum gs_result score_one_unit(struct calc *c, size_t ui, const struct indicator_adjustment_row *adj,
+				     size_t n_adj, struct scoring_unit *u)
 {
 	const struct org_unit *ou = &c->units[ui];
 	u->code = xstrdup(ou->code);
@@ -303,20 +304,18 @@ static enum gs_result score_one_unit(struct calc *c, size_t ui, const struct ind
 			const struct indicator_params *p = &c->params[k];
 			snprintf(x->method, sizeof x->method, "%s", indicator_method_name(p->method));
 			if (d->kind == INDICATOR_CUSTOMER_EVALUATION) {
-				r = customer_actual(c, ui, x);
+				customer_actual(c, ui, x);
 			} else if (d->kind == INDICATOR_COVERAGE) {
-				struct meter_coverage cov;
-				r = meter_coverage_at(c->db, ou->id, c->last, &cov);
-				if (r == GS_OK && cov.points > 0) {
+				if (c->points[ui] > 0) {
 					x->has_actual = 1;
-					x->actual = cov.rate;
-					x->points = cov.points;
-					x->smart = cov.smart;
-				} else if (r == GS_OK) {
+					x->actual = (double)c->smart[ui] / (double)c->points[ui];
+					x->points = c->points[ui];
+					x->smart = c->smart[ui];
+				} else {
 					x->note = xasprintf("no metering points in service on %s", c->last);
 				}
 			} else {
-				const struct indicator_manual_row *m = manual_find(manual, n_manual, d->code, ou->code);
+				const struct indicator_manual_row *m = manual_find(c, d->code, ou->code);
 				if (!m) {
 					x->note = xstrdup("not entered by the evaluating department");
 				} else if (p->method == INDICATOR_DIRECT) {
@@ -458,52 +457,83 @@ static enum gs_result rank_leaders(struct scoring_result *res, const int *depth_
 	return r;
 }
 
-/* One leader link as collected from org_leaders_of_unit, deduplicated. */
-struct link {
-	char *person, *name, *title, *kind, *unit;
+/* A leader link with its place in the report's leader order: links are met unit by
+ * unit in tree order, a unit's own links (those pointing at it) first, then the links
+ * of its people to other units; within each, by kind (head, deputy, supervises,
+ * liaises), person code and unit code. */
+struct link_pos {
+	const struct org_leader_link *l;
+	size_t at;       /* tree index of the unit where the link is met first */
+	int elsewhere;   /* 1: met through its person's unit, not the unit it points at */
+	int kind_rank;
+	size_t order;    /* position in that order */
 };
 
-static void links_add(struct link **links, size_t *n, const struct org_leader *l)
+static int kind_rank(const char *kind)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*links)[i].person, l->person_code) == 0 && strcmp((*links)[i].kind, l->kind) == 0 &&
-		    strcmp((*links)[i].unit, l->unit_code) == 0)
-			return;
-	*links = xrealloc(*links, (*n + 1) * sizeof **links);
-	struct link *k = &(*links)[(*n)++];
-	k->person = xstrdup(l->person_code);
-	k->name = xstrdup(l->person_name);
-	k->title = xstrdup(l->title);
-	k->kind = xstrdup(l->kind);
-	k->unit = xstrdup(l->unit_code);
+	return strcmp(kind, "head") == 0 ? 0 : strcmp(kind, "deputy") == 0 ? 1 : strcmp(kind, "supervises") == 0 ? 2 : 3;
 }
 
-static void links_free(struct link *links, size_t n)
+static int link_pos_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < n; i++)
-		free(links[i].person), free(links[i].name), free(links[i].title), free(links[i].kind), free(links[i].unit);
-	free(links);
+	const struct link_pos *x = a, *y = b;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	if (x->elsewhere != y->elsewhere)
+		return x->elsewhere - y->elsewhere;
+	if (x->kind_rank != y->kind_rank)
+		return x->kind_rank - y->kind_rank;
+	int k = strcmp(x->l->person_code, y->l->person_code);
+	return k ? k : strcmp(x->l->unit_code, y->l->unit_code);
+}
+
+/* By person, then by position: a deputy's links in report order. */
+static int link_person_cmp(const void *a, const void *b)
+{
+	const struct link_pos *x = a, *y = b;
+	int k = strcmp(x->l->person_code, y->l->person_code);
+	return k ? k : x->order < y->order ? -1 : x->order > y->order;
 }
 
 static enum gs_result leaders_compute(struct calc *c, struct scoring_result *res)
 {
-	struct link *links = NULL;
+	struct org_leader_link *all = NULL;
+	size_t n_all = 0;
+	enum gs_result r = org_leader_links_all(c->db, &all, &n_all);
+	if (r != GS_OK)
+		return r;
+	struct link_pos *links = xcalloc(n_all + 1, sizeof *links), *by_person = xcalloc(n_all + 1, sizeof *by_person);
 	size_t nl = 0;
-	enum gs_result r = GS_OK;
-	for (size_t i = 0; r == GS_OK && i < c->n_units; i++) {
-		struct org_leader *l = NULL;
-		size_t n = 0;
-		r = org_leaders_of_unit(c->db, c->units[i].id, &l, &n);
-		for (size_t k = 0; r == GS_OK && k < n; k++)
-			links_add(&links, &nl, &l[k]);
-		org_leaders_free(l, n);
-	}
-	int *depth_of = NULL;
-	for (size_t i = 0; r == GS_OK && i < nl; i++) {
-		int head = strcmp(links[i].kind, "head") == 0;
-		if (!head && strcmp(links[i].kind, "deputy") != 0)
+	for (size_t i = 0; i < n_all; i++) {
+		size_t ti = unit_index_by_id(c, all[i].unit_id), pi = unit_index_by_id(c, all[i].person_unit_id);
+		if (ti == (size_t)-1 && pi == (size_t)-1)
 			continue;
-		size_t ui = unit_index_by_code(res, links[i].unit);
+		struct link_pos *k = &links[nl++];
+		k->l = &all[i];
+		k->elsewhere = pi < ti && ti != pi; /* (size_t)-1 sorts last */
+		k->at = k->elsewhere ? pi : ti;
+		k->kind_rank = kind_rank(all[i].kind);
+	}
+	qsort(links, nl, sizeof *links, link_pos_cmp);
+	for (size_t i = 0; i < nl; i++)
+		links[i].order = i;
+	memcpy(by_person, links, nl * sizeof *links);
+	qsort(by_person, nl, sizeof *by_person, link_person_cmp);
+	/* the deputy share per unit kind, read once per kind */
+	struct {
+		const char *kind;
+		double beta;
+	} betas[8];
+	size_t n_betas = 0;
+	int *depth_of = NULL;
+	int *seen = xcalloc(c->n_units + 1, sizeof *seen);
+	double *linked = xcalloc(nl + 1, sizeof *linked);
+	for (size_t i = 0; r == GS_OK && i < nl; i++) {
+		const struct org_leader_link *li = links[i].l;
+		int head = links[i].kind_rank == 0;
+		if (links[i].kind_rank > 1)
+			continue;
+		size_t ui = unit_index_by_id(c, li->unit_id);
 		if (ui == (size_t)-1)
 			continue;
 		const struct scoring_unit *u = &res->units[ui];
@@ -512,9 +542,9 @@ static enum gs_result leaders_compute(struct calc *c, struct scoring_result *res
 		depth_of[res->n_leaders] = u->depth;
 		struct scoring_leader *ld = &res->leaders[res->n_leaders++];
 		memset(ld, 0, sizeof *ld);
-		ld->person_code = xstrdup(links[i].person);
-		ld->person_name = xstrdup(links[i].name);
-		ld->title = xstrdup(links[i].title);
+		ld->person_code = xstrdup(li->person_code);
+		ld->person_name = xstrdup(li->person_name);
+		ld->title = xstrdup(li->title);
 		ld->unit_code = xstrdup(u->code);
 		ld->unit_kind = xstrdup(u->kind);
 		snprintf(ld->role, sizeof ld->role, "%s", head ? "head" : "deputy");
@@ -527,30 +557,47 @@ static enum gs_result leaders_compute(struct calc *c, struct scoring_result *res
 			ld->score = u->score;
 			continue;
 		}
-		char name[48];
-		snprintf(name, sizeof name, "score.deputy_beta.%s", u->kind);
-		ld->beta = setting_double(c->db, name, SCORE_DEFAULT_BETA);
-		double *linked = xcalloc(nl + 1, sizeof *linked);
-		size_t n_linked = 0;
+		size_t b = 0;
+		while (b < n_betas && strcmp(betas[b].kind, u->kind) != 0)
+			b++;
+		if (b == n_betas) {
+			char name[48];
+			snprintf(name, sizeof name, "score.deputy_beta.%s", u->kind);
+			ld->beta = setting_double(c->db, name, SCORE_DEFAULT_BETA);
+			if (n_betas < sizeof betas / sizeof betas[0])
+				betas[n_betas].kind = u->kind, betas[n_betas++].beta = ld->beta;
+		} else {
+			ld->beta = betas[b].beta;
+		}
+		/* the person's supervised and liaison units, in report order */
+		struct link_pos key = {.l = li, .order = 0};
+		size_t lo = 0, hi = nl;
+		while (lo < hi) { /* the first link of this person */
+			size_t mid = lo + (hi - lo) / 2;
+			if (link_person_cmp(&by_person[mid], &key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		size_t n_linked = 0, end = lo;
 		struct buf codes;
 		buf_init(&codes, 64 * 1024);
-		size_t *seen = xcalloc(nl + 1, sizeof *seen), n_seen = 0;
-		for (size_t k = 0; k < nl; k++) {
-			if (strcmp(links[k].person, links[i].person) != 0 ||
-			    (strcmp(links[k].kind, "supervises") != 0 && strcmp(links[k].kind, "liaises") != 0))
+		for (; end < nl && strcmp(by_person[end].l->person_code, li->person_code) == 0; end++) {
+			if (by_person[end].kind_rank < 2)
 				continue;
-			size_t li = unit_index_by_code(res, links[k].unit);
-			int dup = 0; /* a unit both supervised and liaised with counts once */
-			for (size_t j = 0; j < n_seen && !dup; j++)
-				dup = seen[j] == li;
-			if (li == (size_t)-1 || dup)
-				continue;
-			seen[n_seen++] = li;
-			buf_printf(&codes, "%s%s", codes.len ? "," : "", links[k].unit);
-			if (res->units[li].scored)
-				linked[n_linked++] = res->units[li].score;
+			size_t lu = unit_index_by_id(c, by_person[end].l->unit_id);
+			if (lu == (size_t)-1 || seen[lu])
+				continue; /* a unit both supervised and liaised with counts once */
+			seen[lu] = 1;
+			buf_printf(&codes, "%s%s", codes.len ? "," : "", by_person[end].l->unit_code);
+			if (res->units[lu].scored)
+				linked[n_linked++] = res->units[lu].score;
 		}
-		free(seen);
+		for (size_t k = lo; k < end; k++) {
+			size_t lu = unit_index_by_id(c, by_person[k].l->unit_id);
+			if (lu != (size_t)-1)
+				seen[lu] = 0;
+		}
 		r = score_deputy(u->score, linked, n_linked, ld->beta, &ld->score, &ld->used_links);
 		if (r == GS_ERR_INVALID) {
 			/* a bad beta setting: the default, rather than no leader scores at all */
@@ -564,12 +611,15 @@ static enum gs_result leaders_compute(struct calc *c, struct scoring_result *res
 		ld->linked_mean = n_linked ? sum / (double)n_linked : 0;
 		ld->linked = codes.len ? buf_steal(&codes, NULL) : NULL;
 		buf_free(&codes);
-		free(linked);
 	}
 	if (r == GS_OK && res->n_leaders)
 		r = rank_leaders(res, depth_of);
 	free(depth_of);
-	links_free(links, nl);
+	free(seen);
+	free(linked);
+	free(links);
+	free(by_person);
+	org_leader_links_free(all, n_all);
 	return r;
 }
 
@@ -622,10 +672,79 @@ static void calc_free(struct calc *c)
 	indicator_list_free(c->inds, c->n_inds);
 	free(c->params);
 	free(c->has_params);
-	for (size_t i = 0; c->stats && i < c->n_units; i++)
-		survey_stats_clear(&c->stats[i]);
-	free(c->stats);
-	free(c->stats_done);
+	free(c->by_id);
+	free(c->parent);
+	free(c->sat);
+	free(c->points);
+	free(c->smart);
+	free(c->fu_open);
+	free(c->fu_overdue);
+	free(c->manual);
+}
+
+/* Every unit's inputs in a few bulk reads: survey counts over the period (then the
+ * interval and the sample rule per unit), coverage of every station on the last day
+ * and open follow-ups per station, each pooled up the tree in memory. */
+static enum gs_result inputs_gather(struct calc *c, int64_t now)
+{
+	size_t n = c->n_units;
+	c->by_id = xcalloc(n + 1, sizeof *c->by_id);
+	c->parent = xcalloc(n + 1, sizeof *c->parent);
+	c->sat = xcalloc(n + 1, sizeof *c->sat);
+	c->points = xcalloc(n + 1, sizeof *c->points);
+	c->smart = xcalloc(n + 1, sizeof *c->smart);
+	c->fu_open = xcalloc(n + 1, sizeof *c->fu_open);
+	c->fu_overdue = xcalloc(n + 1, sizeof *c->fu_overdue);
+	for (size_t i = 0; i < n; i++)
+		c->by_id[i] = (struct id_index){.id = c->units[i].id, .i = i};
+	qsort(c->by_id, n, sizeof *c->by_id, id_index_cmp);
+	for (size_t i = 0; i < n; i++)
+		c->parent[i] = c->units[i].parent_id ? unit_index_by_id(c, c->units[i].parent_id) : (size_t)-1;
+
+	struct survey_bulk_count *counts = NULL;
+	size_t nc = 0;
+	enum gs_result r = survey_bulk_unit_counts(c->db, c->first, c->last, c->set.verified_only, &counts, &nc);
+	for (size_t k = 0; r == GS_OK && k < nc; k++) {
+		size_t i = unit_index_by_id(c, counts[k].unit_id);
+		if (i == (size_t)-1)
+			continue;
+		c->sat[i].responses = counts[k].responses;
+		c->sat[i].satisfied = counts[k].satisfied;
+	}
+	free(counts);
+	for (size_t i = 0; r == GS_OK && i < n; i++) {
+		struct unit_sat *s = &c->sat[i];
+		if (s->responses > 0) {
+			struct stats_proportion p = stats_wilson(s->satisfied, s->responses, STATS_Z95);
+			s->rate = p.rate;
+			s->ci_low = p.low;
+			s->ci_high = p.high;
+		}
+		s->sample_ok = s->responses >= c->set.min_sample;
+	}
+
+	struct meter_bulk_station *st = NULL;
+	size_t ns = 0;
+	if (r == GS_OK)
+		r = meter_bulk_coverage_at(c->db, c->last, &st, &ns);
+	for (size_t k = 0; r == GS_OK && k < ns; k++)
+		for (size_t i = unit_index_by_id(c, st[k].station_id); i != (size_t)-1; i = c->parent[i]) {
+			c->points[i] += st[k].points;
+			c->smart[i] += st[k].smart;
+		}
+	free(st);
+
+	struct survey_bulk_followups *fu = NULL;
+	size_t nf = 0;
+	if (r == GS_OK)
+		r = survey_bulk_followups(c->db, now, &fu, &nf);
+	for (size_t k = 0; r == GS_OK && k < nf; k++)
+		for (size_t i = unit_index_by_id(c, fu[k].station_id); i != (size_t)-1; i = c->parent[i]) {
+			c->fu_open[i] += fu[k].open;
+			c->fu_overdue[i] += fu[k].overdue;
+		}
+	free(fu);
+	return r;
 }
 
 static enum gs_result report_inner(struct db *db, const struct score_period *per, int64_t now, int with_previous,
@@ -666,8 +785,15 @@ static enum gs_result compute_inner(struct db *db, const struct score_period *pe
 		r = indicator_manual_list(db, c.period, &manual, &n_manual);
 	if (r == GS_OK)
 		r = indicator_adjustments_list(db, c.period, &adj, &n_adj);
+	if (r == GS_OK)
+		r = inputs_gather(&c, now);
 	if (r != GS_OK)
 		goto out;
+	c.manual = xcalloc(n_manual + 1, sizeof *c.manual);
+	for (size_t i = 0; i < n_manual; i++)
+		c.manual[i] = &manual[i];
+	c.n_manual = n_manual;
+	qsort(c.manual, n_manual, sizeof *c.manual, manual_cmp);
 	c.params = xcalloc(c.n_inds + 1, sizeof *c.params);
 	c.has_params = xcalloc(c.n_inds + 1, sizeof *c.has_params);
 	for (size_t k = 0; r == GS_OK && k < c.n_inds; k++) {
@@ -676,15 +802,14 @@ static enum gs_result compute_inner(struct db *db, const struct score_period *pe
 		if (pr != GS_OK && pr != GS_ERR_NOT_FOUND)
 			r = pr;
 	}
-	c.stats = xcalloc(c.n_units + 1, sizeof *c.stats);
-	c.stats_done = xcalloc(c.n_units + 1, sizeof *c.stats_done);
 	res->units = xcalloc(c.n_units + 1, sizeof *res->units);
 	for (size_t i = 0; r == GS_OK && i < c.n_units; i++) {
-		r = score_one_unit(&c, i, manual, n_manual, adj, n_adj, &res->units[i]);
+		r = score_one_unit(&c, i, adj, n_adj, &res->units[i]);
 		res->n_units = i + 1;
-		if (r == GS_OK && strcmp(c.units[i].kind, "station") == 0)
-			r = survey_followups_count(db, c.units[i].id, now, &res->units[i].followups_open,
-						   &res->units[i].followups_overdue);
+		if (strcmp(c.units[i].kind, "station") == 0) {
+			res->units[i].followups_open = c.fu_open[i];
+			res->units[i].followups_overdue = c.fu_overdue[i];
+		}
 	}
 	if (r == GS_OK)
 		r = rank_units(res);
@@ -738,8 +863,15 @@ enum gs_result scoring_compute(struct db *db, const char *period, int64_t now, s
 	return r;
 }
 
+static enum gs_result from_json_value(json_t *root, struct scoring_result **out);
+static char *cache_key(struct db *db, const char *period, int64_t now);
+static struct scoring_result *cache_get(const char *key);
+static void cache_put(char *key, struct scoring_result *r);
+
 /* A closed period from its latest snapshot; GS_ERR_NOT_FOUND if it is open (or was
- * closed before scores were stored in snapshots). */
+ * closed before scores were stored in snapshots). A snapshot never changes, so its
+ * parsed report is kept in the report cache under the snapshot's id and hash: a
+ * previous-period column or a closed report costs one index lookup after the first. */
 static enum gs_result from_snapshot(struct db *db, const char *period, struct scoring_result **out)
 {
 	*out = NULL;
@@ -748,25 +880,36 @@ static enum gs_result from_snapshot(struct db *db, const char *period, struct sc
 		return GS_ERR_DB;
 	if (!closed)
 		return GS_ERR_NOT_FOUND;
-	char *content = NULL, sha[65];
-	enum gs_result r = indicator_snapshot_get(db, period, &content, sha);
+	int64_t id = 0;
+	char sha[65], latest[65];
+	enum gs_result r = indicator_snapshot_latest(db, period, &id, latest);
 	if (r != GS_OK)
 		return r;
-	json_t *root = json_loads(content, 0, NULL);
+	const char *file = sqlite3_db_filename(db_handle(db), "main");
+	char *key = file && *file ? xasprintf("snapshot|%s|%s|%lld|%s", file, period, (long long)id, latest) : NULL;
+	if (key && (*out = cache_get(key)) != NULL) {
+		free(key);
+		return GS_OK;
+	}
+	char *content = NULL;
+	r = indicator_snapshot_get(db, period, &content, sha);
+	json_t *root = r == GS_OK ? json_loads(content, 0, NULL) : NULL;
 	free(content);
 	json_t *scores = root ? json_object_get(root, "scores") : NULL;
-	if (!scores) {
-		json_decref(root);
-		return GS_ERR_NOT_FOUND;
-	}
-	char *text = json_dumps(scores, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	if (r == GS_OK && !scores)
+		r = GS_ERR_NOT_FOUND;
+	if (r == GS_OK)
+		r = from_json_value(scores, out);
 	json_decref(root);
-	r = text ? scoring_from_json(text, out) : GS_ERR_INTERNAL;
-	free(text);
 	if (r == GS_OK) {
 		(*out)->closed = 1;
 		memcpy((*out)->sha256, sha, sizeof sha);
+		if (key && strcmp(sha, latest) == 0) { /* not re-closed in between */
+			cache_put(key, *out);
+			key = NULL;
+		}
 	}
+	free(key);
 	return r;
 }
 
@@ -1115,14 +1258,11 @@ static void get_fixed(json_t *o, const char *k, char *dst, size_t cap)
 	snprintf(dst, cap, "%s", s ? s : "");
 }
 
-enum gs_result scoring_from_json(const char *text, struct scoring_result **out)
+static enum gs_result from_json_value(json_t *root, struct scoring_result **out)
 {
 	*out = NULL;
-	json_t *root = json_loads(text, 0, NULL);
-	if (!json_is_object(root)) {
-		json_decref(root);
+	if (!json_is_object(root))
 		return GS_ERR_INVALID;
-	}
 	struct scoring_result *r = xcalloc(1, sizeof *r);
 	get_fixed(root, "period", r->period, sizeof r->period);
 	get_fixed(root, "previous", r->previous, sizeof r->previous);
@@ -1261,7 +1401,14 @@ enum gs_result scoring_from_json(const char *text, struct scoring_result **out)
 		get_fixed(o, "due", m->due, sizeof m->due);
 		m->overdue = (int)get_int(o, "overdue");
 	}
-	json_decref(root);
 	*out = r;
 	return GS_OK;
+}
+
+enum gs_result scoring_from_json(const char *text, struct scoring_result **out)
+{
+	json_t *root = json_loads(text, 0, NULL);
+	enum gs_result r = from_json_value(root, out);
+	json_decref(root);
+	return r;
 }

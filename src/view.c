@@ -66,8 +66,8 @@ void view_begin(struct buf *b, const struct view_ctx *v, const char *title)
 	buf_puts(b, view_tr(v, "绩效评分 <small>gridscore</small>", "gridscore"));
 	buf_puts(b, "</a>");
 	if (v->login) {
-		buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a><a href=\"/imports\">%s</a>",
-			   view_tr(v, "主导航", "Main"), view_tr(v, "总览", "Dashboard"),
+		buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a><a href=\"/scores\">%s</a><a href=\"/imports\">%s</a>",
+			   view_tr(v, "主导航", "Main"), view_tr(v, "总览", "Dashboard"), view_tr(v, "单位得分", "Scores"),
 			   view_tr(v, "轮换导入", "Rollout imports"));
 		if (v->role && strcmp(v->role, "admin") == 0)
 			buf_printf(b, "<a href=\"/admin/halls\">%s</a>", view_tr(v, "系统管理", "Administration"));

@@ -570,6 +570,111 @@ void view_scores_page(struct buf *b, const struct view_ctx *v, const struct view
 	view_end(b, v);
 }
 
+/* League order: scored units by score, best first; ties by code. */
+static int league_cmp(const void *a, const void *b)
+{
+	const struct scoring_unit *x = *(const struct scoring_unit *const *)a, *y = *(const struct scoring_unit *const *)b;
+	if (x->scored != y->scored)
+		return y->scored - x->scored;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return strcmp(x->code, y->code);
+}
+
+static void league_row(struct buf *b, const struct view_ctx *v, const struct scoring_unit *u, int self)
+{
+	buf_puts(b, self ? "<tr class=\"self\"><td class=\"num\">" : "<tr><td class=\"num\">");
+	if (u->rank)
+		buf_printf(b, "%zu/%zu", u->rank, u->peers);
+	else
+		buf_puts(b, "—");
+	buf_puts(b, "</td><td>");
+	unit_link(b, v, u);
+	buf_printf(b, " <small>%s</small></td>", view_kind_name(v, u->kind));
+	buf_puts(b, "<td class=\"num\" data-unit=\"");
+	view_esc(b, u->code);
+	buf_puts(b, "\">");
+	if (u->scored) /* rounded as the API rounds it, so both say the same */
+		buf_printf(b, "%.2f", round(u->score * 100) / 100);
+	else
+		buf_puts(b, "—");
+	buf_puts(b, "</td>");
+	change_cell(b, u);
+	buf_printf(b, "<td>%s</td></tr>\n", u->excellent ? view_tr(v, "优秀", "excellent") : "");
+}
+
+void view_score_league(struct buf *b, const struct view_ctx *v, const struct scoring_result *r, const char *code)
+{
+	const struct scoring_unit *self = scoring_find_unit(r, code);
+	const struct scoring_unit **idx = xcalloc(r->n_units + 1, sizeof *idx);
+	size_t n = 0;
+	for (size_t i = 0; self && i < r->n_units; i++)
+		if (r->units[i].depth == self->depth + 1 && r->units[i].parent_code &&
+		    strcmp(r->units[i].parent_code, self->code) == 0 && r->units[i].scored)
+			idx[n++] = &r->units[i];
+	qsort(idx, n, sizeof *idx, league_cmp);
+	buf_printf(b, "<section class=\"league\" id=\"scores\" aria-labelledby=\"sc-h\">\n<h2 id=\"sc-h\">%s ",
+		   view_tr(v, "单位得分", "Unit scores"));
+	view_esc(b, r->period);
+	buf_puts(b, "</h2>\n<p class=\"links\">");
+	buf_puts(b, r->closed ? view_tr(v, "已关账", "closed") : view_tr(v, "未关账，随数据更新", "open, follows the data"));
+	buf_puts(b, " · <a href=\"/scores?period=");
+	view_url_segment(b, r->period);
+	buf_printf(b, "\">%s</a> · <a href=\"/reports/", view_tr(v, "全部得分与构成", "All scores and breakdowns"));
+	view_url_segment(b, r->period);
+	buf_printf(b, ".html\">%s</a></p>\n", view_tr(v, "打印报告", "Printable report"));
+	if (!self) {
+		buf_printf(b, "<p>%s</p>\n</section>\n", view_tr(v, "本期没有该单位的得分。", "No score of this unit in the period."));
+		free(idx);
+		return;
+	}
+	buf_printf(b,
+		   "<table class=\"scores league\">\n<caption>%s</caption>\n<thead><tr><th scope=\"col\" class=\"num\">%s</th>"
+		   "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
+		   "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+		   view_tr(v, "排名为同类同级单位中的名次；较上期为本期得分减上期得分。",
+			   "Rank among peers (same kind and level); change = this period's score − the previous one's."),
+		   view_tr(v, "排名", "Rank"), view_tr(v, "单位", "Unit"), view_tr(v, "得分", "Score"),
+		   view_tr(v, "较上期", "Change"), view_tr(v, "等次", "Grade"));
+	league_row(b, v, self, 1);
+	enum { HEAD = 10, TAIL = 5 };
+	for (size_t k = 0; k < n; k++) {
+		if (n > HEAD + TAIL + 1 && k == HEAD) {
+			buf_printf(b, "<tr class=\"more\"><td></td><td colspan=\"4\"><a href=\"/scores?period=");
+			view_url_segment(b, r->period);
+			buf_printf(b, "\">%s %zu %s</a></td></tr>\n", view_tr(v, "另有", "and"), n - HEAD - TAIL,
+				   view_tr(v, "个单位", "more units"));
+			k = n - TAIL;
+		}
+		league_row(b, v, idx[k], 0);
+	}
+	buf_puts(b, "</tbody></table>\n");
+	size_t shown = 0;
+	for (size_t i = 0; i < r->n_milestones; i++) {
+		const struct scoring_milestone *m = &r->milestones[i];
+		if (!view_score_within(r, m->unit, code))
+			continue;
+		if (shown++ == 0)
+			buf_printf(b, "<h3>%s</h3>\n<ul class=\"due\">", view_tr(v, "时间节点（逾期及 7 天内到期）",
+								       "Milestones (overdue or due within 7 days)"));
+		buf_printf(b, "<li%s>", m->overdue ? " class=\"overdue\"" : "");
+		view_esc(b, m->due);
+		buf_puts(b, " ");
+		view_esc(b, m->unit);
+		buf_puts(b, " · ");
+		view_esc(b, m->indicator);
+		buf_puts(b, ": ");
+		view_esc(b, m->name);
+		if (m->overdue)
+			buf_printf(b, " <strong>%s</strong>", view_tr(v, "已逾期", "overdue"));
+		buf_puts(b, "</li>");
+	}
+	if (shown)
+		buf_puts(b, "</ul>\n");
+	buf_puts(b, "</section>\n");
+	free(idx);
+}
+
 static const char *field_error(const struct view_field_error *errs, size_t n, const char *field)
 {
 	for (size_t i = 0; i < n; i++)

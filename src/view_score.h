@@ -75,6 +75,13 @@ struct view_adjustments {
 };
 void view_adjustments_page(struct buf *b, const struct view_ctx *v, const struct view_adjustments *a);
 
+/* The scores block of the dashboard and unit pages: the period's league table of the
+ * unit `code` and the scored units one level below it, best first, with rank among
+ * peers, score, change against the previous period and links to the unit pages and
+ * /scores?period=; long tables keep the best 10 and the last 5. Then the period's
+ * milestones of those units that are overdue or due within SCORING_DUE_DAYS days. */
+void view_score_league(struct buf *b, const struct view_ctx *v, const struct scoring_result *r, const char *code);
+
 /* The CLI's due list: milestones grouped by responsible person and unit. */
 void view_score_due_text(FILE *out, const struct scoring_milestone *m, size_t n, const char *today);
 

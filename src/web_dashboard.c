@@ -13,7 +13,7 @@
 #include "stats.h"
 #include "web_int.h"
 
-web_block_fn web_dashboard_scores_block = NULL;
+/* web_dashboard_scores_block is defined (and set) in web_score.c, the scores module. */
 
 static int is_en(const struct http_request *req)
 {

@@ -100,6 +100,32 @@ static enum gs_result render_scores(struct http_request *req, struct http_respon
 	return GS_OK;
 }
 
+/* The scores block of the dashboard and unit pages (web_int.h's hook): the current
+ * quarter's league table below the page's unit, which the page has checked is in the
+ * caller's scope. The report comes from scoring_report's cache while nothing changed.
+ * NULL (no block) when the report cannot be made; the page goes on without it. */
+static char *scores_block(struct http_request *req, const struct view_ctx *v, const struct org_unit *unit,
+			  const struct view_filter *f)
+{
+	char period[SCORE_PERIOD_MAX], err[INDICATOR_ERR_MAX] = "";
+	struct scoring_result *r = NULL;
+	int64_t now = util_now();
+	scoring_current_quarter(now, period);
+	if (scoring_report(req->db, period, now, &r, err, sizeof err) != GS_OK) {
+		log_warn("dashboard scores: %s", err);
+		return NULL;
+	}
+	struct buf b;
+	buf_init(&b, 1 << 20);
+	view_score_league(&b, v, r, unit->code);
+	scoring_free(r);
+	char *html = b.failed ? NULL : buf_steal(&b, NULL);
+	buf_free(&b);
+	return html;
+}
+
+web_block_fn web_dashboard_scores_block = scores_block;
+
 /* GET /scores?period= */
 enum gs_result web_scores_page(struct http_request *req, struct http_response *res)
 {

@@ -5,12 +5,14 @@
  * station refused), the /api/v1/scores JSON exactly as the contract says and scoped to a
  * station, the league table, the printable report and its CSV, closing (a closed period
  * refuses entries; a manager cannot reopen, an admin needs a reason), CSRF, a bad
- * period, and the `report` and `period` verbs. */
+ * period, the `report` and `period` verbs, and the dashboard's league table (the
+ * current quarter's scores equal to the API's, a station seeing its own). */
 #include "server.h"
 #include "check.h"
 
 #include <jansson.h>
 #include <math.h>
+#include <time.h>
 
 static char dir[512], db[600];
 static struct test_server srv;
@@ -312,6 +314,100 @@ static void test_api_and_pages(void)
 	test_response_free(&r);
 }
 
+/* The quarter of now in Asia/Shanghai (UTC+8, no daylight saving), as the server computes it. */
+static void current_quarter(char out[16])
+{
+	time_t t = time(NULL) + 8 * 3600;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	snprintf(out, 16, "%04dQ%d", (tm.tm_year + 1900) % 10000, tm.tm_mon / 3 % 4 + 1);
+}
+
+/* The dashboard's league table: the current quarter's scores of the units one level
+ * below the caller's scope, each equal to /api/v1/scores; a station sees its own. */
+static void test_dashboard_league(void)
+{
+	char mkt[128], off[128], mgr[128], st1[128], q[16], from[64];
+	current_quarter(q);
+	snprintf(from, sizeof from, "/scores/manual?period=%s", q);
+	CHECK_INT(login("mkt", mkt, sizeof mkt), 0);
+	CHECK_INT(login("off", off, sizeof off), 0);
+	CHECK_INT(login("mgr", mgr, sizeof mgr), 0);
+	CHECK_INT(login("st1", st1, sizeof st1), 0);
+	struct test_response r;
+	const char *units[] = {"QH-S01", "QH-S02", "QH-S03"}, *vals[] = {"96", "91", "85"}, *pb[] = {"90", "95", "70"};
+	for (int i = 0; i < 3; i++) {
+		char f[256];
+		snprintf(f, sizeof f, "period=%s&indicator=service-quality-inspection&unit=%s&value=%s", q, units[i],
+			 vals[i]);
+		CHECK_INT(post(mkt, from, "/scores/manual", f, &r), 0);
+		CHECK_INT(r.status, 303);
+		test_response_free(&r);
+		snprintf(f, sizeof f, "period=%s&indicator=party-building&unit=%s&value=%s", q, units[i], pb[i]);
+		CHECK_INT(post(off, from, "/scores/manual", f, &r), 0);
+		CHECK_INT(r.status, 303);
+		test_response_free(&r);
+	}
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/scores?period=%s", q);
+	CHECK_INT(get(mgr, path, &r), 0);
+	CHECK_INT(r.status, 200);
+	json_t *arr = json_loads(r.body, 0, NULL);
+	test_response_free(&r);
+	CHECK(json_is_array(arr));
+	CHECK_INT(get(mgr, "/", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "<a href=\"/scores\">"); /* the header's navigation */
+	CHECK_CONTAINS(r.body, "id=\"scores\"");
+	char link[64];
+	snprintf(link, sizeof link, "/scores?period=%s", q);
+	CHECK_CONTAINS(r.body, link);
+	CHECK_CONTAINS(r.body, "href=\"/units/QH-S01\"");
+	/* each station's score on the dashboard is the API's, and the best comes first */
+	const char *first = NULL;
+	double best = -1;
+	for (int i = 0; i < 3; i++) {
+		json_t *o = api_unit(arr, units[i]);
+		CHECK(o && json_is_number(json_object_get(o, "score")));
+		if (!o)
+			continue;
+		double sc = json_number_value(json_object_get(o, "score"));
+		char cell[96];
+		snprintf(cell, sizeof cell, "data-unit=\"%s\">%.2f</td>", units[i], sc);
+		CHECK_CONTAINS(r.body, cell);
+		if (sc > best)
+			best = sc, first = units[i];
+	}
+	if (first) {
+		char cell[64];
+		snprintf(cell, sizeof cell, "data-unit=\"%s\">", first);
+		for (int i = 0; i < 3; i++) {
+			char other[64];
+			snprintf(other, sizeof other, "data-unit=\"%s\">", units[i]);
+			if (strstr(r.body, other))
+				CHECK(strstr(r.body, cell) <= strstr(r.body, other));
+		}
+	}
+	test_response_free(&r);
+	/* English */
+	CHECK_INT(get(mgr, "/?lang=en", &r), 0);
+	CHECK_CONTAINS(r.body, "Unit scores");
+	CHECK_CONTAINS(r.body, ">Scores</a>");
+	test_response_free(&r);
+	/* a station user: its own station's row, not the others' */
+	CHECK_INT(get(st1, "/", &r), 0);
+	CHECK_INT(r.status, 200);
+	json_t *o = api_unit(arr, "QH-S01");
+	if (o) {
+		char cell[96];
+		snprintf(cell, sizeof cell, "data-unit=\"QH-S01\">%.2f</td>", json_number_value(json_object_get(o, "score")));
+		CHECK_CONTAINS(r.body, cell);
+	}
+	CHECK(!strstr(r.body, "data-unit=\"QH-S02\""));
+	test_response_free(&r);
+	json_decref(arr);
+}
+
 static void test_close(void)
 {
 	char mgr[128], adm[128], mkt[128];
@@ -393,6 +489,7 @@ int main(void)
 		fprintf(stderr, "server did not start\n");
 		return check_finish("test_http_scores");
 	}
+	test_dashboard_league();
 	test_manual();
 	test_adjustments();
 	test_api_and_pages();

@@ -245,6 +245,17 @@ static void test_excellent(void)
 	CHECK_INT(score_excellent(d, 15, 0.2, 0, ex, NULL, &quota, &chosen, &tied), GS_OK);
 	CHECK_INT(quota, 3);
 	CHECK(ex[0] && ex[1] && ex[2] && !ex[3]);
+	/* no peers, no comparison: one unit alone is not excellent (ceil(0.2 × 1) would be 1);
+	 * two peers: ceil(0.4) = 1 */
+	size_t r1 = 0;
+	CHECK_INT(score_excellent(d, 1, 0.2, 0, ex, &r1, &quota, &chosen, &tied), GS_OK);
+	CHECK_INT(quota, 0);
+	CHECK_INT(chosen, 0);
+	CHECK(!ex[0]);
+	CHECK_INT(r1, 1);
+	CHECK_INT(score_excellent(d, 2, 0.2, 0, ex, NULL, &quota, &chosen, &tied), GS_OK);
+	CHECK_INT(quota, 1);
+	CHECK(ex[0] && !ex[1]);
 	/* a minimum score */
 	double e[3] = {50, 40, 30};
 	CHECK_INT(score_excellent(e, 3, 1.0, 45, ex, NULL, &quota, &chosen, &tied), GS_OK);

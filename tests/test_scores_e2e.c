@@ -4,7 +4,8 @@
  * quarter's last day), manual entries by the evaluating departments, confirmed and
  * proposed adjustments; the hand-computed unit, leader and differentiation results;
  * closing, then more responses and another import leave the closed report unchanged;
- * an admin reopen is recorded and the report is live again. In-memory database with
+ * an admin reopen is recorded and the report is live again. The bulk readers scoring
+ * uses (survey_bulk, meter_bulk, org_leader_links_all) equal the per-unit functions. In-memory database with
  * the demo county and catalog; run from the source folder (ctest does). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -17,9 +18,11 @@
 #include "db.h"
 #include "indicator.h"
 #include "meter.h"
+#include "meter_bulk.h"
 #include "org.h"
 #include "scoring.h"
 #include "survey.h"
+#include "survey_bulk.h"
 #include "util.h"
 #include "view_score.h"
 
@@ -130,6 +133,99 @@ static char *report_csv(const char *period, int *closed)
 	return buf_steal(&b, NULL);
 }
 
+/* The bulk readers scoring uses give exactly the per-unit functions' numbers: survey
+ * counts from the units' own rows and, when those are stale, pooled from the hall rows;
+ * every station's coverage pooled up the tree; follow-ups per station. */
+static void bulk_equals_per_unit(const char *from, const char *to, const char *day, int64_t now)
+{
+	struct org_unit *units = NULL;
+	size_t nu = 0;
+	CHECK_INT(org_units_list(db, 0, &units, &nu), GS_OK);
+	for (int stale = 0; stale < 2; stale++) {
+		if (stale) /* as if an org file changed the tree after the unit rows were derived */
+			CHECK_INT(db_exec(db, "UPDATE settings SET value = '-1' WHERE name = 'survey.aggregates_org'"), GS_OK);
+		for (int verified_only = 0; verified_only < 2; verified_only++) {
+			struct survey_bulk_count *c = NULL;
+			size_t nc = 0;
+			CHECK_INT(survey_bulk_unit_counts(db, from, to, verified_only, &c, &nc), GS_OK);
+			size_t with = 0;
+			for (size_t i = 0; i < nu; i++) {
+				struct survey_scope sc = {.unit_id = units[i].id};
+				struct survey_stats st;
+				CHECK_INT(survey_stats_get(db, &set, &sc, from, to, verified_only, 0, &st), GS_OK);
+				int64_t resp = 0, sat = 0;
+				for (size_t k = 0; k < nc; k++)
+					if (c[k].unit_id == units[i].id)
+						resp = c[k].responses, sat = c[k].satisfied;
+				CHECK_INT(resp, st.responses);
+				CHECK_INT(sat, st.satisfied);
+				with += st.responses > 0;
+				survey_stats_clear(&st);
+			}
+			CHECK(with > 0 || verified_only);
+			free(c);
+		}
+	}
+	CHECK_INT(survey_aggregates_rebuild(db, 0, NULL), GS_OK);
+	struct survey_bulk_count *c = NULL;
+	size_t nc = 0;
+	CHECK_INT(survey_bulk_unit_counts(db, to, from, 0, &c, &nc), strcmp(to, from) > 0 ? GS_ERR_INVALID : GS_OK);
+	free(c);
+	CHECK_INT(survey_bulk_unit_counts(db, "2026-02-30", to, 0, &c, &nc), GS_ERR_INVALID);
+
+	struct meter_bulk_station *ms = NULL;
+	size_t nm = 0;
+	CHECK_INT(meter_bulk_coverage_at(db, day, &ms, &nm), GS_OK);
+	struct survey_bulk_followups *fu = NULL;
+	size_t nf = 0;
+	CHECK_INT(survey_bulk_followups(db, now, &fu, &nf), GS_OK);
+	for (size_t i = 0; i < nu; i++) {
+		/* pooled over the stations within the unit, as scoring pools them */
+		long points = 0, smart = 0;
+		int64_t open = 0, overdue = 0;
+		for (size_t k = 0; k < nm; k++)
+			if (org_unit_within(db, ms[k].station_id, units[i].id) == 1)
+				points += ms[k].points, smart += ms[k].smart;
+		for (size_t k = 0; k < nf; k++)
+			if (org_unit_within(db, fu[k].station_id, units[i].id) == 1)
+				open += fu[k].open, overdue += fu[k].overdue;
+		struct meter_coverage cov;
+		CHECK_INT(meter_coverage_at(db, units[i].id, day, &cov), GS_OK);
+		CHECK_INT(points, cov.points);
+		CHECK_INT(smart, cov.smart);
+		int64_t o = 0, d = 0;
+		CHECK_INT(survey_followups_count(db, units[i].id, now, &o, &d), GS_OK);
+		CHECK_INT(open, o);
+		CHECK_INT(overdue, d);
+	}
+	free(ms);
+	free(fu);
+	CHECK_INT(meter_bulk_coverage_at(db, "yesterday", &ms, &nm), GS_ERR_INVALID);
+	CHECK(ms == NULL && nm == 0);
+
+	/* all leader links: every unit's links are among them */
+	struct org_leader_link *all = NULL;
+	size_t na = 0;
+	CHECK_INT(org_leader_links_all(db, &all, &na), GS_OK);
+	CHECK(na > 0);
+	for (size_t i = 0; i < nu; i++) {
+		struct org_leader *l = NULL;
+		size_t nl = 0;
+		CHECK_INT(org_leaders_of_unit(db, units[i].id, &l, &nl), GS_OK);
+		for (size_t k = 0; k < nl; k++) {
+			int found = 0;
+			for (size_t j = 0; j < na && !found; j++)
+				found = strcmp(all[j].person_code, l[k].person_code) == 0 && strcmp(all[j].kind, l[k].kind) == 0 &&
+					strcmp(all[j].unit_code, l[k].unit_code) == 0;
+			CHECK(found);
+		}
+		org_leaders_free(l, nl);
+	}
+	org_leader_links_free(all, na);
+	org_leader_links_free(NULL, 0);
+	org_units_free(units, nu);
+}
+
 int main(void)
 {
 	char err[512];
@@ -138,7 +234,7 @@ int main(void)
 	CHECK_INT(org_load_file(db, "src/demo/county-org.xml", orep), GS_OK);
 	free(orep);
 	struct indicator_load_report *irep = xcalloc(1, sizeof *irep);
-	CHECK_INT(indicator_load_file(db, "src/demo/indicators.xml", irep), GS_OK);
+	CHECK_INT(indicator_load_file(db, "tests/data/indicators/e2e-catalog.xml", irep), GS_OK);
 	free(irep);
 	CHECK_INT(survey_settings_load(db, &set), GS_OK);
 	CHECK_INT(survey_form_register(db, "e2e", "1", "<x/>", 4, &form_row), GS_OK);
@@ -189,6 +285,9 @@ int main(void)
 	CHECK_INT(indicator_adjustment_add(db, &mkt, &ded, 0, now, NULL, err, sizeof err), GS_OK);
 	ded.points = 3; /* proposed only: does not count */
 	CHECK_INT(indicator_adjustment_add(db, &mkt, &ded, 1, now, NULL, err, sizeof err), GS_OK);
+
+	bulk_equals_per_unit("2026-04-01", "2026-06-30", "2026-06-30", now);
+	bulk_equals_per_unit("2026-05-13", "2026-05-13", "2026-04-09", now);
 
 	struct scoring_result *r = NULL;
 	CHECK_INT(scoring_compute(db, "2026Q2", now, &r, err, sizeof err), GS_OK);

@@ -1,0 +1,25 @@
+/* meter_bulk.h — coverage of every station at once, for callers that need them all
+ * (scoring): one statement and one index seek per station, instead of a query per
+ * unit. Reads meter_daily, whose rows carry each station's running totals (meter.h
+ * keeps them up to date on import); the same numbers as meter_coverage_at. */
+#ifndef GS_METER_BULK_H
+#define GS_METER_BULK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "gs.h"
+
+struct meter_bulk_station {
+	int64_t station_id;  /* a unit of kind station */
+	long points;         /* metering points in service at the end of the day */
+	long smart;          /* of which served by an in-service smart meter */
+};
+
+/* Every station (units of kind 'station') with its coverage as of the end of day
+ * ("YYYY-MM-DD", GS_ERR_INVALID otherwise); stations without rows up to that day have
+ * 0 points. Ordered by station id. Caller frees *out with free(). */
+enum gs_result meter_bulk_coverage_at(struct db *db, const char *day, struct meter_bulk_station **out, size_t *n);
+
+#endif
