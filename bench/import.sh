@@ -39,7 +39,7 @@ for n in $sizes; do
 	points=$((n * 6 / 10))
 	file="$work/rollout-$n.xml"
 	[ -f "$file" ] || "$build/bench_gen_rollout" BENCH-S1 "$points" "$n" "$file" 2>/dev/null
-	mb=$(($(stat -c %s "$file") / 1048576))
+	mb=$(($(stat -L -c %s "$file") / 1048576))
 	db="$work/bench-$n.db"
 	rm -f "$db" "$db-wal" "$db-shm"
 	"$build/gridscore" --db "$db" init >/dev/null
@@ -60,5 +60,6 @@ for n in $sizes; do
 	printf '%-10s %8s %10s %9s %10s %9s %7s\n' "$n" "$mb" "$xs" "$(($(rss "$work/xmllint.time") / 1024))" \
 		"$is" "$(($(rss "$work/import.time") / 1024))" "$(echo "$is $xs" | awk '{printf "%.2f", $1 / $2}')"
 	tail -1 "$work/import.out"
+	echo "load average: $(cut -d" " -f1-3 /proc/loadavg)"
 	rm -f "$db" "$db-wal" "$db-shm"
 done

@@ -108,7 +108,10 @@ static const char *const stage_schema[] = {
 	("CREATE TEMP TABLE IF NOT EXISTS mi_end(rid INTEGER PRIMARY KEY, line INTEGER, col INTEGER, kind INTEGER, "
 	 "mkey TEXT, point TEXT, meter_id INTEGER, point_id INTEGER, date TEXT, link_id INTEGER, "
 	 "old_until TEXT)"),
-	("CREATE TEMP TABLE IF NOT EXISTS mi_aff_station(id INTEGER PRIMARY KEY)"),
+	("CREATE TEMP TABLE IF NOT EXISTS mi_aff_point(id INTEGER PRIMARY KEY)"),
+	("CREATE TEMP TABLE IF NOT EXISTS mi_pt(rid INTEGER PRIMARY KEY, point_id INTEGER, station_id INTEGER, "
+	 "since TEXT)"),
+	("CREATE TEMP TABLE IF NOT EXISTS mi_dd(sid INTEGER, day TEXT, dp INTEGER, ds INTEGER)"),
 };
 
 static const char *const stage_clear[] = {
@@ -117,7 +120,9 @@ static const char *const stage_clear[] = {
 	"DELETE FROM temp.mi_fpoint",
 	"DELETE FROM temp.mi_st",
 	"DELETE FROM temp.mi_end",
-	"DELETE FROM temp.mi_aff_station",
+	"DELETE FROM temp.mi_aff_point",
+	"DELETE FROM temp.mi_pt",
+	"DELETE FROM temp.mi_dd",
 };
 
 static enum gs_result stage_prepare(struct db *db)
@@ -227,6 +232,39 @@ static int64_t earlier_by_sha(struct db *db, const char *sha)
 	return row < 0 ? -1 : id;
 }
 
+/* A scoped caller is told "already" only about an earlier import of a station within
+ * its scope: for any other the answer is the refusal a new file of that station gets,
+ * so it cannot learn whether another station's file was imported. 1: in scope, or no
+ * scope; 0: refused (errors, c->station_id and c->forbidden set); -1 on error. */
+static int earlier_in_scope(struct imp *c, int64_t earlier, long line)
+{
+	if (!c->opts->scope_unit)
+		return 1;
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT coalesce(station_id, 0) FROM meter_imports WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, earlier);
+	int row = db_step_row(c->db, st);
+	int64_t station = row == 1 ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (row < 0)
+		return -1;
+	int within = station ? org_unit_within(c->db, station, c->opts->scope_unit) : 0;
+	if (within != 0)
+		return within;
+	c->station_id = station;
+	if (station) {
+		station_code(c->db, station, c->rep->station, sizeof c->rep->station);
+		rollout_error_add(&c->rep->errors, line, 0, "station",
+				  "station '%s' is outside the units you may import for", c->rep->station);
+	} else {
+		rollout_error_add(&c->rep->errors, line, 0, "Source",
+				  "this document names no station; you may import only your own station's files");
+	}
+	c->forbidden = 1;
+	return 0;
+}
+
 static enum gs_result on_header(void *ctx, const struct rollout_header *h)
 {
 	struct imp *c = ctx;
@@ -235,16 +273,6 @@ static enum gs_result on_header(void *ctx, const struct rollout_header *h)
 	c->header_line = h->line;
 	snprintf(rep->format, sizeof rep->format, "%s", rollout_format_name(h->format));
 	snprintf(rep->file_id, sizeof rep->file_id, "%s", h->file_id);
-	if (is_iec(h->format) && h->file_id[0]) {
-		int64_t earlier = earlier_by_file_id(c->db, h->file_id);
-		if (earlier < 0)
-			return GS_ERR_DB;
-		if (earlier > 0) {
-			rep->earlier_id = earlier;
-			c->already = 1;
-			return GS_ERR_CONFLICT; /* stops the reading; not an error of the file */
-		}
-	}
 	char kind[16];
 	if (h->format == ROLLOUT_NATIVE) {
 		int64_t id = station_by_code(c->db, h->station, kind, sizeof kind);
@@ -305,6 +333,22 @@ static enum gs_result on_header(void *ctx, const struct rollout_header *h)
 						  "station's files");
 			c->forbidden = 1;
 			return GS_ERR_FORBIDDEN;
+		}
+	}
+	/* after the scope: "already" must not tell a caller about another station's file */
+	if (is_iec(h->format) && h->file_id[0]) {
+		int64_t earlier = earlier_by_file_id(c->db, h->file_id);
+		if (earlier < 0)
+			return GS_ERR_DB;
+		if (earlier > 0) {
+			int ok = earlier_in_scope(c, earlier, h->line);
+			if (ok < 0)
+				return GS_ERR_DB;
+			if (!ok)
+				return GS_ERR_FORBIDDEN;
+			rep->earlier_id = earlier;
+			c->already = 1;
+			return GS_ERR_CONFLICT; /* stops the reading; not an error of the file */
 		}
 	}
 	return GS_OK;
@@ -444,12 +488,17 @@ static const char sql_check_point_since[] =
 
 /* After the inventory is merged: every event's point must exist, in the file's station. */
 static const char sql_check_event_points[] =
-	"SELECT r.line, r.col, CASE WHEN ?3 THEN 'UsagePoint' ELSE 'point' END, CASE WHEN p.id IS NULL THEN "
+	"SELECT r.line, r.col, CASE WHEN ?3 THEN 'UsagePoint' ELSE 'point' END, CASE WHEN x.point_id IS NULL THEN "
 	"printf('unknown metering point %s (not stored and not in this file)', r.point) ELSE printf('metering "
 	"point %s belongs to station %s, not to %s', r.point, u.code, (SELECT code FROM units WHERE id = ?1)) END "
-	"FROM temp.mi_rec r LEFT JOIN meter_points p ON p.code = r.point LEFT JOIN units u ON u.id = p.station_id "
-	"WHERE r.kind <> 1 AND r.point IS NOT NULL AND (p.id IS NULL OR (?1 <> 0 AND p.station_id <> ?1)) ORDER BY "
-	"r.rid";
+	"FROM temp.mi_pt x JOIN temp.mi_rec r ON r.rid = x.rid LEFT JOIN units u ON u.id = x.station_id WHERE "
+	"r.kind <> 1 AND (x.point_id IS NULL OR (?1 <> 0 AND x.station_id <> ?1)) ORDER BY x.rid";
+
+/* Each record's metering point resolved once after the inventory merge (NULL: unknown),
+ * so the later steps join integers in file order instead of looking codes up again. */
+static const char sql_resolve_points[] =
+	"INSERT INTO temp.mi_pt(rid, point_id, station_id, since) SELECT r.rid, p.id, p.station_id, p.since FROM "
+	"temp.mi_rec r LEFT JOIN meter_points p ON p.code = r.point WHERE r.point IS NOT NULL ORDER BY r.rid";
 
 /* Meter removals (remove, replace's old meter, install's legacy meter) that match no
  * link of that meter on that point at that day. */
@@ -547,17 +596,18 @@ static const char sql_merge_meter_placeholders[] =
 	"manufacturer, -1 FROM temp.mi_rec WHERE kind = 6 ORDER BY rid";
 
 static const char sql_merge_starts[] =
-	"INSERT INTO meter_links(meter_id, point_id, since) SELECT m.id, p.id, coalesce(r.date, p.since) FROM "
-	"temp.mi_rec r JOIN meters m ON m.key = r.mkey JOIN meter_points p ON p.code = r.point WHERE r.kind IN (2, "
-	"4, 6) OR (r.kind = 5 AND r.point IS NOT NULL) ORDER BY r.rid ON CONFLICT DO NOTHING";
+	"INSERT INTO meter_links(meter_id, point_id, since) SELECT m.id, x.point_id, coalesce(r.date, x.since) FROM "
+	"temp.mi_rec r JOIN temp.mi_pt x ON x.rid = r.rid JOIN meters m ON m.key = r.mkey WHERE r.kind IN (2, 4, 6) "
+	"OR (r.kind = 5 AND r.point IS NOT NULL) ORDER BY r.rid ON CONFLICT DO NOTHING";
 
 static const char sql_find_ends[] =
 	"INSERT INTO temp.mi_end(rid, line, col, kind, mkey, point, meter_id, point_id, date, link_id, old_until) "
-	"SELECT r.rid, r.line, r.col, r.kind, CASE r.kind WHEN 3 THEN r.mkey ELSE r.okey END, r.point, m.id, p.id, "
-	"r.date, l.id, l.until FROM temp.mi_rec r JOIN meter_points p ON p.code = r.point LEFT JOIN meters m ON "
+	"SELECT r.rid, r.line, r.col, r.kind, CASE r.kind WHEN 3 THEN r.mkey ELSE r.okey END, r.point, m.id, "
+	"p.point_id, "
+	"r.date, l.id, l.until FROM temp.mi_rec r JOIN temp.mi_pt p ON p.rid = r.rid LEFT JOIN meters m ON "
 	"m.key = CASE r.kind WHEN 3 THEN r.mkey ELSE r.okey END LEFT JOIN meter_links l ON l.id = (SELECT y.id FROM "
-	"meter_links y WHERE y.meter_id = m.id AND y.point_id = p.id AND y.since <= r.date ORDER BY y.since DESC "
-	"LIMIT 1) WHERE r.kind = 3 OR (r.kind IN (2, 4) AND r.okey IS NOT NULL) ORDER BY r.rid";
+	"meter_links y WHERE y.meter_id = m.id AND y.point_id = p.point_id AND y.since <= r.date ORDER BY y.since "
+	"DESC LIMIT 1) WHERE r.kind = 3 OR (r.kind IN (2, 4) AND r.okey IS NOT NULL) ORDER BY r.rid";
 
 /* A legacy meter an install replaces, not known on that point: its link until that day. */
 static const char sql_merge_legacy_links[] =
@@ -569,17 +619,21 @@ static const char sql_merge_ends[] =
 	"UPDATE meter_links SET until = e.date FROM temp.mi_end e WHERE meter_links.id = e.link_id AND "
 	"meter_links.until IS NOT e.date";
 
+/* The metering points whose coverage an import may change: the stored points its records
+ * name, and every point linked to a meter that an IEC record describes or links, or
+ * that a native start turns smart (+4). Collected before the merges, so that their
+ * meter_daily contribution can be taken out; the file's new points join after. */
 static const char sql_aff_points[] =
-	"INSERT OR IGNORE INTO temp.mi_aff_station(id) SELECT DISTINCT p.station_id FROM temp.mi_rec r JOIN "
-	"meter_points p ON p.code = r.point WHERE r.point IS NOT NULL";
+	"INSERT OR IGNORE INTO temp.mi_aff_point(id) SELECT p.id FROM temp.mi_rec r JOIN meter_points p ON p.code = "
+	"r.point WHERE r.point IS NOT NULL";
 static const char sql_aff_meters[] =
-	"INSERT OR IGNORE INTO temp.mi_aff_station(id) SELECT DISTINCT p.station_id FROM temp.mi_rec r JOIN meters m "
-	"ON m.key = r.mkey JOIN meter_links l ON l.meter_id = m.id JOIN meter_points p ON p.id = l.point_id WHERE "
-	"r.kind IN (5, 6)";
+	"INSERT OR IGNORE INTO temp.mi_aff_point(id) SELECT l.point_id FROM temp.mi_rec r JOIN meters m ON m.key = "
+	"r.mkey JOIN meter_links l ON l.meter_id = m.id WHERE r.kind IN (5, 6)";
 static const char sql_aff_starts[] =
-	"INSERT OR IGNORE INTO temp.mi_aff_station(id) SELECT DISTINCT p.station_id FROM temp.mi_st s JOIN "
-	"temp.mi_rec r ON r.rid = s.rid JOIN meters m ON m.key = r.mkey JOIN meter_links l ON l.meter_id = m.id "
-	"JOIN meter_points p ON p.id = l.point_id WHERE s.st >= 4";
+	"INSERT OR IGNORE INTO temp.mi_aff_point(id) SELECT l.point_id FROM temp.mi_st s JOIN temp.mi_rec r ON r.rid "
+	"= s.rid JOIN meters m ON m.key = r.mkey JOIN meter_links l ON l.meter_id = m.id WHERE s.st >= 4";
+static const char sql_aff_new[] =
+	"INSERT OR IGNORE INTO temp.mi_aff_point(id) SELECT point_id FROM temp.mi_pt WHERE point_id IS NOT NULL";
 
 /* Smart meters serving one point on overlapping days, in the touched stations: each
  * serving interval that starts while another, which started earlier (or the same day
@@ -589,7 +643,7 @@ static const char sql_aff_starts[] =
 #define SQL_SERVE_E(l, m) "min(coalesce(" l ".until, '" METER_FAR "'), coalesce(" m ".removed, '" METER_FAR "'))"
 static const char sql_check_overlap[] =
 	"WITH s AS (SELECT l.id, l.point_id, " SQL_SERVE_B("l", "m") " AS b, " SQL_SERVE_E("l", "m") " AS e, "
-	"p.code, m.key FROM temp.mi_aff_station a JOIN meter_points p ON p.station_id = a.id JOIN meter_links l ON "
+	"p.code, m.key FROM temp.mi_aff_point a CROSS JOIN meter_points p ON p.id = a.id CROSS JOIN meter_links l ON "
 	"l.point_id = p.id JOIN meters m ON m.id = l.meter_id WHERE m.smart = 1) SELECT s.id, s.point_id, s.b, "
 	"s.code, s.key FROM s WHERE s.b < s.e AND EXISTS (SELECT 1 FROM meter_links l2 JOIN meters m2 ON m2.id = "
 	"l2.meter_id WHERE l2.point_id = s.point_id AND l2.since <= s.b AND l2.id <> s.id AND m2.smart = 1 AND "
@@ -622,9 +676,36 @@ static const char sql_overlap_line_meter[] =
 	"meter_daily(station_id, day, d_points, d_smart, points, smart) SELECT sid, day, dp, ds, sum(dp) OVER w, "  \
 	"sum(ds) OVER w FROM g WINDOW w AS (PARTITION BY sid ORDER BY day)"
 
-static const char sql_daily_clear_aff[] =
-	"DELETE FROM meter_daily WHERE station_id IN (SELECT id FROM temp.mi_aff_station)";
-static const char sql_daily_aff[] = SQL_DAILY_BODY("SELECT id FROM temp.mi_aff_station");
+/* The contribution of the touched points to meter_daily (the same events as
+ * SQL_DAILY_BODY), taken out before the merges (sign -1) and put back after (+1). */
+#define SQL_DAILY_DELTA(SIGN)                                                                                     \
+	"WITH pts AS (SELECT p.id, p.station_id, p.since, p.until FROM temp.mi_aff_point a CROSS JOIN meter_points " \
+	"p ON p.id = a.id), cov AS (SELECT pts.station_id, max(l.since, coalesce(m.installed, l.since), pts.since) " \
+	"AS b, min(coalesce(l.until, '" METER_FAR "'), coalesce(m.removed, '" METER_FAR "'), coalesce(pts.until, '"  \
+	METER_FAR "')) AS e FROM pts CROSS JOIN meter_links l ON l.point_id = pts.id JOIN meters m ON m.id = "      \
+	"l.meter_id WHERE m.smart = 1), ev(sid, day, dp, ds) AS (SELECT station_id, since, 1, 0 FROM pts UNION "    \
+	"ALL SELECT station_id, until, -1, 0 FROM pts WHERE until IS NOT NULL UNION ALL SELECT station_id, b, 0, 1 " \
+	"FROM cov WHERE b < e UNION ALL SELECT station_id, e, 0, -1 FROM cov WHERE b < e AND e < '" METER_FAR "') " \
+	"INSERT INTO temp.mi_dd(sid, day, dp, ds) SELECT sid, day, " SIGN " * sum(dp), " SIGN " * sum(ds) FROM ev " \
+	"GROUP BY sid, day"
+static const char sql_daily_before[] = SQL_DAILY_DELTA("-1");
+static const char sql_daily_after[] = SQL_DAILY_DELTA("1");
+/* The net changes into the stored rows; rows whose day no longer changes anything go;
+ * the running totals of the touched stations are summed again (a few rows per day with
+ * changes, not the points and links). */
+static const char sql_daily_merge[] =
+	"INSERT INTO meter_daily(station_id, day, d_points, d_smart, points, smart) SELECT sid, day, sum(dp), "
+	"sum(ds), 0, 0 FROM temp.mi_dd GROUP BY sid, day HAVING sum(dp) <> 0 OR sum(ds) <> 0 ORDER BY sid, day ON "
+	"CONFLICT(station_id, day) DO UPDATE SET d_points = d_points + excluded.d_points, d_smart = d_smart + "
+	"excluded.d_smart";
+static const char sql_daily_drop_zero[] =
+	"DELETE FROM meter_daily WHERE d_points = 0 AND d_smart = 0 AND station_id IN (SELECT DISTINCT sid FROM "
+	"temp.mi_dd)";
+static const char sql_daily_running[] =
+	"WITH r AS (SELECT station_id AS sid, day, sum(d_points) OVER w AS p, sum(d_smart) OVER w AS s FROM "
+	"meter_daily WHERE station_id IN (SELECT DISTINCT sid FROM temp.mi_dd) WINDOW w AS (PARTITION BY station_id "
+	"ORDER BY day)) UPDATE meter_daily SET points = r.p, smart = r.s FROM r WHERE meter_daily.station_id = r.sid "
+	"AND meter_daily.day = r.day AND (meter_daily.points <> r.p OR meter_daily.smart <> r.s)";
 static const char sql_daily_clear_one[] = "DELETE FROM meter_daily WHERE ?1 = 0 OR station_id = ?1";
 static const char sql_daily_one[] =
 	SQL_DAILY_BODY("SELECT id FROM units WHERE kind = 'station' AND (?1 = 0 OR id = ?1)");
@@ -805,7 +886,12 @@ static enum gs_result apply_staged(struct imp *c)
 	for (size_t i = 0; i < GS_ARRAY_LEN(status); i++)
 		if ((status[i] != sql_st_meters || iec) && (r = run_sql(c, status[i], 0)) != GS_OK)
 			return r;
-	if ((r = run_sql(c, sql_merge_points, 0)) != GS_OK || (r = run_sql(c, sql_check_event_points, 1)) != GS_OK)
+	/* the touched points' coverage as stored, taken out of meter_daily at the end */
+	if ((r = run_sql(c, sql_aff_points, 0)) != GS_OK || (iec && (r = run_sql(c, sql_aff_meters, 0)) != GS_OK) ||
+	    (r = run_sql(c, sql_aff_starts, 0)) != GS_OK || (r = run_sql(c, sql_daily_before, 0)) != GS_OK)
+		return r;
+	if ((r = run_sql(c, sql_merge_points, 0)) != GS_OK || (r = run_sql(c, sql_resolve_points, 0)) != GS_OK ||
+	    (r = run_sql(c, sql_check_event_points, 1)) != GS_OK)
 		return r;
 	if (has_errors(c))
 		return GS_OK;
@@ -833,26 +919,18 @@ static enum gs_result apply_staged(struct imp *c)
 	if ((r = run_sql(c, sql_merge_legacy_links, 0)) != GS_OK || (r = run_sql(c, sql_merge_ends, 0)) != GS_OK ||
 	    (r = run_sql(c, sql_st_ends, 0)) != GS_OK)
 		return r;
-	/* the stations whose coverage may have changed */
-	if (c->station_id) {
-		sqlite3_stmt *st = db_stmt(c->db, "INSERT OR IGNORE INTO temp.mi_aff_station(id) VALUES (?1)");
-		if (!st)
-			return GS_ERR_DB;
-		sqlite3_bind_int64(st, 1, c->station_id);
-		if ((r = db_step_done(c->db, st)) != GS_OK)
-			return r;
-	}
-	if (iec && ((r = run_sql(c, sql_aff_points, 0)) != GS_OK || (r = run_sql(c, sql_aff_meters, 0)) != GS_OK))
-		return r;
-	if ((r = run_sql(c, sql_aff_starts, 0)) != GS_OK)
+	/* the file's new points join the touched ones */
+	if ((r = run_sql(c, sql_aff_new, 0)) != GS_OK)
 		return r;
 	int64_t cpu0 = thread_cpu_us();
 	r = check_overlaps(c);
 	log_msg(LOG_DEBUG, "import: (cpu %.3f s) in: the overlap check", (double)(thread_cpu_us() - cpu0) / 1e6);
 	if (r != GS_OK || has_errors(c))
 		return r;
-	if ((r = run_sql(c, sql_daily_clear_aff, 0)) != GS_OK || (r = run_sql(c, sql_daily_aff, 0)) != GS_OK)
-		return r;
+	static const char *const daily[] = {sql_daily_after, sql_daily_merge, sql_daily_drop_zero, sql_daily_running};
+	for (size_t i = 0; i < GS_ARRAY_LEN(daily); i++)
+		if ((r = run_sql(c, daily[i], 0)) != GS_OK)
+			return r;
 	sqlite3_stmt *st = db_stmt(c->db, "SELECT coalesce(sum(st & 3 = 2), 0), coalesce(sum(st & 3 = 1), 0), "
 					  "coalesce(sum(st & 3 = 0), 0) FROM temp.mi_st");
 	if (!st)
@@ -897,8 +975,8 @@ static enum gs_result log_write(struct db *db, const struct meter_import_opts *o
 {
 	sqlite3_stmt *st = db_stmt(db, "INSERT INTO meter_imports(user_id, created_at, file_name, sha256, format, "
 				       "station_id, status, file_id, records, inserted, updated, unchanged, n_errors, "
-				       "seconds) VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, nullif(?6, 0), ?7, nullif(?8, ''), "
-				       "?9, ?10, ?11, ?12, ?13, ?14)");
+				       "seconds, actor) VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, nullif(?6, 0), ?7, "
+				       "nullif(?8, ''), ?9, ?10, ?11, ?12, ?13, ?14, nullif(?15, ''))");
 	if (!st)
 		return GS_ERR_DB;
 	sqlite3_bind_int64(st, 1, opts->user_id);
@@ -915,6 +993,7 @@ static enum gs_result log_write(struct db *db, const struct meter_import_opts *o
 	sqlite3_bind_int64(st, 12, rep->unchanged);
 	sqlite3_bind_int64(st, 13, (int64_t)rep->errors.total);
 	sqlite3_bind_double(st, 14, rep->seconds);
+	bind_opt(st, 15, opts->actor);
 	enum gs_result r = db_step_done(db, st);
 	if (r != GS_OK)
 		return r;
@@ -1253,6 +1332,20 @@ enum gs_result meter_import_run(struct db *db, const char *path, const struct me
 		goto fail;
 	}
 	if (earlier > 0) {
+		int ok = earlier_in_scope(&c, earlier, 0);
+		if (ok < 0) {
+			r = GS_ERR_DB;
+			goto fail;
+		}
+		if (!ok) { /* the reader's errors would only add noise to a refusal */
+			struct rollout_errors *scratch = xcalloc(1, sizeof *scratch);
+			pipe->stop = GS_ERR_FORBIDDEN;
+			pipe_finish(pipe, reader, scratch);
+			pipe = NULL;
+			free(scratch);
+			verdict = GS_ERR_FORBIDDEN;
+			goto reject;
+		}
 		report->earlier_id = earlier;
 		goto already;
 	}
@@ -1327,8 +1420,18 @@ enum gs_result meter_import_run(struct db *db, const char *path, const struct me
 		goto fail;
 	}
 	if (earlier > 0) { /* imported by someone else while this one was read */
-		report->earlier_id = earlier;
+		int ok = earlier_in_scope(&c, earlier, 0);
+		if (ok < 0) {
+			r = GS_ERR_DB;
+			goto fail;
+		}
 		db_rollback(db);
+		in_write = 0;
+		if (!ok) {
+			verdict = GS_ERR_FORBIDDEN;
+			goto reject;
+		}
+		report->earlier_id = earlier;
 		goto already;
 	}
 	if ((r = apply_staged(&c)) != GS_OK)
@@ -1436,7 +1539,7 @@ void meter_report_print(const struct meter_import_report *rep, const char *name,
 
 #define IMPORT_COLUMNS                                                                                            \
 	"i.id, i.created_at, u.login, i.file_name, i.sha256, i.format, s.code, i.status, i.file_id, i.records, "    \
-	"i.inserted, i.updated, i.unchanged, i.n_errors, i.seconds"
+	"i.inserted, i.updated, i.unchanged, i.n_errors, i.seconds, i.actor"
 
 static void import_row_read(sqlite3_stmt *st, struct meter_import_row *r)
 {
@@ -1455,6 +1558,7 @@ static void import_row_read(sqlite3_stmt *st, struct meter_import_row *r)
 	r->unchanged = (long)sqlite3_column_int64(st, 12);
 	r->n_errors = (long)sqlite3_column_int64(st, 13);
 	r->seconds = sqlite3_column_double(st, 14);
+	r->actor = db_column_strdup(st, 15);
 }
 
 void meter_import_row_clear(struct meter_import_row *r)
@@ -1468,6 +1572,7 @@ void meter_import_row_clear(struct meter_import_row *r)
 	free(r->station_code);
 	free(r->status);
 	free(r->file_id);
+	free(r->actor);
 	memset(r, 0, sizeof *r);
 }
 

@@ -18,7 +18,10 @@
 struct meter_import_opts {
 	const char *name;        /* file name for the log and messages (NULL: the path's basename) */
 	int dry_run;             /* validate and report, write nothing (not even the log) */
-	int64_t user_id;         /* who imports; 0 = the CLI without --as */
+	int64_t user_id;         /* who imports; 0 = the CLI without --as, or an API token */
+	const char *actor;       /* who imports when it is not a login: an API token's name,
+				  * kept in the log (NULL: none, the command line); borrowed for
+				  * the call */
 	int64_t scope_unit;      /* 0: any station (admin, CLI); else the caller's unit: a file
 				  * whose station lies outside it is refused, GS_ERR_FORBIDDEN */
 	int64_t station_id;      /* the station for IEC documents whose Source is not mapped
@@ -65,7 +68,8 @@ void meter_report_print(const struct meter_import_report *report, const char *na
 struct meter_import_row {
 	int64_t id;
 	int64_t created_at;      /* unix seconds */
-	char *user_login;        /* NULL for the CLI */
+	char *user_login;        /* NULL for the CLI and for API tokens */
+	char *actor;             /* the API token's name (opts->actor); NULL if none */
 	char *file_name;
 	char *sha256;
 	char *format;

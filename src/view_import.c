@@ -52,6 +52,19 @@ static void status_badge(struct buf *b, const struct view_ctx *v, const char *st
 	buf_puts(b, "</span>");
 }
 
+/* Who imported: the login, else the API token's name, else the command line. */
+static void importer(struct buf *b, const struct view_ctx *v, const struct meter_import_row *r)
+{
+	if (r->user_login) {
+		view_esc(b, r->user_login);
+	} else if (r->actor) {
+		buf_puts(b, view_tr(v, "API 令牌 ", "API token "));
+		view_esc(b, r->actor);
+	} else {
+		view_esc(b, view_tr(v, "命令行", "command line"));
+	}
+}
+
 static void station_link(struct buf *b, const char *code)
 {
 	if (!code || !*code) {
@@ -124,7 +137,7 @@ void view_imports(struct buf *b, const struct view_ctx *v, const struct view_imp
 			status_badge(b, v, r->status);
 			buf_printf(b, "</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%ld</td><td>", r->records, r->inserted,
 				   r->updated, r->n_errors);
-			view_esc(b, r->user_login ? r->user_login : view_tr(v, "命令行", "command line"));
+			importer(b, v, r);
 			buf_puts(b, "</td></tr>\n");
 		}
 		buf_puts(b, "</tbody>\n</table>\n");
@@ -213,7 +226,7 @@ void view_import(struct buf *b, const struct view_ctx *v, const struct meter_imp
 	buf_puts(b, when);
 	buf_puts(b, "</dd>");
 	fact(b, view_tr(v, "导入人", "By"));
-	view_esc(b, row->user_login ? row->user_login : view_tr(v, "命令行", "command line"));
+	importer(b, v, row);
 	buf_puts(b, "</dd>");
 	fact(b, view_tr(v, "供电所", "Station"));
 	station_link(b, row->station_code);

@@ -62,6 +62,7 @@ static enum gs_result import_opts(struct http_request *req, struct http_response
 	o->name = req->upload->name;
 	o->dry_run = dry_run;
 	o->user_id = req->by_token ? 0 : req->user.id;
+	o->actor = req->by_token ? req->token.name : NULL; /* the log names the token */
 	o->scope_unit = scope;
 	o->station_id = scope;
 	o->limits.max_file_bytes = http_max_upload(req);

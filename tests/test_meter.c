@@ -117,6 +117,18 @@ static void check_cov(struct db *db, const char *unit, const char *day, long poi
 	CHECK(points == 0 ? c.rate == 0.0 : c.rate == (double)smart / (double)points);
 }
 
+/* The meter_daily rows the imports kept up to date incrementally are exactly those a
+ * rebuild from the points and links gives. */
+static void check_daily_rebuilt(struct db *db)
+{
+	char *kept = dump(db, 0);
+	CHECK_INT(meter_daily_rebuild(db, 0), GS_OK);
+	char *rebuilt = dump(db, 0);
+	CHECK_STR(kept, rebuilt);
+	free(kept);
+	free(rebuilt);
+}
+
 struct collect {
 	char codes[512];
 };
@@ -259,8 +271,10 @@ static void test_native(void)
 	free(after);
 	free(before);
 
-	/* the later file: upsert counts; history before it stays exact */
-	CHECK_INT(import(db, DATA "b.xml", "2026-07-10", &rep), GS_OK);
+	/* the later file, sent with an API token: upsert counts; history before it stays exact */
+	opts_pin(&o, "2026-07-10");
+	o.actor = "queue-7";
+	CHECK_INT(meter_import_run(db, DATA "b.xml", &o, &rep), GS_OK);
 	CHECK_STR(rep.status, "imported");
 	CHECK_INT(rep.inserted, 2);
 	CHECK_INT(rep.updated, 1);
@@ -291,9 +305,16 @@ static void test_native(void)
 		CHECK_STR(rows[0].station_code, "T-S1");
 		CHECK_INT(rows[0].inserted, 2);
 		CHECK(rows[0].user_login == NULL);
+		CHECK(rows[0].actor && strcmp(rows[0].actor, "queue-7") == 0);
 		CHECK_STR(rows[1].file_id, "a-1");
+		CHECK(rows[1].actor == NULL); /* the command line */
 	}
 	meter_imports_free(rows, n);
+	struct meter_import_row one;
+	CHECK_INT(meter_import_get(db, rep.id, &one, NULL), GS_OK);
+	CHECK(one.actor && strcmp(one.actor, "queue-7") == 0);
+	meter_import_row_clear(&one);
+	check_daily_rebuilt(db);
 	CHECK_INT(meter_imports_list(db, unit_id(db, "T-S2"), 0, 10, 0, &rows, &n), GS_OK);
 	CHECK_INT(n, 0);
 	meter_imports_free(rows, n);
@@ -433,7 +454,27 @@ static void test_conflicts(void)
 	o.scope_unit = unit_id(db, "T");
 	CHECK_INT(meter_import_run(db, path, &o, &rep), GS_OK);
 	CHECK_STR(rep.status, "imported");
+	int64_t scoped_id = rep.id;
 	free(before);
+	/* sent again by T-S2's user: refused as any file of T-S1 would be, not "already",
+	 * which would tell that T-S1's file exists; the refusal is logged */
+	opts_pin(&o, "2026-07-10");
+	o.scope_unit = unit_id(db, "T-S2");
+	before = dump(db, 0);
+	CHECK_INT(meter_import_run(db, path, &o, &rep), GS_ERR_FORBIDDEN);
+	CHECK_STR(rep.status, "rejected");
+	CHECK_INT(rep.earlier_id, 0);
+	CHECK(rep.id > 0 && rep.id != scoped_id);
+	CHECK(rep.errors.n == 1 && strstr(rep.errors.e[0].message, "outside the units you may import for"));
+	after = dump(db, 0);
+	CHECK_STR(after, before);
+	free(after);
+	free(before);
+	/* and by T-S1's own user: already */
+	o.scope_unit = unit_id(db, "T-S1");
+	CHECK_INT(meter_import_run(db, path, &o, &rep), GS_OK);
+	CHECK_STR(rep.status, "already");
+	CHECK_INT(rep.earlier_id, scoped_id);
 
 	/* a rejected file is not "already imported": fixed, it goes in; the rejection is listed */
 	struct meter_import_row *rows = NULL;
@@ -442,7 +483,7 @@ static void test_conflicts(void)
 	size_t rejected = 0;
 	for (size_t i = 0; i < n; i++)
 		rejected += strcmp(rows[i].status, "rejected") == 0;
-	CHECK_INT(rejected, 17);
+	CHECK_INT(rejected, 18);
 	meter_imports_free(rows, n);
 
 	/* dry run of a bad file: rejected, no log row */
@@ -513,6 +554,7 @@ static void test_iec(int linkage_first)
 	CHECK_STR(after, before);
 	free(after);
 	free(before);
+	check_daily_rebuilt(db);
 	db_close(db);
 }
 
