@@ -8,10 +8,7 @@
 #include <limits.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
-#include <libxml/xmlschemas.h>
 #include <math.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +18,7 @@
 #include "org.h"
 #include "survey.h"
 #include "util.h"
+#include "xmldoc.h"
 
 #define IND_NS "urn:gridscore:indicators:1"
 #define IND_XSD "forms/indicators-1.xsd"
@@ -84,26 +82,14 @@ static void report_add(struct indicator_load_report *rep, long line, long column
 	va_end(ap);
 }
 
-/* libxml2 messages end in a newline and spell elements {namespace}local: trim both. */
-static void report_add_xml(struct indicator_load_report *rep, const xmlError *err)
+/* xmldoc's problems become report lines as they are */
+static void report_xml_error(void *ctx, long line, long column, const char *message)
 {
-	char msg[256];
-	const char *src = err->message ? err->message : "invalid XML";
-	static const char ns[] = "{" IND_NS "}";
-	size_t o = 0;
-	for (const char *p = src; *p && o + 1 < sizeof msg;) {
-		if (strncmp(p, ns, sizeof ns - 1) == 0) {
-			p += sizeof ns - 1;
-			continue;
-		}
-		msg[o++] = *p++;
-	}
-	while (o > 0 && (msg[o - 1] == '\n' || msg[o - 1] == ' ' || msg[o - 1] == '.'))
-		o--;
-	msg[o] = '\0';
-	long column = err->domain == XML_FROM_SCHEMASV ? 0 : err->int2;
-	report_add(rep, err->line, column, "%s", msg);
+	report_add(ctx, line, column, "%s", message);
 }
+
+static const struct xmldoc_spec indicator_doc = {
+    .what = "indicator", .xsd = IND_XSD, .ns = IND_NS, .root = "indicators"};
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -115,34 +101,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-}
-
-/* ---------------------------------------------------------------- the schema */
-
-static pthread_once_t schema_once = PTHREAD_ONCE_INIT;
-static xmlSchemaPtr schema;
-
-static void schema_error(void *data, xmlErrorPtr err)
-{
-	(void)data;
-	log_error("indicator: %s: %s", IND_XSD, err && err->message ? err->message : "schema error");
-}
-
-/* Our own embedded schema: parsed once, then only read, which libxml2 allows from
- * several threads. */
-static void schema_init(void)
-{
-	const struct embed_file *f = embed_find(IND_XSD);
-	if (!f) {
-		log_error("indicator: %s is missing from this build", IND_XSD);
-		return;
-	}
-	xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt((const char *)f->data, (int)f->len);
-	if (!pc)
-		return;
-	xmlSchemaSetParserStructuredErrors(pc, schema_error, NULL);
-	schema = xmlSchemaParse(pc);
-	xmlSchemaFreeParserCtxt(pc);
 }
 
 /* ---------------------------------------------------------------- the file, in memory */
@@ -220,53 +178,6 @@ static void ind_file_free(struct ind_file *f)
 }
 
 /* ---------------------------------------------------------------- parsing */
-
-struct parse_state {
-	struct indicator_load_report *rep;
-	int doctype;
-	int generic;
-};
-
-static void parse_error(void *data, xmlErrorPtr err)
-{
-	xmlParserCtxtPtr ctxt = data;
-	struct parse_state *st = ctxt->_private;
-	if (err->level == XML_ERR_WARNING || st->doctype)
-		return;
-	report_add_xml(st->rep, err);
-}
-
-/* A DOCTYPE brings entity expansion and external references: a catalog needs neither,
- * so the parser stops at the first sight of one. */
-static void parse_doctype(void *data, const xmlChar *name, const xmlChar *external_id, const xmlChar *system_id)
-{
-	(void)name, (void)external_id, (void)system_id;
-	xmlParserCtxtPtr ctxt = data;
-	struct parse_state *st = ctxt->_private;
-	if (!st->doctype) {
-		st->doctype = 1;
-		report_add(st->rep, xmlSAX2GetLineNumber(ctxt), xmlSAX2GetColumnNumber(ctxt), "DOCTYPE is not allowed");
-	}
-	xmlStopParser(ctxt);
-}
-
-/* libxml2 reports bytes invalid in the declared encoding through the generic handler,
- * in pieces: say it once. */
-static void parse_generic_error(void *ctx, const char *msg, ...)
-{
-	(void)msg;
-	xmlParserCtxtPtr ctxt = ctx;
-	struct parse_state *st = ctxt->_private;
-	if (st->generic || st->doctype)
-		return;
-	st->generic = 1;
-	report_add(st->rep, 0, 0, "the file has bytes that are not valid in its encoding");
-}
-
-static void validate_error(void *data, xmlErrorPtr err)
-{
-	report_add_xml(data, err);
-}
 
 static int is_el(const xmlNode *n, const char *name)
 {
@@ -416,73 +327,17 @@ static void read_tree(const xmlNode *root, struct ind_file *f)
 	}
 }
 
+/* Parses and validates data into f. GS_ERR_INVALID with report errors if it is not a
+ * well-formed, schema-valid catalog. */
 static enum gs_result parse_file(const char *name, const char *data, size_t len, struct indicator_load_report *rep,
 				 struct ind_file *f)
 {
-	enum gs_result result = GS_ERR_INVALID;
 	xmlDocPtr doc = NULL;
-	xmlSchemaValidCtxtPtr vc = NULL;
-	struct parse_state st = {.rep = rep};
-
-	/* XML has no NUL character, and libxml2 would quietly stop reading at one */
-	const char *nul = memchr(data, '\0', len);
-	if (nul) {
-		long line = 1;
-		for (const char *p = data; p < nul; p++)
-			line += *p == '\n';
-		report_add(rep, line, 0, "the file contains a NUL byte");
-		return GS_ERR_INVALID;
-	}
-	pthread_once(&schema_once, schema_init);
-	if (!schema) {
-		report_add(rep, 0, 0, "the indicator schema could not be loaded (a bug)");
-		return GS_ERR_INTERNAL;
-	}
-	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-	if (!ctxt) {
-		report_add(rep, 0, 0, "out of memory");
-		return GS_ERR_INTERNAL;
-	}
-	ctxt->_private = &st;
-	ctxt->sax->internalSubset = parse_doctype;
-	ctxt->sax->serror = parse_error;
-	ctxt->sax->initialized = XML_SAX2_MAGIC;
-	/* No XML_PARSE_NOENT, DTDLOAD, DTDATTR or DTDVALID: nothing is fetched or expanded. */
-	xmlGenericErrorFunc saved_generic = xmlGenericError;
-	void *saved_generic_ctx = xmlGenericErrorContext;
-	xmlSetGenericErrorFunc(ctxt, parse_generic_error);
-	doc = xmlCtxtReadMemory(ctxt, data, (int)len, name, NULL, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
-	xmlSetGenericErrorFunc(saved_generic_ctx, saved_generic);
-	if (st.doctype || !doc || !ctxt->wellFormed) {
-		if (rep->n_errors_total == 0)
-			report_add(rep, 1, 0, "the file is not well-formed XML");
-		goto out;
-	}
-	xmlNodePtr root = xmlDocGetRootElement(doc);
-	if (!root || !is_el(root, "indicators")) {
-		report_add(rep, root ? xmlGetLineNo(root) : 1, 0, "the root element must be <indicators> in namespace %s",
-			   IND_NS);
-		goto out;
-	}
-	vc = xmlSchemaNewValidCtxt(schema);
-	if (!vc) {
-		report_add(rep, 0, 0, "out of memory");
-		result = GS_ERR_INTERNAL;
-		goto out;
-	}
-	xmlSchemaSetValidStructuredErrors(vc, validate_error, rep);
-	if (xmlSchemaValidateDoc(vc, doc) != 0) {
-		if (rep->n_errors_total == 0)
-			report_add(rep, 0, 0, "the file does not match the indicator schema");
-		goto out;
-	}
-	read_tree(root, f);
-	result = GS_OK;
-out:
-	xmlSchemaFreeValidCtxt(vc);
+	enum gs_result r = xmldoc_load(&indicator_doc, name, data, len, report_xml_error, rep, &doc);
+	if (r == GS_OK)
+		read_tree(xmlDocGetRootElement(doc), f);
 	xmlFreeDoc(doc);
-	xmlFreeParserCtxt(ctxt);
-	return result;
+	return r;
 }
 
 /* ---------------------------------------------------------------- checks */
@@ -1013,15 +868,10 @@ enum gs_result indicator_load_file(struct db *db, const char *path, struct indic
 {
 	char *data = NULL;
 	size_t len = 0;
-	enum gs_result r = util_read_file(path, INDICATOR_MAX_FILE, &data, &len);
-	if (r != GS_OK) {
-		memset(report, 0, sizeof *report);
-		if (r == GS_ERR_TOO_LARGE)
-			report_add(report, 0, 0, "the file is larger than %u bytes", INDICATOR_MAX_FILE);
-		else
-			report_add(report, 0, 0, "cannot read the file");
+	memset(report, 0, sizeof *report);
+	enum gs_result r = xmldoc_read_file(path, INDICATOR_MAX_FILE, report_xml_error, report, &data, &len);
+	if (r != GS_OK)
 		return r;
-	}
 	r = indicator_load_memory(db, path, data ? data : "", len, report);
 	free(data);
 	return r;
@@ -1035,17 +885,9 @@ void indicator_report_print(const struct indicator_load_report *rep, const char 
 	if (rep->n_errors_total > 0) {
 		for (size_t i = 0; i < rep->n_errors; i++) {
 			const struct indicator_error *e = &rep->errors[i];
-			if (e->line > 0 && e->column > 0)
-				fprintf(out, "%s:%ld:%ld: %s\n", name, e->line, e->column, e->message);
-			else if (e->line > 0)
-				fprintf(out, "%s:%ld: %s\n", name, e->line, e->message);
-			else
-				fprintf(out, "%s: %s\n", name, e->message);
+			xmldoc_print_error(out, name, e->line, e->column, e->message);
 		}
-		if (rep->n_errors_total > rep->n_errors)
-			fprintf(out, "%s: ... and %zu more errors\n", name, rep->n_errors_total - rep->n_errors);
-		fprintf(out, "%s: %zu error%s, nothing was changed\n", name, rep->n_errors_total,
-			rep->n_errors_total == 1 ? "" : "s");
+		xmldoc_print_rejected(out, name, rep->n_errors, rep->n_errors_total);
 		return;
 	}
 	if (rep->already_loaded) {

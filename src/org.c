@@ -4,12 +4,8 @@
  * Owns the SQL of units, halls, hall_hours, people, leader_links and org_loads. */
 #include "org.h"
 
-#include <limits.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
-#include <libxml/xmlschemas.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +13,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "xmldoc.h"
 
 #define ORG_NS "urn:gridscore:org:1"
 #define ORG_XSD "forms/org-1.xsd"
@@ -40,56 +37,13 @@ static void report_add(struct org_load_report *rep, long line, long column, cons
 	va_end(ap);
 }
 
-/* libxml2 messages end in a newline and name elements as {namespace}local; make them
- * read like ours. */
-static void report_add_xml(struct org_load_report *rep, const xmlError *err)
+/* xmldoc's problems become report lines as they are */
+static void report_xml_error(void *ctx, long line, long column, const char *message)
 {
-	char msg[256];
-	const char *src = err->message ? err->message : "invalid XML";
-	static const char ns[] = "{" ORG_NS "}";
-	size_t o = 0;
-	for (const char *p = src; *p && o + 1 < sizeof msg;) {
-		if (strncmp(p, ns, sizeof ns - 1) == 0) {
-			p += sizeof ns - 1;
-			continue;
-		}
-		msg[o++] = *p++;
-	}
-	while (o > 0 && (msg[o - 1] == '\n' || msg[o - 1] == ' ' || msg[o - 1] == '.'))
-		o--;
-	msg[o] = '\0';
-	/* int2 is the column for parser errors; schema errors only know the line */
-	long column = err->domain == XML_FROM_SCHEMASV ? 0 : err->int2;
-	report_add(rep, err->line, column, "%s", msg);
+	report_add(ctx, line, column, "%s", message);
 }
 
-/* ---------------------------------------------------------------- the schema */
-
-static pthread_once_t schema_once = PTHREAD_ONCE_INIT;
-static xmlSchemaPtr schema;
-
-static void schema_ignore_error(void *data, xmlErrorPtr err)
-{
-	(void)data;
-	log_error("org: %s: %s", ORG_XSD, err && err->message ? err->message : "schema error");
-}
-
-/* Parsed once per process and only read afterwards, which libxml2 allows from several
- * threads. The schema is our own embedded file: trusted, no includes. */
-static void schema_init(void)
-{
-	const struct embed_file *f = embed_find(ORG_XSD);
-	if (!f) {
-		log_error("org: %s is missing from this build", ORG_XSD);
-		return;
-	}
-	xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt((const char *)f->data, (int)f->len);
-	if (!pc)
-		return;
-	xmlSchemaSetParserStructuredErrors(pc, schema_ignore_error, NULL);
-	schema = xmlSchemaParse(pc);
-	xmlSchemaFreeParserCtxt(pc);
-}
+static const struct xmldoc_spec org_doc = {.what = "org", .xsd = ORG_XSD, .ns = ORG_NS, .root = "org"};
 
 /* ---------------------------------------------------------------- the file, in memory */
 
@@ -157,56 +111,6 @@ static void org_file_free(struct org_file *f)
 }
 
 /* ---------------------------------------------------------------- parsing */
-
-struct parse_state {
-	struct org_load_report *rep;
-	int doctype; /* a DOCTYPE was seen and the parser stopped */
-	int generic; /* a context-less libxml2 error was reported */
-};
-
-static void parse_error(void *data, xmlErrorPtr err)
-{
-	xmlParserCtxtPtr ctxt = data;
-	struct parse_state *st = ctxt->_private;
-	if (err->level == XML_ERR_WARNING)
-		return;
-	if (st->doctype)
-		return; /* we stopped the parser ourselves; the DOCTYPE error says why */
-	report_add_xml(st->rep, err);
-}
-
-/* A DOCTYPE brings entities (billion laughs) and external references (XXE): an org
- * file has no use for one, so the parser stops at the first sight of it. */
-static void parse_doctype(void *data, const xmlChar *name, const xmlChar *external_id, const xmlChar *system_id)
-{
-	(void)name, (void)external_id, (void)system_id;
-	xmlParserCtxtPtr ctxt = data;
-	struct parse_state *st = ctxt->_private;
-	if (!st->doctype) {
-		st->doctype = 1;
-		report_add(st->rep, xmlSAX2GetLineNumber(ctxt), xmlSAX2GetColumnNumber(ctxt), "DOCTYPE is not allowed");
-	}
-	xmlStopParser(ctxt);
-}
-
-/* libxml2 2.9 reports a few low-level problems (bytes that are not valid in the
- * declared encoding) without a parser context, through the per-thread generic
- * handler, in pieces and ahead of the parser's position. Say it once, in our words. */
-static void parse_generic_error(void *ctx, const char *msg, ...)
-{
-	(void)msg;
-	xmlParserCtxtPtr ctxt = ctx;
-	struct parse_state *st = ctxt->_private;
-	if (st->generic || st->doctype)
-		return;
-	st->generic = 1;
-	report_add(st->rep, 0, 0, "the file has bytes that are not valid in its encoding");
-}
-
-static void validate_error(void *data, xmlErrorPtr err)
-{
-	report_add_xml(data, err);
-}
 
 static int is_org_element(const xmlNode *n, const char *name)
 {
@@ -336,75 +240,12 @@ static void read_tree(const xmlNode *root, struct org_file *f)
 static enum gs_result parse_file(const char *name, const char *data, size_t len, struct org_load_report *rep,
                                  struct org_file *f)
 {
-	enum gs_result result = GS_ERR_INVALID;
 	xmlDocPtr doc = NULL;
-	xmlSchemaValidCtxtPtr vc = NULL;
-	struct parse_state st = {.rep = rep};
-
-	if (len > (size_t)INT_MAX) {
-		report_add(rep, 0, 0, "the file is larger than %u bytes", ORG_MAX_FILE);
-		return GS_ERR_TOO_LARGE;
-	}
-	/* XML has no NUL character, and libxml2 would quietly stop reading at one */
-	const char *nul = memchr(data, '\0', len);
-	if (nul) {
-		long line = 1;
-		for (const char *p = data; p < nul; p++)
-			line += *p == '\n';
-		report_add(rep, line, 0, "the file contains a NUL byte");
-		return GS_ERR_INVALID;
-	}
-	pthread_once(&schema_once, schema_init);
-	if (!schema) {
-		report_add(rep, 0, 0, "the org schema could not be loaded (a bug)");
-		return GS_ERR_INTERNAL;
-	}
-	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-	if (!ctxt) {
-		report_add(rep, 0, 0, "out of memory");
-		return GS_ERR_INTERNAL;
-	}
-	ctxt->_private = &st;
-	ctxt->sax->internalSubset = parse_doctype;
-	ctxt->sax->serror = parse_error;
-	ctxt->sax->initialized = XML_SAX2_MAGIC;
-	/* No XML_PARSE_NOENT, DTDLOAD, DTDATTR or DTDVALID: nothing is fetched or expanded. */
-	xmlGenericErrorFunc saved_generic = xmlGenericError;
-	void *saved_generic_ctx = xmlGenericErrorContext;
-	xmlSetGenericErrorFunc(ctxt, parse_generic_error);
-	doc = xmlCtxtReadMemory(ctxt, data, (int)len, name, NULL, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
-	xmlSetGenericErrorFunc(saved_generic_ctx, saved_generic);
-	if (st.doctype || !doc || !ctxt->wellFormed) {
-		if (rep->n_errors_total == 0)
-			report_add(rep, 1, 0, "the file is not well-formed XML");
-		goto out;
-	}
-	xmlNodePtr root = xmlDocGetRootElement(doc);
-	if (!root || !is_org_element(root, "org")) {
-		report_add(rep, root ? xmlGetLineNo(root) : 1, 0, "the root element must be <org> in namespace %s",
-		           ORG_NS);
-		goto out;
-	}
-	vc = xmlSchemaNewValidCtxt(schema);
-	if (!vc) {
-		report_add(rep, 0, 0, "out of memory");
-		result = GS_ERR_INTERNAL;
-		goto out;
-	}
-	xmlSchemaSetValidStructuredErrors(vc, validate_error, rep);
-	int vr = xmlSchemaValidateDoc(vc, doc);
-	if (vr != 0) {
-		if (rep->n_errors_total == 0)
-			report_add(rep, 0, 0, "the file does not match the org schema");
-		goto out;
-	}
-	read_tree(root, f);
-	result = GS_OK;
-out:
-	xmlSchemaFreeValidCtxt(vc);
+	enum gs_result r = xmldoc_load(&org_doc, name, data, len, report_xml_error, rep, &doc);
+	if (r == GS_OK)
+		read_tree(xmlDocGetRootElement(doc), f);
 	xmlFreeDoc(doc);
-	xmlFreeParserCtxt(ctxt);
-	return result;
+	return r;
 }
 
 /* ---------------------------------------------------------------- semantic checks */
@@ -1260,15 +1101,10 @@ enum gs_result org_load_file(struct db *db, const char *path, struct org_load_re
 {
 	char *data = NULL;
 	size_t len = 0;
-	enum gs_result r = util_read_file(path, ORG_MAX_FILE, &data, &len);
-	if (r != GS_OK) {
-		memset(report, 0, sizeof *report);
-		if (r == GS_ERR_TOO_LARGE)
-			report_add(report, 0, 0, "the file is larger than %u bytes", ORG_MAX_FILE);
-		else
-			report_add(report, 0, 0, "cannot read the file");
+	memset(report, 0, sizeof *report);
+	enum gs_result r = xmldoc_read_file(path, ORG_MAX_FILE, report_xml_error, report, &data, &len);
+	if (r != GS_OK)
 		return r;
-	}
 	r = org_load_memory(db, path, data ? data : "", len, report);
 	free(data);
 	return r;
@@ -1282,17 +1118,9 @@ void org_report_print(const struct org_load_report *rep, const char *name, void 
 	if (rep->n_errors_total > 0) {
 		for (size_t i = 0; i < rep->n_errors; i++) {
 			const struct org_error *e = &rep->errors[i];
-			if (e->line > 0 && e->column > 0)
-				fprintf(out, "%s:%ld:%ld: %s\n", name, e->line, e->column, e->message);
-			else if (e->line > 0)
-				fprintf(out, "%s:%ld: %s\n", name, e->line, e->message);
-			else
-				fprintf(out, "%s: %s\n", name, e->message);
+			xmldoc_print_error(out, name, e->line, e->column, e->message);
 		}
-		if (rep->n_errors_total > rep->n_errors)
-			fprintf(out, "%s: ... and %zu more errors\n", name, rep->n_errors_total - rep->n_errors);
-		fprintf(out, "%s: %zu error%s, nothing was changed\n", name, rep->n_errors_total,
-		        rep->n_errors_total == 1 ? "" : "s");
+		xmldoc_print_rejected(out, name, rep->n_errors, rep->n_errors_total);
 		return;
 	}
 	if (rep->already_loaded) {
