@@ -32,6 +32,14 @@ void view_esc(struct buf *b, const char *s)
 	buf_puts(b, run);
 }
 
+const char *view_field_error_for(const struct view_field_error *errs, size_t n, const char *field)
+{
+	for (size_t i = 0; i < n; i++)
+		if (errs[i].field && strcmp(errs[i].field, field) == 0)
+			return errs[i].message;
+	return NULL;
+}
+
 void view_url_segment(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -243,6 +243,10 @@ struct view_field_error {
 	const char *message;
 };
 
+/* The message of the first error in errs[0..n) whose field is field ("" for the form as a
+ * whole), or NULL if there is none. Entries with a NULL field match nothing. */
+const char *view_field_error_for(const struct view_field_error *errs, size_t n, const char *field);
+
 struct view_admin_halls {
 	const struct org_hall *halls;
 	size_t n;

@@ -36,14 +36,6 @@ static void notice(struct buf *b, const char *msg, int error)
 	buf_puts(b, "</p>\n");
 }
 
-static const char *err_for(const struct view_field_error *errs, size_t n, const char *field)
-{
-	for (size_t i = 0; i < n; i++)
-		if (errs[i].field && strcmp(errs[i].field, field) == 0)
-			return errs[i].message;
-	return NULL;
-}
-
 /* A labelled input with its error beside it. id must be unique on the page. */
 static void input(struct buf *b, const char *id, const char *name, const char *label, const char *type,
 		  const char *value, const char *extra, const char *err)
@@ -74,6 +66,33 @@ static void input(struct buf *b, const char *id, const char *name, const char *l
 		buf_puts(b, "</span>");
 	}
 	buf_puts(b, "</div>\n");
+}
+
+/* Opens the "add" section of a list page: its heading and a POST form to action with
+ * the CSRF token. form_end closes it. */
+static void add_form_begin(struct buf *b, const struct view_ctx *v, const char *heading, const char *action)
+{
+	buf_printf(b,
+	           "<section aria-labelledby=\"add-h\">\n<h2 id=\"add-h\">%s</h2>\n"
+	           "<form method=\"post\" action=\"%s\" class=\"admin\">",
+	           heading, action);
+	view_csrf_field(b, v);
+}
+
+/* Closes a form and its section with a submit button labelled label. */
+static void form_end(struct buf *b, const char *label)
+{
+	buf_printf(b, "<button type=\"submit\">%s</button>\n</form>\n</section>\n", label);
+}
+
+/* An "Edit" link to prefix + code; screen readers hear the code too. */
+static void edit_link(struct buf *b, const struct view_ctx *v, const char *prefix, const char *code)
+{
+	buf_printf(b, "<a href=\"%s", prefix);
+	view_url_segment(b, code);
+	buf_printf(b, "\">%s<span class=\"vh\"> ", view_tr(v, "编辑", "Edit"));
+	view_esc(b, code);
+	buf_puts(b, "</span></a>");
 }
 
 /* A one-button POST form; label_hidden completes the button's name for screen readers. */
@@ -209,19 +228,20 @@ static void hall_fields(struct buf *b, const struct view_ctx *v, const struct vi
 	if (with_code)
 		input(b, "code", "code", view_tr(v, "编码", "Code"), "text", f->code,
 		      "required maxlength=\"64\" pattern=\"[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}\" autocomplete=\"off\"",
-		      err_for(e, ne, "code"));
+		      view_field_error_for(e, ne, "code"));
 	if (stations)
-		unit_select(b, v, "station", view_tr(v, "所属供电所", "Supply station"), stations, n_stations, "station",
-			    f->station, view_tr(v, "（请选择）", "(choose one)"), err_for(e, ne, "station"));
+		unit_select(b, v, "station", view_tr(v, "所属供电所", "Supply station"), stations, n_stations,
+		            "station", f->station, view_tr(v, "（请选择）", "(choose one)"),
+		            view_field_error_for(e, ne, "station"));
 	else
 		input(b, "station", "station", view_tr(v, "所属供电所编码", "Supply station code"), "text", f->station,
-		      "required maxlength=\"64\"", err_for(e, ne, "station"));
+		      "required maxlength=\"64\"", view_field_error_for(e, ne, "station"));
 	input(b, "name", "name", view_tr(v, "名称", "Name (Chinese)"), "text", f->name, "required maxlength=\"100\"",
-	      err_for(e, ne, "name"));
+	      view_field_error_for(e, ne, "name"));
 	input(b, "name_en", "name_en", view_tr(v, "英文名称（可选）", "English name (optional)"), "text", f->name_en,
-	      "maxlength=\"100\"", err_for(e, ne, "name_en"));
+	      "maxlength=\"100\"", view_field_error_for(e, ne, "name_en"));
 	input(b, "address", "address", view_tr(v, "地址（可选）", "Address (optional)"), "text", f->address,
-	      "maxlength=\"200\"", err_for(e, ne, "address"));
+	      "maxlength=\"200\"", view_field_error_for(e, ne, "address"));
 	static const char *const ids[] = {"hours-mon", "hours-tue", "hours-wed", "hours-thu",
 					  "hours-fri", "hours-sat", "hours-sun"};
 	const char *days[] = {view_tr(v, "周一", "Monday"),   view_tr(v, "周二", "Tuesday"), view_tr(v, "周三", "Wednesday"),
@@ -232,8 +252,8 @@ static void hall_fields(struct buf *b, const struct view_ctx *v, const struct vi
 		   view_tr(v, "每天一行，可写多个时段，如“08:30-12:00 14:00-17:30”；空白表示当天不营业。",
 			   "Per day, one or more intervals such as \"08:30-12:00 14:00-17:30\"; empty: closed that day."));
 	for (int d = 0; d < 7; d++)
-		input(b, ids[d], ids[d], days[d], "text", f->hours[d], "maxlength=\"120\" aria-describedby=\"hours-hint\"",
-		      err_for(e, ne, ids[d]));
+		input(b, ids[d], ids[d], days[d], "text", f->hours[d],
+		      "maxlength=\"120\" aria-describedby=\"hours-hint\"", view_field_error_for(e, ne, ids[d]));
 	buf_puts(b, "</fieldset>\n");
 }
 
@@ -268,11 +288,8 @@ void view_admin_halls_page(struct buf *b, const struct view_ctx *v, const struct
 		view_esc(b, station_label(v, h));
 		buf_printf(b, "</td><td>%s</td><td>%d</td><td>",
 			   h->active ? view_tr(v, "营业中", "Open") : view_tr(v, "已停用", "Closed"), h->key_version);
-		buf_puts(b, "<a href=\"/admin/halls/");
-		view_url_segment(b, h->code);
-		buf_printf(b, "\">%s<span class=\"vh\"> ", view_tr(v, "编辑", "Edit"));
-		view_esc(b, h->code);
-		buf_puts(b, "</span></a> ");
+		edit_link(b, v, "/admin/halls/", h->code);
+		buf_puts(b, " ");
 		button_form(b, v, "/admin/halls/", h->code, "/active", "active", h->active ? "0" : "1",
 			    h->active ? view_tr(v, "停用", "Close") : view_tr(v, "启用", "Open"), h->code);
 		buf_puts(b, " ");
@@ -285,12 +302,9 @@ void view_admin_halls_page(struct buf *b, const struct view_ctx *v, const struct
 		buf_puts(b, "</span></a></td></tr>\n");
 	}
 	buf_puts(b, "</tbody>\n</table>\n");
-	buf_printf(b, "<section aria-labelledby=\"add-h\">\n<h2 id=\"add-h\">%s</h2>\n"
-		      "<form method=\"post\" action=\"/admin/halls\" class=\"admin\">",
-		   view_tr(v, "新增营业厅", "Add a service hall"));
-	view_csrf_field(b, v);
+	add_form_begin(b, v, view_tr(v, "新增营业厅", "Add a service hall"), "/admin/halls");
 	hall_fields(b, v, add, 1, stations, n_stations);
-	buf_printf(b, "<button type=\"submit\">%s</button>\n</form>\n</section>\n", view_tr(v, "新增", "Add"));
+	form_end(b, view_tr(v, "新增", "Add"));
 	view_end(b, v);
 }
 
@@ -321,15 +335,13 @@ void view_admin_logins(struct buf *b, const struct view_ctx *v, const struct vie
 {
 	admin_begin(b, v, view_tr(v, "登录账号", "Logins"), "/admin/logins");
 	notice(b, p->notice, 0);
-	buf_printf(b, "<section aria-labelledby=\"add-h\">\n<h2 id=\"add-h\">%s</h2>\n"
-		      "<form method=\"post\" action=\"/admin/logins\" class=\"admin\">",
-		   view_tr(v, "新增账号", "Add a login"));
-	view_csrf_field(b, v);
+	add_form_begin(b, v, view_tr(v, "新增账号", "Add a login"), "/admin/logins");
 	input(b, "login", "login", view_tr(v, "用户名", "Login"), "text", p->login,
-	      "required maxlength=\"64\" autocomplete=\"off\"", err_for(p->errs, p->n_errs, "login"));
-	input(b, "password", "password", view_tr(v, "初始密码（至少 10 个字符）", "Initial password (at least 10 characters)"),
-	      "password", NULL, "required autocomplete=\"new-password\"", err_for(p->errs, p->n_errs, "password"));
-	const char *role_err = err_for(p->errs, p->n_errs, "role");
+	      "required maxlength=\"64\" autocomplete=\"off\"", view_field_error_for(p->errs, p->n_errs, "login"));
+	input(b, "password", "password",
+	      view_tr(v, "初始密码（至少 10 个字符）", "Initial password (at least 10 characters)"), "password", NULL,
+	      "required autocomplete=\"new-password\"", view_field_error_for(p->errs, p->n_errs, "password"));
+	const char *role_err = view_field_error_for(p->errs, p->n_errs, "role");
 	buf_printf(b, "<div class=\"field%s\"><label for=\"role\">%s</label><select id=\"role\" name=\"role\"%s>",
 		   role_err ? " invalid" : "", view_tr(v, "角色", "Role"),
 		   role_err ? " aria-invalid=\"true\" aria-describedby=\"role-err\"" : "");
@@ -346,9 +358,9 @@ void view_admin_logins(struct buf *b, const struct view_ctx *v, const struct vie
 		buf_puts(b, "</span>");
 	}
 	buf_puts(b, "</div>\n");
-	input(b, "unit", "unit", view_tr(v, "供电所编码（供电所账号必填）", "Station code (for station logins)"), "text", p->unit,
-	      "maxlength=\"64\"", err_for(p->errs, p->n_errs, "unit"));
-	buf_printf(b, "<button type=\"submit\">%s</button>\n</form>\n</section>\n", view_tr(v, "新增", "Add"));
+	input(b, "unit", "unit", view_tr(v, "供电所编码（供电所账号必填）", "Station code (for station logins)"),
+	      "text", p->unit, "maxlength=\"64\"", view_field_error_for(p->errs, p->n_errs, "unit"));
+	form_end(b, view_tr(v, "新增", "Add"));
 
 	buf_printf(b, "<section aria-labelledby=\"list-h\">\n<h2 id=\"list-h\">%s</h2>\n", view_tr(v, "全部账号", "All logins"));
 	buf_printf(b, "<table>\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
@@ -373,8 +385,9 @@ void view_admin_logins(struct buf *b, const struct view_ctx *v, const struct vie
 		buf_printf(&lb, "%s ", view_tr(v, "新密码：", "New password for"));
 		view_esc(&lb, x->login);
 		int this_row = p->row_login && strcmp(p->row_login, x->login) == 0;
-		input(b, id, "password", lb.data ? lb.data : "", "password", NULL, "required autocomplete=\"new-password\"",
-		      this_row ? err_for(p->errs, p->n_errs, "row_password") : NULL);
+		input(b, id, "password", lb.data ? lb.data : "", "password", NULL,
+		      "required autocomplete=\"new-password\"",
+		      this_row ? view_field_error_for(p->errs, p->n_errs, "row_password") : NULL);
 		buf_free(&lb);
 		buf_printf(b, "<button type=\"submit\">%s<span class=\"vh\"> ", view_tr(v, "重设", "Reset"));
 		view_esc(b, x->login);
@@ -400,15 +413,12 @@ void view_admin_tokens(struct buf *b, const struct view_ctx *v, const struct vie
 		buf_printf(b, "</code></p>\n<p>%s</p>\n</section>\n",
 			   view_tr(v, "请立即复制保存；离开本页后无法再次查看。", "Copy it now: it cannot be shown again."));
 	}
-	buf_printf(b, "<section aria-labelledby=\"add-h\">\n<h2 id=\"add-h\">%s</h2>\n"
-		      "<form method=\"post\" action=\"/admin/tokens\" class=\"admin\">",
-		   view_tr(v, "新建令牌", "Create a token"));
-	view_csrf_field(b, v);
+	add_form_begin(b, v, view_tr(v, "新建令牌", "Create a token"), "/admin/tokens");
 	input(b, "name", "name", view_tr(v, "名称", "Name"), "text", p->name, "required maxlength=\"64\"",
-	      err_for(p->errs, p->n_errs, "name"));
-	input(b, "hall", "hall", view_tr(v, "限定营业厅编码（可选）", "Only for the hall with code (optional)"), "text", p->hall,
-	      "maxlength=\"64\"", err_for(p->errs, p->n_errs, "hall"));
-	buf_printf(b, "<button type=\"submit\">%s</button>\n</form>\n</section>\n", view_tr(v, "新建", "Create"));
+	      view_field_error_for(p->errs, p->n_errs, "name"));
+	input(b, "hall", "hall", view_tr(v, "限定营业厅编码（可选）", "Only for the hall with code (optional)"), "text",
+	      p->hall, "maxlength=\"64\"", view_field_error_for(p->errs, p->n_errs, "hall"));
+	form_end(b, view_tr(v, "新建", "Create"));
 	buf_printf(b, "<section aria-labelledby=\"list-h\">\n<h2 id=\"list-h\">%s</h2>\n", view_tr(v, "全部令牌", "All tokens"));
 	buf_printf(b, "<table>\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 		      "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
@@ -493,18 +503,20 @@ static void unit_fields(struct buf *b, const struct view_ctx *v, const struct vi
 	if (with_code)
 		input(b, "code", "code", view_tr(v, "编码", "Code"), "text", f->code,
 		      "required maxlength=\"64\" pattern=\"[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}\" autocomplete=\"off\"",
-		      err_for(e, ne, "code"));
+		      view_field_error_for(e, ne, "code"));
 	static const char *const kinds[] = {"department", "station", "team", "company"};
 	const char *labels[4];
 	for (size_t i = 0; i < 4; i++)
 		labels[i] = kind_name(v, kinds[i]);
-	select_field(b, "kind", view_tr(v, "类型", "Kind"), kinds, labels, 4, f->kind, NULL, err_for(e, ne, "kind"));
+	select_field(b, "kind", view_tr(v, "类型", "Kind"), kinds, labels, 4, f->kind, NULL,
+	             view_field_error_for(e, ne, "kind"));
 	unit_select(b, v, "parent", view_tr(v, "上级单位", "Parent unit"), units, n, NULL, f->parent,
-		    view_tr(v, "（无：仅供电公司）", "(none: the company only)"), err_for(e, ne, "parent"));
+	            view_tr(v, "（无：仅供电公司）", "(none: the company only)"),
+	            view_field_error_for(e, ne, "parent"));
 	input(b, "name", "name", view_tr(v, "名称", "Name (Chinese)"), "text", f->name, "required maxlength=\"100\"",
-	      err_for(e, ne, "name"));
+	      view_field_error_for(e, ne, "name"));
 	input(b, "name_en", "name_en", view_tr(v, "英文名称（可选）", "English name (optional)"), "text", f->name_en,
-	      "maxlength=\"100\"", err_for(e, ne, "name_en"));
+	      "maxlength=\"100\"", view_field_error_for(e, ne, "name_en"));
 }
 
 void view_admin_units(struct buf *b, const struct view_ctx *v, const struct org_unit *units, size_t n,
@@ -533,19 +545,14 @@ void view_admin_units(struct buf *b, const struct view_ctx *v, const struct org_
 		view_esc(b, u->code);
 		buf_printf(b, "</code></td><td>%s</td><td>", kind_name(v, u->kind));
 		view_esc(b, u->parent_code ? u->parent_code : "—");
-		buf_puts(b, "</td><td><a href=\"/admin/units/");
-		view_url_segment(b, u->code);
-		buf_printf(b, "\">%s<span class=\"vh\"> ", view_tr(v, "编辑", "Edit"));
-		view_esc(b, u->code);
-		buf_puts(b, "</span></a></td></tr>\n");
+		buf_puts(b, "</td><td>");
+		edit_link(b, v, "/admin/units/", u->code);
+		buf_puts(b, "</td></tr>\n");
 	}
 	buf_puts(b, "</tbody>\n</table>\n");
-	buf_printf(b, "<section aria-labelledby=\"add-h\">\n<h2 id=\"add-h\">%s</h2>\n"
-		      "<form method=\"post\" action=\"/admin/units\" class=\"admin\">",
-		   view_tr(v, "新增单位", "Add a unit"));
-	view_csrf_field(b, v);
+	add_form_begin(b, v, view_tr(v, "新增单位", "Add a unit"), "/admin/units");
 	unit_fields(b, v, add, 1, units, n);
-	buf_printf(b, "<button type=\"submit\">%s</button>\n</form>\n</section>\n", view_tr(v, "新增", "Add"));
+	form_end(b, view_tr(v, "新增", "Add"));
 	view_end(b, v);
 }
 
@@ -598,15 +605,15 @@ static void person_fields(struct buf *b, const struct view_ctx *v, const struct 
 	if (with_code)
 		input(b, "code", "code", view_tr(v, "编码", "Code"), "text", f->code,
 		      "required maxlength=\"64\" pattern=\"[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}\" autocomplete=\"off\"",
-		      err_for(e, ne, "code"));
+		      view_field_error_for(e, ne, "code"));
 	unit_select(b, v, "unit", view_tr(v, "所在单位", "Belongs to unit"), units, n, NULL, f->unit,
-		    view_tr(v, "（请选择）", "(choose one)"), err_for(e, ne, "unit"));
+	            view_tr(v, "（请选择）", "(choose one)"), view_field_error_for(e, ne, "unit"));
 	input(b, "name", "name", view_tr(v, "姓名", "Name (Chinese)"), "text", f->name, "required maxlength=\"100\"",
-	      err_for(e, ne, "name"));
+	      view_field_error_for(e, ne, "name"));
 	input(b, "name_en", "name_en", view_tr(v, "英文姓名（可选）", "English name (optional)"), "text", f->name_en,
-	      "maxlength=\"100\"", err_for(e, ne, "name_en"));
-	input(b, "title", "title", view_tr(v, "职务（可选）", "Title (optional)"), "text", f->title, "maxlength=\"100\"",
-	      err_for(e, ne, "title"));
+	      "maxlength=\"100\"", view_field_error_for(e, ne, "name_en"));
+	input(b, "title", "title", view_tr(v, "职务（可选）", "Title (optional)"), "text", f->title,
+	      "maxlength=\"100\"", view_field_error_for(e, ne, "title"));
 }
 
 static void links_cell(struct buf *b, const struct view_ctx *v, const struct org_person *p)
@@ -647,19 +654,14 @@ void view_admin_people(struct buf *b, const struct view_ctx *v, const struct org
 		view_esc(b, person_unit_label(v, p->unit_name, p->unit_name_en));
 		buf_puts(b, "</td><td>");
 		links_cell(b, v, p);
-		buf_puts(b, "</td><td><a href=\"/admin/people/");
-		view_url_segment(b, p->code);
-		buf_printf(b, "\">%s<span class=\"vh\"> ", view_tr(v, "编辑", "Edit"));
-		view_esc(b, p->code);
-		buf_puts(b, "</span></a></td></tr>\n");
+		buf_puts(b, "</td><td>");
+		edit_link(b, v, "/admin/people/", p->code);
+		buf_puts(b, "</td></tr>\n");
 	}
 	buf_puts(b, "</tbody>\n</table>\n");
-	buf_printf(b, "<section aria-labelledby=\"add-h\">\n<h2 id=\"add-h\">%s</h2>\n"
-		      "<form method=\"post\" action=\"/admin/people\" class=\"admin\">",
-		   view_tr(v, "新增人员", "Add a person"));
-	view_csrf_field(b, v);
+	add_form_begin(b, v, view_tr(v, "新增人员", "Add a person"), "/admin/people");
 	person_fields(b, v, add, 1, units, n_units);
-	buf_printf(b, "<button type=\"submit\">%s</button>\n</form>\n</section>\n", view_tr(v, "新增", "Add"));
+	form_end(b, view_tr(v, "新增", "Add"));
 	view_end(b, v);
 }
 
@@ -681,7 +683,7 @@ void view_admin_person_edit(struct buf *b, const struct view_ctx *v, const struc
 	buf_puts(b, "\">");
 	view_csrf_field(b, v);
 	person_fields(b, v, f, 0, units, n_units);
-	buf_printf(b, "<button type=\"submit\">%s</button>\n</form>\n</section>\n", view_tr(v, "保存", "Save"));
+	form_end(b, view_tr(v, "保存", "Save"));
 
 	buf_printf(b, "<section aria-labelledby=\"links-h\">\n<h2 id=\"links-h\">%s</h2>\n",
 		   view_tr(v, "分工（负责、副职、分管、联系）", "Leader links (head, deputy, supervises, liaises)"));
@@ -725,9 +727,9 @@ void view_admin_person_edit(struct buf *b, const struct view_ctx *v, const struc
 	for (size_t i = 0; i < 4; i++)
 		labels[i] = link_name(v, kinds[i]);
 	select_field(b, "link_kind", view_tr(v, "分工", "Link"), kinds, labels, 4, f ? f->link_kind : NULL, NULL,
-		     err_for(le, nle, "link_kind"));
+	             view_field_error_for(le, nle, "link_kind"));
 	unit_select(b, v, "link_unit", view_tr(v, "单位", "Unit"), units, n_units, NULL, f ? f->link_unit : NULL,
-		    view_tr(v, "（请选择）", "(choose one)"), err_for(le, nle, "link_unit"));
-	buf_printf(b, "<button type=\"submit\">%s</button>\n</form>\n</section>\n", view_tr(v, "新增", "Add"));
+	            view_tr(v, "（请选择）", "(choose one)"), view_field_error_for(le, nle, "link_unit"));
+	form_end(b, view_tr(v, "新增", "Add"));
 	view_end(b, v);
 }

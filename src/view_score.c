@@ -675,17 +675,9 @@ void view_score_league(struct buf *b, const struct view_ctx *v, const struct sco
 	free(idx);
 }
 
-static const char *field_error(const struct view_field_error *errs, size_t n, const char *field)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(errs[i].field, field) == 0)
-			return errs[i].message;
-	return NULL;
-}
-
 static void field_msg(struct buf *b, const struct view_field_error *errs, size_t n, const char *field)
 {
-	const char *m = field_error(errs, n, field);
+	const char *m = view_field_error_for(errs, n, field);
 	if (!m)
 		return;
 	buf_printf(b, "<span class=\"error\" id=\"%s-error\" role=\"alert\">", field);
@@ -693,14 +685,31 @@ static void field_msg(struct buf *b, const struct view_field_error *errs, size_t
 	buf_puts(b, "</span>");
 }
 
-static void notice_and_form_error(struct buf *b, const char *notice, const struct view_field_error *errs, size_t n)
+/* Opens an entry page: "<what> <period>" as title and heading, then the notice and the
+ * error about the form as a whole (field ""). */
+static void entry_page_begin(struct buf *b, const struct view_ctx *v, const char *what, const char *period,
+                             const char *notice, const struct view_field_error *errs, size_t n)
 {
+	char title[64];
+	snprintf(title, sizeof title, "%s %s", what, period);
+	view_begin(b, v, title);
+	buf_puts(b, "<h1>");
+	view_esc(b, title);
+	buf_puts(b, "</h1>\n");
 	if (notice) {
 		buf_puts(b, "<p class=\"notice\" role=\"status\">");
 		view_esc(b, notice);
 		buf_puts(b, "</p>\n");
 	}
 	field_msg(b, errs, n, "");
+}
+
+/* The period a form posts, as a hidden input. */
+static void period_field(struct buf *b, const char *period)
+{
+	buf_puts(b, "<input type=\"hidden\" name=\"period\" value=\"");
+	view_esc(b, period);
+	buf_puts(b, "\">");
 }
 
 static void options_units(struct buf *b, const struct view_ctx *v, const struct org_unit *units, size_t n,
@@ -731,13 +740,7 @@ static void options_inds(struct buf *b, const struct view_ctx *v, const struct i
 
 void view_manual_page(struct buf *b, const struct view_ctx *v, const struct view_manual *m)
 {
-	char title[64];
-	snprintf(title, sizeof title, "%s %s", view_tr(v, "人工评分", "Manual scores"), m->period);
-	view_begin(b, v, title);
-	buf_puts(b, "<h1>");
-	view_esc(b, title);
-	buf_puts(b, "</h1>\n");
-	notice_and_form_error(b, m->notice, m->errs, m->n_errs);
+	entry_page_begin(b, v, view_tr(v, "人工评分", "Manual scores"), m->period, m->notice, m->errs, m->n_errs);
 	if (m->closed)
 		buf_printf(b, "<p class=\"notice\">%s</p>\n",
 			   view_tr(v, "本期已关账，不能再录入；需管理员重新打开。", "This period is closed; an administrator must reopen it first."));
@@ -747,10 +750,9 @@ void view_manual_page(struct buf *b, const struct view_ctx *v, const struct view
 	} else if (!m->closed) {
 		buf_puts(b, "<form method=\"post\" action=\"/scores/manual\" class=\"entry\">\n");
 		view_csrf_field(b, v);
-		buf_puts(b, "<input type=\"hidden\" name=\"period\" value=\"");
-		view_esc(b, m->period);
-		buf_printf(b, "\">\n<label for=\"indicator\">%s</label><select id=\"indicator\" name=\"indicator\">",
-			   view_tr(v, "指标", "Indicator"));
+		period_field(b, m->period);
+		buf_printf(b, "\n<label for=\"indicator\">%s</label><select id=\"indicator\" name=\"indicator\">",
+		           view_tr(v, "指标", "Indicator"));
 		options_inds(b, v, m->inds, m->n_inds, m->in_indicator);
 		buf_puts(b, "</select>");
 		field_msg(b, m->errs, m->n_errs, "indicator");
@@ -797,13 +799,8 @@ static const char *const source_zh[] = {"廉政监察", "督察内审", "督查�
 
 void view_adjustments_page(struct buf *b, const struct view_ctx *v, const struct view_adjustments *a)
 {
-	char title[64];
-	snprintf(title, sizeof title, "%s %s", view_tr(v, "扣分与加分", "Deductions and bonuses"), a->period);
-	view_begin(b, v, title);
-	buf_puts(b, "<h1>");
-	view_esc(b, title);
-	buf_puts(b, "</h1>\n");
-	notice_and_form_error(b, a->notice, a->errs, a->n_errs);
+	entry_page_begin(b, v, view_tr(v, "扣分与加分", "Deductions and bonuses"), a->period, a->notice, a->errs,
+	                 a->n_errs);
 	if (a->closed)
 		buf_printf(b, "<p class=\"notice\">%s</p>\n",
 			   view_tr(v, "本期已关账，不能再录入或审核。", "This period is closed: nothing can be recorded or decided."));
@@ -811,9 +808,9 @@ void view_adjustments_page(struct buf *b, const struct view_ctx *v, const struct
 		buf_printf(b, "<h2>%s</h2>\n<form method=\"post\" action=\"/scores/adjustments\" class=\"entry\">\n",
 			   view_tr(v, "登记", "Record"));
 		view_csrf_field(b, v);
-		buf_puts(b, "<input type=\"hidden\" name=\"period\" value=\"");
-		view_esc(b, a->period);
-		buf_printf(b, "\">\n<label for=\"unit\">%s</label><select id=\"unit\" name=\"unit\">", view_tr(v, "单位", "Unit"));
+		period_field(b, a->period);
+		buf_printf(b, "\n<label for=\"unit\">%s</label><select id=\"unit\" name=\"unit\">",
+		           view_tr(v, "单位", "Unit"));
 		options_units(b, v, a->units, a->n_units, a->in_unit);
 		buf_puts(b, "</select>");
 		field_msg(b, a->errs, a->n_errs, "unit");
@@ -882,9 +879,7 @@ void view_adjustments_page(struct buf *b, const struct view_ctx *v, const struct
 			buf_printf(b, "<form method=\"post\" action=\"/scores/adjustments/%lld/decide\" class=\"inline\">",
 				   (long long)x->id);
 			view_csrf_field(b, v);
-			buf_puts(b, "<input type=\"hidden\" name=\"period\" value=\"");
-			view_esc(b, a->period);
-			buf_puts(b, "\">");
+			period_field(b, a->period);
 			buf_printf(b, "<button type=\"submit\" name=\"decision\" value=\"confirm\">%s</button> "
 				      "<button type=\"submit\" name=\"decision\" value=\"reject\">%s</button></form>",
 				   view_tr(v, "确认", "Confirm"), view_tr(v, "驳回", "Reject"));
