@@ -315,4 +315,79 @@ static inline int test_set_cookie(const struct test_response *r, const char *nam
 	return 0;
 }
 
+/* ---- sessions and tokens: what most HTTP tests do first */
+
+/* Logs in through the form like a browser: GET /login for the pre-session cookie and
+ * the CSRF token, then POST /login (next=/). Copies the session cookie into sid.
+ * 0 on a 303 with a session, -1 otherwise. */
+static inline int test_login(int port, const char *user, const char *password, char *sid, size_t sidlen)
+{
+	struct test_response r;
+	char pre[128], csrf[128], hdr[512], body[512];
+	if (test_request(port, "GET", "/login", NULL, NULL, &r) != 0)
+		return -1;
+	int ok = r.status == 200 && test_set_cookie(&r, "gs_pre", pre, sizeof pre) == 0 &&
+	         test_form_value(r.body, "_csrf", csrf, sizeof csrf) == 0;
+	test_response_free(&r);
+	if (!ok)
+		return -1;
+	snprintf(hdr, sizeof hdr, "Cookie: gs_pre=%s\r\nContent-Type: application/x-www-form-urlencoded\r\n", pre);
+	snprintf(body, sizeof body, "_csrf=%s&login=%s&password=%s&next=%%2F", csrf, user, password);
+	if (test_request(port, "POST", "/login", hdr, body, &r) != 0)
+		return -1;
+	int rc = r.status == 303 ? test_set_cookie(&r, "gs_session", sid, sidlen) : -1;
+	test_response_free(&r);
+	return rc;
+}
+
+/* GET path with the session cookie sid (from test_login). */
+static inline int test_session_get(int port, const char *sid, const char *path, struct test_response *r)
+{
+	char hdr[256];
+	snprintf(hdr, sizeof hdr, "Cookie: gs_session=%s\r\n", sid);
+	return test_request(port, "GET", path, hdr, NULL, r);
+}
+
+/* POSTs body, already urlencoded (the caller adds _csrf if the test wants one), with the
+ * session cookie sid. */
+static inline int test_session_post(int port, const char *sid, const char *path, const char *body,
+                                    struct test_response *r)
+{
+	char hdr[300];
+	snprintf(hdr, sizeof hdr, "Cookie: gs_session=%s\r\nContent-Type: application/x-www-form-urlencoded\r\n", sid);
+	return test_request(port, "POST", path, hdr, body, r);
+}
+
+/* GET path on the JSON API with a bearer token (from `gridscore token add`). */
+static inline int test_api_get(int port, const char *token, const char *path, struct test_response *r)
+{
+	char hdr[256];
+	snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", token);
+	return test_request(port, "GET", path, hdr, NULL, r);
+}
+
+/* The survey path ("/s/...") of hall `hall` as GET /api/v1/halls gives it, into out.
+ * 0 on success, -1 if the request failed, the hall is not listed or out is too small. */
+static inline int test_survey_path(int port, const char *token, const char *hall, char *out, size_t outlen)
+{
+	struct test_response r;
+	if (test_api_get(port, token, "/api/v1/halls", &r) != 0)
+		return -1;
+	char needle[160];
+	snprintf(needle, sizeof needle, "\"code\":\"%s\"", hall);
+	const char *p = strstr(r.body, needle);
+	const char *u = p ? strstr(p, "/s/") : NULL;
+	int rc = -1;
+	if (u) {
+		size_t n = strcspn(u, "\"");
+		if (n < outlen) {
+			memcpy(out, u, n);
+			out[n] = '\0';
+			rc = 0;
+		}
+	}
+	test_response_free(&r);
+	return rc;
+}
+
 #endif

@@ -16,41 +16,23 @@ static char sid_adm[128], sid_mgr[128], csrf_adm[128], csrf_mgr[128];
 
 static int login(const char *user, const char *password, char *sid, size_t sidlen)
 {
-	struct test_response r;
-	char pre[128], csrf[128], hdr[512], body[512];
-	if (test_request(srv.port, "GET", "/login", NULL, NULL, &r) != 0)
-		return -1;
-	int ok = r.status == 200 && test_set_cookie(&r, "gs_pre", pre, sizeof pre) == 0 &&
-		 test_form_value(r.body, "_csrf", csrf, sizeof csrf) == 0;
-	test_response_free(&r);
-	if (!ok)
-		return -1;
-	snprintf(hdr, sizeof hdr, "Cookie: gs_pre=%s\r\nContent-Type: application/x-www-form-urlencoded\r\n", pre);
-	snprintf(body, sizeof body, "_csrf=%s&login=%s&password=%s&next=%%2F", csrf, user, password);
-	if (test_request(srv.port, "POST", "/login", hdr, body, &r) != 0)
-		return -1;
-	int rc = r.status == 303 ? test_set_cookie(&r, "gs_session", sid, sidlen) : -1;
-	test_response_free(&r);
-	return rc;
+	return test_login(srv.port, user, password, sid, sidlen);
 }
 
 static int get(const char *sid, const char *path, struct test_response *r)
 {
-	char hdr[256];
-	snprintf(hdr, sizeof hdr, "Cookie: gs_session=%s\r\n", sid);
-	return test_request(srv.port, "GET", path, hdr, NULL, r);
+	return test_session_get(srv.port, sid, path, r);
 }
 
 /* POSTs body (urlencoded) with the session's CSRF token prepended unless csrf is NULL. */
 static int post(const char *sid, const char *csrf, const char *path, const char *body, struct test_response *r)
 {
-	char hdr[300], full[2048];
-	snprintf(hdr, sizeof hdr, "Cookie: gs_session=%s\r\nContent-Type: application/x-www-form-urlencoded\r\n", sid);
+	char full[2048];
 	if (csrf)
 		snprintf(full, sizeof full, "_csrf=%s%s%s", csrf, *body ? "&" : "", body);
 	else
 		snprintf(full, sizeof full, "%s", body);
-	return test_request(srv.port, "POST", path, hdr, full, r);
+	return test_session_post(srv.port, sid, path, full, r);
 }
 
 /* One value from the database (first column of the first row) into out; "" if none. */
@@ -316,9 +298,7 @@ static void test_tokens(void)
 	CHECK(strstr(r.body, token) == NULL);
 	CHECK_CONTAINS(r.body, "q1");
 	test_response_free(&r);
-	char hdr[200];
-	snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", token);
-	CHECK_INT(test_request(srv.port, "GET", "/api/v1/halls", hdr, NULL, &r), 0);
+	CHECK_INT(test_api_get(srv.port, token, "/api/v1/halls", &r), 0);
 	CHECK_INT(r.status, 200);
 	test_response_free(&r);
 	CHECK_INT(post(sid_adm, csrf_adm, "/admin/tokens", "name=q1", &r), 0);
@@ -336,7 +316,7 @@ static void test_tokens(void)
 	CHECK_INT(r.status, 303);
 	test_response_free(&r);
 	CHECK_INT(audit_count("admin.token.revoke"), 1);
-	CHECK_INT(test_request(srv.port, "GET", "/api/v1/halls", hdr, NULL, &r), 0);
+	CHECK_INT(test_api_get(srv.port, token, "/api/v1/halls", &r), 0);
 	CHECK_INT(r.status, 401);
 	test_response_free(&r);
 	CHECK_INT(post(sid_adm, csrf_adm, path, "", &r), 0);

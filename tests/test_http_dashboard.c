@@ -18,29 +18,12 @@ static char sid_mgr[128], sid_st[128];
 
 static int login(const char *user, const char *password, char *sid, size_t sidlen)
 {
-	struct test_response r;
-	char pre[128], csrf[128], hdr[512], body[512];
-	if (test_request(srv.port, "GET", "/login", NULL, NULL, &r) != 0)
-		return -1;
-	int ok = r.status == 200 && test_set_cookie(&r, "gs_pre", pre, sizeof pre) == 0 &&
-		 test_form_value(r.body, "_csrf", csrf, sizeof csrf) == 0;
-	test_response_free(&r);
-	if (!ok)
-		return -1;
-	snprintf(hdr, sizeof hdr, "Cookie: gs_pre=%s\r\nContent-Type: application/x-www-form-urlencoded\r\n", pre);
-	snprintf(body, sizeof body, "_csrf=%s&login=%s&password=%s&next=%%2F", csrf, user, password);
-	if (test_request(srv.port, "POST", "/login", hdr, body, &r) != 0)
-		return -1;
-	int rc = r.status == 303 ? test_set_cookie(&r, "gs_session", sid, sidlen) : -1;
-	test_response_free(&r);
-	return rc;
+	return test_login(srv.port, user, password, sid, sidlen);
 }
 
 static int get(const char *sid, const char *path, struct test_response *r)
 {
-	char hdr[256];
-	snprintf(hdr, sizeof hdr, "Cookie: gs_session=%s\r\n", sid);
-	return test_request(srv.port, "GET", path, hdr, NULL, r);
+	return test_session_get(srv.port, sid, path, r);
 }
 
 /* Responses stored straight into the database: 60 at T-H2 over the last 60 days

@@ -51,40 +51,23 @@ static void setup(void)
 	CHECK_INT(test_server_start(&srv, db, logpath), 0);
 }
 
+/* Every test login's password is LOGIN-password-1. */
 static int login(const char *who, char *sid, size_t sidlen)
 {
-	struct test_response r;
-	char pre[128], csrf[128], hdr[512], body[512];
-	if (test_request(srv.port, "GET", "/login", NULL, NULL, &r) != 0)
-		return -1;
-	int ok = r.status == 200 && test_set_cookie(&r, "gs_pre", pre, sizeof pre) == 0 &&
-		 test_form_value(r.body, "_csrf", csrf, sizeof csrf) == 0;
-	test_response_free(&r);
-	if (!ok)
-		return -1;
-	snprintf(hdr, sizeof hdr, "Cookie: gs_pre=%s\r\nContent-Type: application/x-www-form-urlencoded\r\n", pre);
-	snprintf(body, sizeof body, "_csrf=%s&login=%s&password=%s-password-1&next=%%2F", csrf, who, who);
-	if (test_request(srv.port, "GET", "/login", NULL, NULL, &r) != 0)
-		return -1;
-	test_response_free(&r);
-	if (test_request(srv.port, "POST", "/login", hdr, body, &r) != 0)
-		return -1;
-	int rc = r.status == 303 ? test_set_cookie(&r, "gs_session", sid, sidlen) : -1;
-	test_response_free(&r);
-	return rc;
+	char password[128];
+	snprintf(password, sizeof password, "%s-password-1", who);
+	return test_login(srv.port, who, password, sid, sidlen);
 }
 
 static int get(const char *sid, const char *path, struct test_response *r)
 {
-	char hdr[256];
-	snprintf(hdr, sizeof hdr, "Cookie: gs_session=%s\r\n", sid);
-	return test_request(srv.port, "GET", path, hdr, NULL, r);
+	return test_session_get(srv.port, sid, path, r);
 }
 
 /* POSTs a form with the CSRF token of page `from` (NULL: no token). */
 static int post(const char *sid, const char *from, const char *path, const char *fields, struct test_response *r)
 {
-	char hdr[256], csrf[128] = "", body[2048];
+	char csrf[128] = "", body[2048];
 	struct test_response p;
 	if (from) {
 		if (get(sid, from, &p) != 0)
@@ -92,9 +75,8 @@ static int post(const char *sid, const char *from, const char *path, const char 
 		test_form_value(p.body, "_csrf", csrf, sizeof csrf);
 		test_response_free(&p);
 	}
-	snprintf(hdr, sizeof hdr, "Cookie: gs_session=%s\r\nContent-Type: application/x-www-form-urlencoded\r\n", sid);
 	snprintf(body, sizeof body, "_csrf=%s&%s", csrf, fields);
-	return test_request(srv.port, "POST", path, hdr, body, r);
+	return test_session_post(srv.port, sid, path, body, r);
 }
 
 #define MANUAL "/scores/manual?period=2026Q2"

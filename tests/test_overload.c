@@ -58,24 +58,6 @@ static int status_of(const char *path, const char *headers)
 	return s;
 }
 
-static int find_survey_path(void)
-{
-	char hdr[256];
-	snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", token);
-	struct test_response r;
-	if (test_request(srv.port, "GET", "/api/v1/halls", hdr, NULL, &r) != 0)
-		return -1;
-	const char *p = strstr(r.body, "\"code\":\"T-H2\"");
-	const char *u = p ? strstr(p, "/s/") : NULL;
-	int rc = -1;
-	if (u && strcspn(u, "\"") < sizeof survey) {
-		snprintf(survey, strcspn(u, "\"") + 1, "%s", u);
-		rc = 0;
-	}
-	test_response_free(&r);
-	return rc;
-}
-
 /* A POST whose body never completes: its headers are in, so it is in flight. */
 static int slow_body(void)
 {
@@ -300,7 +282,7 @@ int main(void)
 	static const char *const extra[] = {"--max-connections", "32", "--max-inflight", "8", "--timeout", "10",
 					    "--hall-rate", "1000000", "--client-rate", "1000000", NULL};
 	CHECK_INT(test_server_start_with(&srv, db, log, extra), 0);
-	CHECK_INT(find_survey_path(), 0);
+	CHECK_INT(test_survey_path(srv.port, token, "T-H2", survey, sizeof survey), 0);
 	test_inflight_bound();
 	test_connection_bound();
 	test_burst_and_recovery();

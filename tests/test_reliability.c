@@ -59,29 +59,6 @@ static int start_server(int round)
 	return test_server_start_with(&srv, db, log, extra);
 }
 
-/* The hall's survey path from the API. */
-static int find_survey_path(void)
-{
-	char hdr[256];
-	snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", token);
-	struct test_response r;
-	if (test_request(srv.port, "GET", "/api/v1/halls", hdr, NULL, &r) != 0)
-		return -1;
-	const char *p = strstr(r.body, "\"code\":\"T-H2\"");
-	const char *u = p ? strstr(p, "/s/") : NULL;
-	int rc = -1;
-	if (u) {
-		size_t n = strcspn(u, "\"");
-		if (n < sizeof survey) {
-			memcpy(survey, u, n);
-			survey[n] = '\0';
-			rc = 0;
-		}
-	}
-	test_response_free(&r);
-	return rc;
-}
-
 /* Opens the page and submits, until told to stop or the server is gone. */
 static void *client_run(void *arg)
 {
@@ -178,7 +155,7 @@ static long join_clients(pthread_t *th, struct client *cl)
 static void crash_round(int round, unsigned seed)
 {
 	CHECK_INT(start_server(round), 0);
-	CHECK_INT(find_survey_path(), 0);
+	CHECK_INT(test_survey_path(srv.port, token, "T-H2", survey, sizeof survey), 0);
 	pthread_t th[CLIENTS];
 	struct client cl[CLIENTS];
 	start_clients(th, cl, round);
@@ -199,7 +176,7 @@ static void backup_under_load(int round)
 	char copy[700], out[4096];
 	snprintf(copy, sizeof copy, "%s/backup.db", dir);
 	CHECK_INT(start_server(round), 0);
-	CHECK_INT(find_survey_path(), 0);
+	CHECK_INT(test_survey_path(srv.port, token, "T-H2", survey, sizeof survey), 0);
 	pthread_t th[CLIENTS];
 	struct client cl[CLIENTS];
 	start_clients(th, cl, round);
@@ -361,7 +338,7 @@ int main(void)
 	}
 	/* After the last crash the server starts normally and serves what was stored. */
 	CHECK_INT(start_server(rounds + 1), 0);
-	CHECK_INT(find_survey_path(), 0);
+	CHECK_INT(test_survey_path(srv.port, token, "T-H2", survey, sizeof survey), 0);
 	CHECK_INT(test_server_stop(&srv), 0);
 	verify(db, n_acks, rounds + 1);
 	fprintf(stderr, "%zu acknowledged submissions checked after %d kills\n", n_acks, rounds);

@@ -215,40 +215,7 @@ static void *importer(void *arg)
 
 static int login(void)
 {
-	struct test_response r;
-	char pre[128], csrf[128], hdr[512], body[512];
-	if (test_request(srv.port, "GET", "/login", NULL, NULL, &r) != 0)
-		return -1;
-	int ok = test_set_cookie(&r, "gs_pre", pre, sizeof pre) == 0 &&
-		 test_form_value(r.body, "_csrf", csrf, sizeof csrf) == 0;
-	test_response_free(&r);
-	if (!ok)
-		return -1;
-	snprintf(hdr, sizeof hdr, "Cookie: gs_pre=%s\r\nContent-Type: application/x-www-form-urlencoded\r\n", pre);
-	snprintf(body, sizeof body, "_csrf=%s&login=mgr&password=manager-password-1", csrf);
-	if (test_request(srv.port, "POST", "/login", hdr, body, &r) != 0)
-		return -1;
-	int rc = r.status == 303 ? test_set_cookie(&r, "gs_session", sid, sizeof sid) : -1;
-	test_response_free(&r);
-	return rc;
-}
-
-static int find_survey_path(void)
-{
-	char hdr[256];
-	snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", token);
-	struct test_response r;
-	if (test_request(srv.port, "GET", "/api/v1/halls", hdr, NULL, &r) != 0)
-		return -1;
-	const char *p = strstr(r.body, "\"code\":\"T-H2\"");
-	const char *u = p ? strstr(p, "/s/") : NULL;
-	int rc = -1;
-	if (u && strcspn(u, "\"") < sizeof survey) {
-		snprintf(survey, strcspn(u, "\"") + 1, "%s", u);
-		rc = 0;
-	}
-	test_response_free(&r);
-	return rc;
+	return test_login(srv.port, "mgr", "manager-password-1", sid, sizeof sid);
 }
 
 int main(void)
@@ -270,7 +237,7 @@ int main(void)
 	snprintf(log, sizeof log, "%s/server.log", dir);
 	static const char *const extra[] = {"--hall-rate", "1000000", "--client-rate", "1000000", NULL};
 	CHECK_INT(test_server_start_with(&srv, db, log, extra), 0);
-	CHECK_INT(find_survey_path(), 0);
+	CHECK_INT(test_survey_path(srv.port, token, "T-H2", survey, sizeof survey), 0);
 	CHECK_INT(login(), 0);
 
 	pthread_t th[5];

@@ -18,28 +18,6 @@ static char acks[4096][64];
 static size_t n_acks;
 static int mounted;
 
-static int find_survey_path(void)
-{
-	char hdr[256];
-	snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", token);
-	struct test_response r;
-	if (test_request(srv.port, "GET", "/api/v1/halls", hdr, NULL, &r) != 0)
-		return -1;
-	const char *p = strstr(r.body, "\"code\":\"T-H2\"");
-	const char *u = p ? strstr(p, "/s/") : NULL;
-	int rc = -1;
-	if (u) {
-		size_t n = strcspn(u, "\"");
-		if (n < sizeof survey) {
-			memcpy(survey, u, n);
-			survey[n] = '\0';
-			rc = 0;
-		}
-	}
-	test_response_free(&r);
-	return rc;
-}
-
 /* Opens the page and submits once; returns the submit's status (-1: no answer), and
  * records the instance when it was acknowledged. body_out receives the answer's body. */
 static int submit(long k, char *body_out, size_t outlen)
@@ -153,7 +131,7 @@ int main(void)
 	snprintf(log, sizeof log, "%s/server.log", dir);
 	static const char *const extra[] = {"--hall-rate", "1000000", "--client-rate", "1000000", NULL};
 	CHECK_INT(test_server_start_with(&srv, db, log, extra), 0);
-	CHECK_INT(find_survey_path(), 0);
+	CHECK_INT(test_survey_path(srv.port, token, "T-H2", survey, sizeof survey), 0);
 	long k = 0;
 	for (int i = 0; i < 20; i++)
 		CHECK_INT(submit(k++, NULL, 0), 303);
