@@ -934,3 +934,24 @@ enum gs_result auth_token_revoke(struct db *db, int64_t id)
 	sqlite3_bind_int64(st, 2, util_now());
 	return db_step_done(db, st);
 }
+
+enum gs_result auth_user_get(struct db *db, const char *login, struct auth_user *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = db_stmt(db, "SELECT s.id, s.role, coalesce(s.unit_id, 0), coalesce(n.code, '') FROM users s "
+				       "LEFT JOIN units n ON n.id = s.unit_id WHERE s.login = ?1 AND s.active = 1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	int rc = db_step_row(db, st);
+	enum gs_result r = rc < 0 ? GS_ERR_DB : rc == 0 ? GS_ERR_NOT_FOUND : GS_OK;
+	if (r == GS_OK) {
+		out->id = sqlite3_column_int64(st, 0);
+		snprintf(out->login, sizeof out->login, "%s", login);
+		auth_role_parse((const char *)sqlite3_column_text(st, 1), &out->role);
+		out->unit_id = sqlite3_column_int64(st, 2);
+		snprintf(out->unit_code, sizeof out->unit_code, "%s", (const char *)sqlite3_column_text(st, 3));
+	}
+	sqlite3_reset(st);
+	return r;
+}

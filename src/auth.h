@@ -121,6 +121,10 @@ enum gs_result auth_tokens_list(struct db *db, struct auth_token_row **out, size
 enum gs_result auth_token_revoke(struct db *db, int64_t id);
 
 /* Appends a line to the audit log (actor: a login, "cli" or "system"). */
+/* The active login named login, as the domain functions see a caller (for the CLI's
+ * --as): GS_ERR_NOT_FOUND when there is no active login of that name. */
+enum gs_result auth_user_get(struct db *db, const char *login, struct auth_user *out);
+
 enum gs_result auth_audit(struct db *db, const char *actor, const char *action, const char *detail);
 
 #endif

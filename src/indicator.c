@@ -1889,3 +1889,61 @@ enum gs_result indicator_snapshot_latest(struct db *db, const char *period, int6
 	sqlite3_reset(st);
 	return row == 1 ? GS_OK : row < 0 ? GS_ERR_DB : GS_ERR_NOT_FOUND;
 }
+
+enum gs_result indicator_milestone_set_done(struct db *db, const struct auth_user *by, int64_t id, int done,
+					    int64_t now, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	sqlite3_stmt *st = db_stmt(db, "SELECT m.unit_id, m.done_at IS NOT NULL, m.name, u.code FROM indicator_milestones m "
+				       "JOIN units u ON u.id = m.unit_id WHERE m.id = ?1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, id);
+	int row = db_step_row(db, st);
+	if (row != 1) {
+		sqlite3_reset(st);
+		if (row == 0)
+			snprintf(err, errlen, "no milestone %lld", (long long)id);
+		return row == 0 ? GS_ERR_NOT_FOUND : GS_ERR_DB;
+	}
+	int64_t unit_id = sqlite3_column_int64(st, 0);
+	int is_done = sqlite3_column_int(st, 1);
+	char detail[200];
+	snprintf(detail, sizeof detail, "milestone %lld (%s, %.120s)", (long long)id,
+		 (const char *)sqlite3_column_text(st, 3), (const char *)sqlite3_column_text(st, 2));
+	sqlite3_reset(st);
+	if (by->role != AUTH_ROLE_ADMIN && by->role != AUTH_ROLE_MANAGER) {
+		int within = by->unit_id ? org_unit_within(db, unit_id, by->unit_id) : 0;
+		if (within < 0)
+			return GS_ERR_DB;
+		if (!within) {
+			snprintf(err, errlen, "this milestone belongs to a unit outside yours");
+			return GS_ERR_FORBIDDEN;
+		}
+	}
+	if (is_done == (done != 0)) {
+		snprintf(err, errlen, done ? "this milestone is already marked done" : "this milestone is not marked done");
+		return GS_ERR_CONFLICT;
+	}
+	enum gs_result r = db_begin(db);
+	if (r != GS_OK)
+		return r;
+	st = db_stmt(db, "UPDATE indicator_milestones SET done_at = ?2, done_by = ?3 WHERE id = ?1");
+	if (!st)
+		r = GS_ERR_DB;
+	if (r == GS_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		if (done) {
+			sqlite3_bind_int64(st, 2, now);
+			sqlite3_bind_text(st, 3, by->login, -1, SQLITE_STATIC);
+		}
+		r = db_step_done(db, st);
+	}
+	if (r == GS_OK)
+		r = auth_audit(db, by->login, done ? "milestone.done" : "milestone.reopen", detail);
+	if (r == GS_OK)
+		r = db_commit(db);
+	if (r != GS_OK)
+		db_rollback(db);
+	return r;
+}

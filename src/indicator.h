@@ -128,6 +128,14 @@ enum gs_result indicator_milestones_list(struct db *db, int64_t within_unit, con
 					 struct indicator_milestone **out, size_t *n);
 void indicator_milestones_free(struct indicator_milestone *m, size_t n);
 
+/* Marks milestone id done (done = 1: when and by whom are recorded) or open again
+ * (done = 0). Admins and managers may mark any milestone; other users only those of
+ * units within their own unit. GS_ERR_NOT_FOUND (no such milestone),
+ * GS_ERR_FORBIDDEN (outside the caller's unit), GS_ERR_CONFLICT (already in that
+ * state); err says why. Audited as milestone.done / milestone.reopen. */
+enum gs_result indicator_milestone_set_done(struct db *db, const struct auth_user *by, int64_t id, int done,
+					    int64_t now, char *err, size_t errlen);
+
 /* ---------------------------------------------------------------- inputs */
 
 /* A message for the user when an input is refused (what and why). */

@@ -68,6 +68,8 @@ static const char usage_text[] =
 	"  period close PERIOD [--as LOGIN]    compute and close a period (admin or manager; default: cli)\n"
 	"  period reopen PERIOD --reason TEXT --as LOGIN\n"
 	"                                      reopen a closed period (admin), recorded with the reason\n"
+	"  milestone done|reopen ID [--as LOGIN]\n"
+	"                                      mark a milestone done, or open again (ids: report --due)\n"
 	"\n"
 	"--db PATH defaults to " DEFAULT_DB " (created with its folder by init).\n";
 
@@ -396,17 +398,12 @@ static int cmd_token(const char *db_path, struct args *a)
 /* The login --as names: its id, and the station a station login is confined to. */
 static enum gs_result import_as(struct db *db, const char *login, int64_t *user_id, int64_t *scope)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, role, unit_id FROM users WHERE login = ?1 AND active = 1");
-	if (!st)
-		return GS_ERR_DB;
-	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
-	int rc = db_step_row(db, st);
-	enum gs_result r = rc < 0 ? GS_ERR_DB : rc == 0 ? GS_ERR_NOT_FOUND : GS_OK;
+	struct auth_user u;
+	enum gs_result r = auth_user_get(db, login, &u);
 	if (r == GS_OK) {
-		*user_id = sqlite3_column_int64(st, 0);
-		*scope = strcmp((const char *)sqlite3_column_text(st, 1), "station") == 0 ? sqlite3_column_int64(st, 2) : 0;
+		*user_id = u.id;
+		*scope = u.role == AUTH_ROLE_STATION ? u.unit_id : 0;
 	}
-	sqlite3_reset(st);
 	return r;
 }
 
@@ -658,28 +655,6 @@ static int cmd_indicators(const char *db_path, struct args *a)
 	return r == GS_OK ? 0 : EXIT_REJECTED;
 }
 
-/* The login --as names, as the domain functions see a caller. */
-static enum gs_result user_by_login(struct db *db, const char *login, struct auth_user *u)
-{
-	memset(u, 0, sizeof *u);
-	sqlite3_stmt *st = db_stmt(db, "SELECT s.id, s.role, coalesce(s.unit_id, 0), coalesce(n.code, '') FROM users s "
-				       "LEFT JOIN units n ON n.id = s.unit_id WHERE s.login = ?1 AND s.active = 1");
-	if (!st)
-		return GS_ERR_DB;
-	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
-	int rc = db_step_row(db, st);
-	enum gs_result r = rc < 0 ? GS_ERR_DB : rc == 0 ? GS_ERR_NOT_FOUND : GS_OK;
-	if (r == GS_OK) {
-		u->id = sqlite3_column_int64(st, 0);
-		snprintf(u->login, sizeof u->login, "%s", login);
-		auth_role_parse((const char *)sqlite3_column_text(st, 1), &u->role);
-		u->unit_id = sqlite3_column_int64(st, 2);
-		snprintf(u->unit_code, sizeof u->unit_code, "%s", (const char *)sqlite3_column_text(st, 3));
-	}
-	sqlite3_reset(st);
-	return r;
-}
-
 static int cmd_report(const char *db_path, struct args *a)
 {
 	const char *period = opt_value(a, "--period"), *unit = opt_value(a, "--unit");
@@ -757,7 +732,7 @@ static int cmd_period(const char *db_path, struct args *a)
 	snprintf(who.login, sizeof who.login, "cli");
 	enum gs_result r = GS_OK;
 	char err[INDICATOR_ERR_MAX] = "", sha[65] = "";
-	if (as && (r = user_by_login(db, as, &who)) != GS_OK)
+	if (as && (r = auth_user_get(db, as, &who)) != GS_OK)
 		snprintf(err, sizeof err, "--as %s: %s", as, r == GS_ERR_NOT_FOUND ? "no active login with that name" : gs_result_str(r));
 	if (r == GS_OK && close)
 		r = scoring_period_close(db, &who, period, util_now(), sha, err, sizeof err);
@@ -769,6 +744,34 @@ static int cmd_period(const char *db_path, struct args *a)
 		printf("period %s reopened by %s\n", period, who.login);
 	else
 		fprintf(stderr, "gridscore: period %s %s: %s\n", sub, period, err[0] ? err : gs_result_str(r));
+	db_close(db);
+	return r == GS_OK ? 0 : EXIT_REJECTED;
+}
+
+static int cmd_milestone(const char *db_path, struct args *a)
+{
+	const char *as = opt_value(a, "--as");
+	const char *sub = positional(a, 0), *ids = positional(a, 1);
+	int done = sub && strcmp(sub, "done") == 0, reopen = sub && strcmp(sub, "reopen") == 0;
+	char *end = NULL;
+	long long id = ids ? strtoll(ids, &end, 10) : 0;
+	if ((!done && !reopen) || !ids || *end || id <= 0 || leftover(a, 2))
+		return usage("usage: gridscore milestone done|reopen ID [--as LOGIN]");
+	struct db *db = NULL;
+	if (open_db(db_path, 0, &db))
+		return EXIT_REJECTED;
+	struct auth_user who = {.role = AUTH_ROLE_ADMIN};
+	snprintf(who.login, sizeof who.login, "cli");
+	char err[INDICATOR_ERR_MAX] = "";
+	enum gs_result r = GS_OK;
+	if (as && (r = auth_user_get(db, as, &who)) != GS_OK)
+		snprintf(err, sizeof err, "--as %s: %s", as, r == GS_ERR_NOT_FOUND ? "no active login with that name" : gs_result_str(r));
+	if (r == GS_OK)
+		r = indicator_milestone_set_done(db, &who, id, done, util_now(), err, sizeof err);
+	if (r == GS_OK)
+		printf("milestone %lld %s by %s\n", id, done ? "marked done" : "reopened", who.login);
+	else
+		fprintf(stderr, "gridscore: milestone %s %lld: %s\n", sub, id, err[0] ? err : gs_result_str(r));
 	db_close(db);
 	return r == GS_OK ? 0 : EXIT_REJECTED;
 }
@@ -837,6 +840,8 @@ int main(int argc, char **argv)
 		rc = cmd_report(db_path, &a);
 	else if (strcmp(verb, "period") == 0)
 		rc = cmd_period(db_path, &a);
+	else if (strcmp(verb, "milestone") == 0)
+		rc = cmd_milestone(db_path, &a);
 	else if (strcmp(verb, "help") == 0)
 		rc = (fputs(usage_text, stdout), 0);
 	else

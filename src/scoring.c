@@ -157,6 +157,7 @@ enum gs_result scoring_due(struct db *db, int64_t within_unit, const char *today
 			*out = xrealloc(*out, (*n + 1) * sizeof **out);
 			struct scoring_milestone *s = &(*out)[(*n)++];
 			memset(s, 0, sizeof *s);
+			s->id = m[i].id;
 			s->indicator = xstrdup(m[i].indicator_code);
 			s->unit = xstrdup(m[i].unit_code);
 			s->name = xstrdup(m[i].name);

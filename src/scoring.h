@@ -88,6 +88,7 @@ struct scoring_diff {
 };
 
 struct scoring_milestone {
+	int64_t id;                           /* for `gridscore milestone done ID` */
 	char *indicator, *unit, *name, *person; /* person: the indicator's responsible person */
 	char due[11];
 	int overdue;                          /* due before the day of computation */

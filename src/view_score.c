@@ -435,6 +435,8 @@ static void followups_list(struct buf *b, const struct view_ctx *v, const struct
 	else
 		buf_printf(b, "<p>%s</p>\n", view_tr(v, "没有超期或 7 天内到期的时间节点。",
 						     "No milestone is overdue or due within 7 days."));
+	buf_printf(b, "<p><a href=\"/milestones\">%s</a></p>\n",
+		   view_tr(v, "全部时间节点（标记完成）", "All milestones (mark them done)"));
 }
 
 static void local_time(int64_t t, char out[20])
@@ -905,6 +907,57 @@ void view_score_due_text(FILE *out, const struct scoring_milestone *m, size_t n,
 			fprintf(out, "  unit %s\n", m[i].unit);
 			unit = m[i].unit;
 		}
-		fprintf(out, "    %s %s %s: %s\n", m[i].due, m[i].overdue ? "OVERDUE" : "due", m[i].indicator, m[i].name);
+		fprintf(out, "    #%lld %s %s %s: %s\n", (long long)m[i].id, m[i].due, m[i].overdue ? "OVERDUE" : "due",
+			m[i].indicator, m[i].name);
 	}
+}
+
+static void milestone_row(struct buf *b, const struct view_ctx *v, const struct indicator_milestone *m,
+			  const char *today)
+{
+	int overdue = !m->done && strcmp(m->due, today) < 0;
+	buf_puts(b, overdue ? "<tr class=\"flagged\"><td>" : "<tr><td>");
+	view_esc(b, m->due);
+	buf_puts(b, "</td><td>");
+	view_esc(b, m->unit_code);
+	buf_puts(b, "</td><td>");
+	view_esc(b, m->indicator_code);
+	buf_puts(b, "</td><td>");
+	view_esc(b, m->name);
+	buf_printf(b, "</td><td>%s</td><td>",
+		   m->done ? view_tr(v, "已完成", "done")
+			   : overdue ? view_tr(v, "已超期", "overdue") : view_tr(v, "未完成", "open"));
+	buf_printf(b, "<form method=\"post\" action=\"/milestones/%lld/done\">", (long long)m->id);
+	view_csrf_field(b, v);
+	buf_printf(b, "<input type=\"hidden\" name=\"done\" value=\"%d\"><button type=\"submit\">%s</button></form>",
+		   m->done ? 0 : 1, m->done ? view_tr(v, "重新打开", "Reopen") : view_tr(v, "标记完成", "Mark done"));
+	buf_puts(b, "</td></tr>\n");
+}
+
+void view_milestones_page(struct buf *b, const struct view_ctx *v, const struct view_milestones *p)
+{
+	view_begin(b, v, view_tr(v, "时间节点", "Milestones"));
+	buf_printf(b, "<h1>%s</h1>\n", view_tr(v, "时间节点", "Milestones"));
+	if (p->notice) {
+		buf_puts(b, "<p class=\"notice\" role=\"status\">");
+		view_esc(b, p->notice);
+		buf_puts(b, "</p>\n");
+	}
+	if (p->n == 0) {
+		buf_printf(b, "<p>%s</p>\n", view_tr(v, "您的范围内没有时间节点。", "No milestones in your scope."));
+		view_end(b, v);
+		return;
+	}
+	buf_printf(b, "<table class=\"milestones\">\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		      "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		      "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+		   view_tr(v, "到期日", "Due"), view_tr(v, "单位", "Unit"), view_tr(v, "指标", "Indicator"),
+		   view_tr(v, "节点", "Milestone"), view_tr(v, "状态", "State"), view_tr(v, "操作", "Action"));
+	/* open ones first (the list comes by due day), then the done ones */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < p->n; i++)
+			if (p->m[i].done == pass)
+				milestone_row(b, v, &p->m[i], p->today);
+	buf_puts(b, "</tbody></table>\n");
+	view_end(b, v);
 }

@@ -82,6 +82,16 @@ void view_adjustments_page(struct buf *b, const struct view_ctx *v, const struct
  * milestones of those units that are overdue or due within SCORING_DUE_DAYS days. */
 void view_score_league(struct buf *b, const struct view_ctx *v, const struct scoring_result *r, const char *code);
 
+/* The milestones page: every milestone of the caller's scope, open ones first (overdue,
+ * then by due day), each with a button that marks it done or open again. */
+struct view_milestones {
+	const struct indicator_milestone *m;
+	size_t n;
+	const char *today;
+	const char *notice;                 /* "saved" or a refusal, may be NULL */
+};
+void view_milestones_page(struct buf *b, const struct view_ctx *v, const struct view_milestones *p);
+
 /* The CLI's due list: milestones grouped by responsible person and unit. */
 void view_score_due_text(FILE *out, const struct scoring_milestone *m, size_t n, const char *today);
 

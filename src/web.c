@@ -344,6 +344,9 @@ static const struct http_route routes[] = {
 	 web_period_close},
 	{"POST", "/periods/{period}/reopen", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_ADMIN, FORM_SMALL,
 	 web_period_reopen},
+	{"GET", "/milestones", HTTP_LOGIN, AUTH_ROLE_STATION, 0, web_milestones_page},
+	{"POST", "/milestones/{id}/done", HTTP_LOGIN | HTTP_CSRF | HTTP_FORM, AUTH_ROLE_STATION, FORM_SMALL,
+	 web_milestone_done},
 };
 
 const struct http_route *web_routes(size_t *n)

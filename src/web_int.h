@@ -146,5 +146,7 @@ enum gs_result web_adjustment_post(struct http_request *req, struct http_respons
 enum gs_result web_adjustment_decide(struct http_request *req, struct http_response *res);
 enum gs_result web_period_close(struct http_request *req, struct http_response *res);
 enum gs_result web_period_reopen(struct http_request *req, struct http_response *res);
+enum gs_result web_milestones_page(struct http_request *req, struct http_response *res);
+enum gs_result web_milestone_done(struct http_request *req, struct http_response *res);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "indicator.h"
+#include "meter.h"
 #include "org.h"
 #include "scoring.h"
 #include "view_score.h"
@@ -586,4 +587,53 @@ enum gs_result web_period_reopen(struct http_request *req, struct http_response 
 		return http_fail(res, r, "%s", err[0] ? err : gs_result_str(r));
 	res->status = r == GS_ERR_INVALID ? 422 : http_status_for(r);
 	return render_scores(req, res, period, err);
+}
+
+/* GET /milestones: the caller's milestones with done/reopen buttons. */
+static enum gs_result render_milestones(struct http_request *req, struct http_response *res, const char *notice)
+{
+	int64_t scope = web_scope_unit(req);
+	if (scope < 0)
+		return http_fail(res, GS_ERR_FORBIDDEN, "nothing in scope");
+	struct indicator_milestone *m = NULL;
+	size_t n = 0;
+	enum gs_result r = indicator_milestones_list(req->db, scope, NULL, NULL, &m, &n);
+	if (r != GS_OK)
+		return r;
+	char today[11];
+	meter_today(today);
+	struct view_ctx v;
+	web_view_ctx(req, &v);
+	struct view_milestones p = {.m = m, .n = n, .today = today, .notice = notice};
+	view_milestones_page(&res->body, &v, &p);
+	indicator_milestones_free(m, n);
+	return GS_OK;
+}
+
+enum gs_result web_milestones_page(struct http_request *req, struct http_response *res)
+{
+	return render_milestones(req, res, http_query(req, "saved") ? (is_en(req) ? "Saved." : "已保存。") : NULL);
+}
+
+/* POST /milestones/{id}/done: done=1 marks it done, done=0 opens it again. */
+enum gs_result web_milestone_done(struct http_request *req, struct http_response *res)
+{
+	const char *ids = req->match.params[0], *done = form_get(req->form, "done");
+	char *end = NULL;
+	long long id = strtoll(ids, &end, 10);
+	if (!*ids || *end || id <= 0)
+		return http_fail(res, GS_ERR_NOT_FOUND, "no milestone %.32s", ids);
+	if (!done || (strcmp(done, "1") != 0 && strcmp(done, "0") != 0))
+		return http_fail(res, GS_ERR_INVALID, "done: expected 1 or 0");
+	char err[INDICATOR_ERR_MAX] = "";
+	enum gs_result r = indicator_milestone_set_done(req->db, &req->user, id, done[0] == '1', util_now(), err,
+							sizeof err);
+	if (r == GS_ERR_CONFLICT) {
+		res->status = http_status_for(r);
+		return render_milestones(req, res, err);
+	}
+	if (r != GS_OK)
+		return http_fail(res, r, "%s", err[0] ? err : gs_result_str(r));
+	http_redirect(res, 303, "/milestones?saved=1");
+	return GS_OK;
 }

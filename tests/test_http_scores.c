@@ -46,6 +46,7 @@ static void setup(void)
 	user("mkt", "manager", "QH-MKT");
 	user("off", "manager", "QH-OFF");
 	user("st1", "station", "QH-S01");
+	user("st2", "station", "QH-S02");
 	char logpath[700];
 	snprintf(logpath, sizeof logpath, "%s/server.log", dir);
 	CHECK_INT(test_server_start(&srv, db, logpath), 0);
@@ -450,6 +451,12 @@ static void test_cli(void)
 	CHECK_INT(test_run(NULL, out, 1 << 20, "--db", db, "report", "--unit", "NOPE", NULL), 1);
 	CHECK_INT(test_run(NULL, out, 1 << 20, "--db", db, "report", "--due", NULL), 0);
 	CHECK_CONTAINS(out, "milestones overdue or due within 7 days");
+	CHECK_INT(test_run(NULL, out, 1 << 20, "--db", db, "milestone", "done", "1", "--as", "st2", NULL), 1);
+	CHECK_CONTAINS(out, "outside yours");
+	CHECK_INT(test_run(NULL, out, 1 << 20, "--db", db, "milestone", "done", "1", "--as", "st1", NULL), 0);
+	CHECK_INT(test_run(NULL, out, 1 << 20, "--db", db, "milestone", "done", "1", NULL), 1);
+	CHECK_CONTAINS(out, "already marked done");
+	CHECK_INT(test_run(NULL, out, 1 << 20, "--db", db, "milestone", "finish", "1", NULL), 2);
 	CHECK_INT(test_run(NULL, out, 1 << 20, "--db", db, "period", "close", "2026Q1", "--as", "st1", NULL), 1);
 	CHECK_CONTAINS(out, "only administrators and managers");
 	CHECK_INT(test_run(NULL, out, 1 << 20, "--db", db, "period", "close", "2026Q1", "--as", "mgr", NULL), 0);
@@ -464,6 +471,55 @@ static void test_cli(void)
 	free(out);
 }
 
+/* The demo catalog's first milestone: QH-S01's coverage milestone (id 1 after one load). */
+static void test_milestones(void)
+{
+	char st[128], other[128], mgr[128];
+	CHECK_INT(login("st1", st, sizeof st), 0);
+	CHECK_INT(login("st2", other, sizeof other), 0);
+	CHECK_INT(login("mgr", mgr, sizeof mgr), 0);
+	struct test_response r;
+	/* the station sees its own milestones with a button, not the others' */
+	CHECK_INT(get(st, "/milestones", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "action=\"/milestones/1/done\"");
+	CHECK(strstr(r.body, "QH-S02") == NULL);
+	test_response_free(&r);
+	/* without the CSRF token: refused */
+	CHECK_INT(post(st, NULL, "/milestones/1/done", "done=1", &r), 0);
+	CHECK_INT(r.status, 403);
+	test_response_free(&r);
+	/* another unit's login may not mark it */
+	CHECK_INT(post(other, "/milestones", "/milestones/1/done", "done=1", &r), 0);
+	CHECK_INT(r.status, 403);
+	CHECK_CONTAINS(r.body, "outside yours");
+	test_response_free(&r);
+	/* a bad value and an unknown id */
+	CHECK_INT(post(st, "/milestones", "/milestones/1/done", "done=yes", &r), 0);
+	CHECK_INT(r.status, 400);
+	test_response_free(&r);
+	CHECK_INT(post(st, "/milestones", "/milestones/99999/done", "done=1", &r), 0);
+	CHECK_INT(r.status, 404);
+	test_response_free(&r);
+	/* the station marks it done: 303, then it is listed as done and no longer due */
+	CHECK_INT(post(st, "/milestones", "/milestones/1/done", "done=1", &r), 0);
+	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+	CHECK_INT(get(st, "/milestones?saved=1", &r), 0);
+	CHECK_CONTAINS(r.body, "已完成");
+	CHECK_CONTAINS(r.body, "name=\"done\" value=\"0\"");
+	test_response_free(&r);
+	/* twice: a clear conflict on the page */
+	CHECK_INT(post(st, "/milestones", "/milestones/1/done", "done=1", &r), 0);
+	CHECK_INT(r.status, 409);
+	CHECK_CONTAINS(r.body, "already marked done");
+	test_response_free(&r);
+	/* a manager may open it again */
+	CHECK_INT(post(mgr, "/milestones", "/milestones/1/done", "done=0", &r), 0);
+	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+}
+
 int main(void)
 {
 	setup();
@@ -476,6 +532,7 @@ int main(void)
 	test_adjustments();
 	test_api_and_pages();
 	test_close();
+	test_milestones();
 	CHECK_INT(test_server_stop(&srv), 0);
 	test_cli();
 	return check_finish("test_http_scores");
