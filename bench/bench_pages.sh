@@ -6,8 +6,10 @@
 # the requests gives CPU ms per page, which a busy shared machine disturbs less than
 # wall time; wrk gives the rate. Prints a Markdown table.
 # Usage: bench/bench_pages.sh [DURATION] [DB]
-#   DB: an existing database to copy (e.g. the province-size bench database); default:
-#   a fresh `gridscore init --demo`. GS_BIN picks the binary (default ./build/gridscore).
+#   DB: an existing database to copy, e.g. the province-size one that
+#   `build/bench_scores /tmp/province.db` leaves behind (1 company, 4 departments, 200
+#   stations, 2,000 halls; its survey and meter rows are aggregates only); default: a
+#   fresh `gridscore init --demo`. The copy gets the bench logins; DB is not changed. GS_BIN picks the binary (default ./build/gridscore).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-5}
@@ -68,7 +70,12 @@ run() { # label, session, path
 }
 
 echo "gridscore $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, wrk -t1 -c1 -d${duration}s per page, server --threads ${THREADS:-2}"
-echo "responses: $(sqlite3 "$work/g.db" 'SELECT count(*) FROM survey_responses'), metering points: $(sqlite3 "$work/g.db" 'SELECT count(*) FROM meter_points' 2>/dev/null || echo '?')"
+# the province database (bench_scores) has aggregates without raw rows: count both
+echo "responses: $(sqlite3 "$work/g.db" 'SELECT count(*) FROM survey_responses') raw rows," \
+  "$(sqlite3 "$work/g.db" 'SELECT coalesce(sum(n1 + n2 + n3 + n4 + n5), 0) FROM survey_daily WHERE scope > 0') in the hall aggregates;" \
+  "metering points: $(sqlite3 "$work/g.db" 'SELECT count(*) FROM meter_points' 2>/dev/null || echo '?') rows," \
+  "$(sqlite3 "$work/g.db" 'SELECT coalesce(sum(points), 0) FROM meter_daily d WHERE day = (SELECT max(day) FROM meter_daily x WHERE x.station_id = d.station_id)') in the daily totals;" \
+  "units: $(sqlite3 "$work/g.db" 'SELECT count(*) FROM units'), halls: $(sqlite3 "$work/g.db" 'SELECT count(*) FROM halls')"
 echo
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
@@ -82,3 +89,5 @@ run "station" "$sid_mgr" "/units/$station"
 run "hall" "$sid_mgr" "/halls/$hall"
 run "dashboard (station login)" "$sid_st" "/"
 run "hall (station login)" "$sid_st" "/halls/$hall"
+echo
+echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
