@@ -193,3 +193,91 @@ enum gs_result meter_bulk_stations(struct db *db, int64_t unit_id, const char *d
 	*n = len;
 	return GS_OK;
 }
+
+/* "YYYY-MM" → months since year 0; -1 if malformed. */
+static long month_index(const char *s)
+{
+	if (!s || strlen(s) != 7 || s[4] != '-')
+		return -1;
+	char d[11];
+	snprintf(d, sizeof d, "%s-01", s);
+	if (survey_day_number(d) < 0)
+		return -1;
+	return (long)atoi(s) * 12 + atoi(s + 5) - 1;
+}
+
+enum gs_result meter_bulk_coverage_months(struct db *db, int64_t unit_id, const char *from_month,
+					  const char *to_month, const char *today, struct meter_coverage **out,
+					  size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!today || strlen(today) != 10 || survey_day_number(today) < 0)
+		return GS_ERR_INVALID;
+	long m0 = month_index(from_month), m1 = month_index(to_month);
+	if (m0 < 0 || m1 < 0 || m1 < m0)
+		return GS_ERR_INVALID;
+	long count = m1 - m0 + 1;
+	if (count > 1200)
+		return GS_ERR_TOO_LARGE;
+	if (unit_id != 0) {
+		sqlite3_stmt *chk = db_stmt(db, "SELECT 1 FROM units WHERE id = ?1");
+		if (!chk)
+			return GS_ERR_DB;
+		sqlite3_bind_int64(chk, 1, unit_id);
+		int found = db_step_row(db, chk);
+		sqlite3_reset(chk);
+		if (found != 1)
+			return found == 0 ? GS_ERR_NOT_FOUND : GS_ERR_DB;
+	}
+	struct meter_coverage *v = xcalloc((size_t)count, sizeof *v);
+	/* the days as a JSON array for json_each: each month's last day, today for the running month */
+	struct buf days;
+	buf_init(&days, 16 * 1200 + 16);
+	buf_putc(&days, '[');
+	for (long i = 0; i < count; i++) {
+		long k = m0 + i + 1; /* the next month */
+		char first[11];
+		snprintf(first, sizeof first, "%04ld-%02ld-01", (k / 12) % 10000, k % 12 + 1);
+		survey_day_string(survey_day_number(first) - 1, v[i].day);
+		if (strcmp(v[i].day, today) > 0 && strncmp(v[i].day, today, 7) == 0)
+			snprintf(v[i].day, sizeof v[i].day, "%s", today);
+		buf_printf(&days, "%s\"%s\"", i ? "," : "", v[i].day);
+	}
+	buf_putc(&days, ']');
+	buf_putc(&days, '\0');
+	/* points and smart of a row in one value (both < 2^31 for a station): one seek each */
+	sqlite3_stmt *st = db_stmt(db, "WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE CASE WHEN ?1 = 0 THEN "
+				       "parent_id IS NULL ELSE id = ?1 END UNION ALL SELECT u.id FROM units u JOIN sub ON "
+				       "u.parent_id = sub.id), st(id) AS MATERIALIZED (SELECT sub.id FROM sub JOIN units k "
+				       "ON k.id = sub.id WHERE k.kind = 'station') SELECT m.key, (SELECT x.points * "
+				       "4294967296 + x.smart FROM meter_daily x WHERE x.station_id = st.id AND x.day <= "
+				       "m.value ORDER BY x.day DESC LIMIT 1) FROM json_each(?2) m, st");
+	enum gs_result r = st && !days.failed ? GS_OK : GS_ERR_DB;
+	if (r == GS_OK) {
+		sqlite3_bind_int64(st, 1, unit_id);
+		sqlite3_bind_text(st, 2, days.data, -1, SQLITE_STATIC);
+		int row;
+		while ((row = db_step_row(db, st)) == 1) {
+			long i = (long)sqlite3_column_int64(st, 0);
+			if (i < 0 || i >= count || sqlite3_column_type(st, 1) == SQLITE_NULL)
+				continue;
+			int64_t packed = sqlite3_column_int64(st, 1);
+			v[i].points += (long)(packed >> 32);
+			v[i].smart += (long)(packed & 0xffffffffLL);
+		}
+		sqlite3_reset(st);
+		if (row < 0)
+			r = GS_ERR_DB;
+	}
+	buf_free(&days);
+	if (r != GS_OK) {
+		free(v);
+		return r;
+	}
+	for (long i = 0; i < count; i++)
+		v[i].rate = v[i].points > 0 ? (double)v[i].smart / (double)v[i].points : 0.0;
+	*out = v;
+	*n = (size_t)count;
+	return GS_OK;
+}

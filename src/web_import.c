@@ -391,7 +391,7 @@ char *web_coverage_block(struct http_request *req, const struct view_ctx *v, con
 	month_of(day, 0, to);
 	struct meter_coverage *months = NULL;
 	size_t nm = 0;
-	if (meter_coverage_months(req->db, unit->id, from, to, today, &months, &nm) != GS_OK) {
+	if (meter_bulk_coverage_months(req->db, unit->id, from, to, today, &months, &nm) != GS_OK) { /* one statement */
 		months = NULL;
 		nm = 0;
 	}
