@@ -1,5 +1,8 @@
-/* survey_bulk.c — counts of every unit in one statement (see survey_bulk.h). Apart
- * from survey.c, which owns the writes of the aggregates: this file only reads them. */
+/* survey_bulk.c — counts of every unit in one statement, a range of many units from an
+ * in-memory copy of the unit rows, a hall's heatmap from its hourly rows (see
+ * survey_bulk.h). Apart from survey.c, which owns the writes of the aggregates: this
+ * file only reads them (the copy follows survey.folded_upto and survey.aggregates_org,
+ * so a new writer of the unit rows must move one of them). */
 #define _POSIX_C_SOURCE 200809L
 #include "survey_bulk.h"
 
@@ -173,9 +176,10 @@ static long copy_unit_index(const struct unit_copy *c, int64_t id)
  * rows match the org tree. -1 on a database error. */
 static int copy_versions(struct db *db, int64_t *folded, int64_t *org, int *fresh)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE name = "
-				       "'survey.folded_upto'), 0), coalesce((SELECT CAST(value AS INTEGER) FROM settings "
-				       "WHERE name = 'survey.aggregates_org'), 0), (SELECT coalesce(max(id), 0) FROM org_loads)");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE name = 'survey.folded_upto'), "
+			"0), coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE name = 'survey.aggregates_org'), "
+			"0), (SELECT coalesce(max(id), 0) FROM org_loads)");
 	if (!st)
 		return -1;
 	int row = db_step_row(db, st);
@@ -436,7 +440,8 @@ enum gs_result survey_bulk_hall_heatmap(struct db *db, int64_t hall_id, const ch
 	enum gs_result r = survey_fold(db, NULL);
 	if (r != GS_OK && r != GS_ERR_BUSY)
 		return r;
-	sqlite3_stmt *st = db_stmt(db, "SELECT day, hour, n FROM survey_hourly WHERE scope = ?1 AND day BETWEEN ?2 AND ?3");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT day, hour, n FROM survey_hourly WHERE scope = ?1 AND day BETWEEN ?2 AND ?3");
 	if (!st)
 		return GS_ERR_DB;
 	sqlite3_bind_int64(st, 1, hall_id);

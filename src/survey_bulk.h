@@ -2,7 +2,9 @@
  * (scoring a period): one grouped statement over the daily aggregates instead of one
  * survey_stats_get per unit, and the open follow-ups of every station in one
  * statement. Same rules and numbers as survey.h (unflagged responses, verified only if
- * asked; a unit pools every hall whose station lies within it). Read-only. */
+ * asked; a unit pools every hall whose station lies within it). Read-only; pages that
+ * sum many units over long ranges use an in-memory copy of the unit rows
+ * (survey_bulk_units_range), and a hall's heatmap reads its hourly rows. */
 #ifndef GS_SURVEY_BULK_H
 #define GS_SURVEY_BULK_H
 
