@@ -9,8 +9,10 @@
 
 #include "indicator.h"
 #include "meter.h"
+#include "meter_bulk.h"
 #include "org.h"
 #include "stats.h"
+#include "survey_bulk.h"
 #include "web_int.h"
 
 /* web_dashboard_scores_block is defined (and set) in web_score.c, the scores module. */
@@ -170,6 +172,81 @@ static void child_stats(struct http_request *req, const struct view_filter *f, c
 	}
 }
 
+static int cmp_unit_id(const void *a, const void *b)
+{
+	int64_t x = ((const struct org_unit *)a)->id, y = ((const struct org_unit *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+/* The units one level below subtree[0] into kids (returns how many): their counts from
+ * one in-memory sum (survey_bulk_units_range), their coverage from every station's
+ * running totals read once (meter_bulk_coverage_at) and pooled up to the child, instead
+ * of a statistics call and a coverage query per child. */
+static size_t drill_units(struct http_request *req, const struct view_filter *f, const struct org_unit *subtree,
+			  size_t ns, const char *today, struct view_child *kids)
+{
+	size_t nk = 0;
+	int64_t *ids = xcalloc(ns + 1, sizeof *ids);
+	int need_cov = 0;
+	for (size_t i = 1; i < ns; i++) {
+		if (subtree[i].depth != subtree[0].depth + 1)
+			continue;
+		kids[nk].unit = &subtree[i];
+		ids[nk++] = subtree[i].id;
+		need_cov |= strcmp(subtree[i].kind, "team") != 0;
+	}
+	struct survey_bulk_count *cnt = xcalloc(nk + 1, sizeof *cnt);
+	if (nk && survey_bulk_units_range(req->db, ids, nk, f->from, f->to, f->verified_only, cnt) == GS_OK) {
+		for (size_t k = 0; k < nk; k++) {
+			struct view_child *c = &kids[k];
+			c->responses = cnt[k].responses;
+			c->satisfied = cnt[k].satisfied;
+			if (c->responses > 0) {
+				struct stats_proportion w = stats_wilson(c->satisfied, c->responses, STATS_Z95);
+				c->rate = w.rate;
+				c->ci_low = w.low;
+				c->ci_high = w.high;
+			}
+		}
+	}
+	free(cnt);
+	free(ids);
+	struct meter_bulk_station *st = NULL;
+	size_t nst = 0;
+	if (need_cov && meter_bulk_coverage_at(req->db, f->at[0] ? f->at : today, &st, &nst) == GS_OK) {
+		/* each station of the subtree counts for the child above it: walk up by parent id */
+		struct org_unit *byid = xcalloc(ns + 1, sizeof *byid);
+		memcpy(byid, subtree, ns * sizeof *byid);
+		qsort(byid, ns, sizeof *byid, cmp_unit_id);
+		for (size_t k = 0; k < nk; k++)
+			if (strcmp(kids[k].unit->kind, "team") != 0) {
+				kids[k].have_cov = 1;
+				snprintf(kids[k].cov.day, sizeof kids[k].cov.day, "%s", f->at[0] ? f->at : today);
+			}
+		for (size_t i = 0; i < nst; i++) {
+			struct org_unit key = {.id = st[i].station_id};
+			const struct org_unit *u = bsearch(&key, byid, ns, sizeof *byid, cmp_unit_id);
+			while (u && u->depth > subtree[0].depth + 1) {
+				key.id = u->parent_id;
+				u = bsearch(&key, byid, ns, sizeof *byid, cmp_unit_id);
+			}
+			if (!u || u->depth != subtree[0].depth + 1)
+				continue; /* not below this unit */
+			for (size_t k = 0; k < nk; k++)
+				if (kids[k].unit->id == u->id && kids[k].have_cov) {
+					kids[k].cov.points += st[i].points;
+					kids[k].cov.smart += st[i].smart;
+				}
+		}
+		for (size_t k = 0; k < nk; k++)
+			if (kids[k].cov.points > 0)
+				kids[k].cov.rate = (double)kids[k].cov.smart / (double)kids[k].cov.points;
+		free(byid);
+	}
+	free(st);
+	return nk;
+}
+
 static char *steal(struct buf *b)
 {
 	if (b->failed || buf_putc(b, '\0') != GS_OK) {
@@ -242,18 +319,7 @@ static enum gs_result unit_page(struct http_request *req, struct http_response *
 
 	/* the drill-down: units one level down, and a station's halls */
 	struct view_child *kids = xcalloc(ns + nh + 1, sizeof *kids);
-	size_t nk = 0;
-	for (size_t i = 1; i < ns; i++) {
-		if (subtree[i].depth != subtree[0].depth + 1)
-			continue;
-		struct view_child *c = &kids[nk++];
-		c->unit = &subtree[i];
-		struct survey_scope csc = {.unit_id = subtree[i].id};
-		child_stats(req, f, &csc, c);
-		if (strcmp(subtree[i].kind, "team") != 0 &&
-		    meter_coverage_at(req->db, subtree[i].id, f->at[0] ? f->at : today, &c->cov) == GS_OK)
-			c->have_cov = 1;
-	}
+	size_t nk = drill_units(req, f, subtree, ns, today, kids);
 	if (strcmp(unit->kind, "station") == 0) {
 		for (size_t i = 0; i < nh; i++) {
 			struct view_child *c = &kids[nk++];
@@ -435,6 +501,10 @@ static enum gs_result heat_collect(struct http_request *req, int64_t hall_id, co
 {
 	memset(h, 0, sizeof *h);
 	h->verified_only = f->verified_only;
+	/* all responses: the hall's hourly rows (one index range); the hourly rows do not
+	 * tell verified ones apart, so verified only counts the raw responses */
+	if (!f->verified_only)
+		return survey_bulk_hall_heatmap(req->db, hall_id, f->from, f->to, h->n, &h->total);
 	struct survey_scope sc = {.hall_id = hall_id};
 	return survey_responses_each(req->db, &sc, f->from, f->to, 0, 0, 200000, heat_add, h);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "meter.h"
+#include "meter_bulk.h"
 #include "org.h"
 #include "web_int.h"
 
@@ -390,14 +391,14 @@ char *web_coverage_block(struct http_request *req, const struct view_ctx *v, con
 	month_of(day, 0, to);
 	struct meter_coverage *months = NULL;
 	size_t nm = 0;
-	if (meter_coverage_months(req->db, unit->id, from, to, today, &months, &nm) != GS_OK) {
+	if (meter_bulk_coverage_months(req->db, unit->id, from, to, today, &months, &nm) != GS_OK) { /* one statement */
 		months = NULL;
 		nm = 0;
 	}
 	struct meter_station_coverage *st = NULL;
 	size_t ns = 0;
 	if ((strcmp(unit->kind, "company") == 0 || strcmp(unit->kind, "department") == 0) &&
-	    meter_stations(req->db, unit->id, day, &st, &ns) != GS_OK) {
+	    meter_bulk_stations(req->db, unit->id, day, &st, &ns) != GS_OK) { /* two statements, not 3 per station */
 		st = NULL;
 		ns = 0;
 	}

@@ -9,7 +9,10 @@
 #include "check.h"
 
 #include "db.h"
+#include "meter.h"
+#include "meter_bulk.h"
 #include "survey.h"
+#include "survey_bulk.h"
 #include "util.h"
 
 static char dir[512], db[600];
@@ -379,6 +382,180 @@ static void test_csv_content(void)
 	test_response_free(&r);
 }
 
+/* survey_bulk_units_range equals survey_stats_get for every unit, also after responses
+ * arrive on a day the in-memory copy has and on one it has not, and after the unit
+ * rows are rebuilt. */
+static void units_range_equal(struct db *d, const struct survey_settings *set, const char *from, const char *to, int vo)
+{
+	struct org_unit *u = NULL;
+	size_t n = 0;
+	CHECK_INT(org_units_list(d, 0, &u, &n), GS_OK);
+	int64_t *ids = calloc(n + 1, sizeof *ids);
+	struct survey_bulk_count *c = calloc(n + 1, sizeof *c);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = u[i].id;
+	CHECK_INT(survey_bulk_units_range(d, ids, n, from, to, vo, c), GS_OK);
+	for (size_t i = 0; i < n; i++) {
+		struct survey_scope sc = {.unit_id = u[i].id};
+		struct survey_stats s;
+		CHECK_INT(survey_stats_get(d, set, &sc, from, to, vo, 0, &s), GS_OK);
+		CHECK_INT(c[i].unit_id, u[i].id);
+		CHECK_INT(c[i].responses, s.responses);
+		CHECK_INT(c[i].satisfied, s.satisfied);
+		survey_stats_clear(&s);
+	}
+	free(ids);
+	free(c);
+	org_units_free(u, n);
+}
+
+static void store_one(struct db *d, const struct survey_settings *set, int64_t hall, int64_t at, int rating,
+		      const char *inst)
+{
+	int64_t form = 0;
+	CHECK_INT(survey_form_register(d, "test-form", "1", "<x/>", 4, &form), GS_OK);
+	struct survey_submission s = {.hall_id = hall,
+				      .form_row = form,
+				      .submitted_at = at,
+				      .rating = rating,
+				      .satisfied = rating >= 4,
+				      .answers_json = "{}",
+				      .instance = inst,
+				      .duration_s = 60};
+	struct survey_stored st;
+	CHECK_INT(survey_store(d, set, &s, &st), GS_OK);
+}
+
+static void test_bulk_readers(void)
+{
+	struct db *d = NULL;
+	char err[256], today[11], from[11], old[11];
+	CHECK_INT(db_open(db, 0, &d, err, sizeof err), GS_OK);
+	if (!d)
+		return;
+	struct survey_settings set;
+	CHECK_INT(survey_settings_load(d, &set), GS_OK);
+	int64_t now = util_now();
+	survey_local_time(now, today, NULL, NULL);
+	survey_day_string(survey_day_number(today) - 364, from);
+	survey_day_string(survey_day_number(today) - 20, old);
+	survey_bulk_cache_clear();
+	units_range_equal(d, &set, from, today, 0);
+	units_range_equal(d, &set, from, today, 1);
+	units_range_equal(d, &set, old, today, 0);
+	units_range_equal(d, &set, today, today, 0);
+	/* new responses: on days the copy holds (read again) and long before them (loaded again) */
+	struct org_hall h2;
+	CHECK_INT(org_hall_get(d, "T-H2", &h2), GS_OK);
+	store_one(d, &set, h2.id, now - 5 * 86400, 5, "bulk-1");
+	store_one(d, &set, h2.id, now - 5 * 86400, 1, "bulk-2");
+	units_range_equal(d, &set, from, today, 0);
+	units_range_equal(d, &set, old, today, 0);
+	store_one(d, &set, h2.id, now - 300 * 86400, 4, "bulk-3");
+	units_range_equal(d, &set, from, today, 0);
+	CHECK_INT(survey_aggregates_rebuild(d, 0, NULL), GS_OK);
+	units_range_equal(d, &set, from, today, 0);
+	/* bad ranges are refused */
+	int64_t one = h2.station_id;
+	struct survey_bulk_count c;
+	CHECK_INT(survey_bulk_units_range(d, &one, 1, today, from, 0, &c), GS_ERR_INVALID);
+	CHECK_INT(survey_bulk_units_range(d, &one, 1, "2026-02-30", today, 0, &c), GS_ERR_INVALID);
+	CHECK_INT(c.unit_id, one);
+	CHECK_INT(c.responses, 0);
+
+	/* the heatmap from the hourly rows equals the raw responses' weekday and hour */
+	int64_t heat[8][24], raw[8][24], total = 0, raw_total = 0;
+	CHECK_INT(survey_bulk_hall_heatmap(d, h2.id, from, today, heat, &total), GS_OK);
+	memset(raw, 0, sizeof raw);
+	sqlite3_stmt *st = db_stmt(d, "SELECT submitted_at FROM survey_responses WHERE hall_id = ?1 AND flags = 0 "
+				      "AND day BETWEEN ?2 AND ?3");
+	sqlite3_bind_int64(st, 1, h2.id);
+	sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, today, -1, SQLITE_STATIC);
+	while (db_step_row(d, st) == 1) {
+		char day[11];
+		int hour = 0, wd = 0;
+		survey_local_time(sqlite3_column_int64(st, 0), day, &hour, &wd);
+		raw[wd][hour]++;
+		raw_total++;
+	}
+	sqlite3_reset(st);
+	CHECK(total > 60);
+	CHECK_INT(total, raw_total);
+	CHECK(memcmp(heat, raw, sizeof heat) == 0);
+	CHECK_INT(survey_bulk_hall_heatmap(d, h2.id, today, from, heat, &total), GS_ERR_INVALID);
+	org_hall_clear(&h2);
+
+	/* meter_bulk_stations and meter_bulk_coverage_months equal meter_stations and
+	 * meter_coverage_months, for everything, the company and a station, on days before,
+	 * between and after the imported events */
+	char out[8192];
+	CHECK_INT(test_run(NULL, out, sizeof out, "--db", db, "import", "tests/data/import/s1-good.xml",
+			   "tests/data/import/s2-good.xml", "tests/data/import/s1-more.xml", NULL),
+		  0);
+	struct org_unit co, s1;
+	CHECK_INT(org_unit_get(d, "T", &co), GS_OK);
+	CHECK_INT(org_unit_get(d, "T-S1", &s1), GS_OK);
+	int64_t scopes[3] = {0, co.id, s1.id};
+	const char *days[4] = {"2025-12-31", "2026-02-20", "2026-03-10", today};
+	for (int k = 0; k < 12; k++) {
+		struct meter_coverage *ma = NULL, *mb = NULL;
+		size_t nma = 0, nmb = 0;
+		CHECK_INT(meter_coverage_months(d, scopes[k % 3], "2025-10", "2026-09", days[k / 3], &ma, &nma), GS_OK);
+		CHECK_INT(meter_bulk_coverage_months(d, scopes[k % 3], "2025-10", "2026-09", days[k / 3], &mb, &nmb),
+			  GS_OK);
+		CHECK_INT(nmb, nma);
+		CHECK_INT(nma, 12);
+		for (size_t i = 0; i < nma && i < nmb; i++) {
+			CHECK_STR(mb[i].day, ma[i].day);
+			CHECK_INT(mb[i].points, ma[i].points);
+			CHECK_INT(mb[i].smart, ma[i].smart);
+			CHECK(mb[i].rate == ma[i].rate);
+		}
+		if (k == 4) /* the company in March: the imports count */
+			CHECK(ma[5].points > 0 && ma[5].smart > 0);
+		free(ma);
+		free(mb);
+	}
+	struct meter_coverage *mx = NULL;
+	size_t nmx = 0;
+	CHECK_INT(meter_bulk_coverage_months(d, co.id, "2026-09", "2026-01", today, &mx, &nmx), GS_ERR_INVALID);
+	CHECK_INT(meter_bulk_coverage_months(d, co.id, "2026-13", "2026-01", today, &mx, &nmx), GS_ERR_INVALID);
+	CHECK_INT(meter_bulk_coverage_months(d, co.id, "2026-01", "2130-01", today, &mx, &nmx), GS_ERR_TOO_LARGE);
+	CHECK_INT(meter_bulk_coverage_months(d, 999999, "2026-01", "2026-02", today, &mx, &nmx), GS_ERR_NOT_FOUND);
+	CHECK(mx == NULL);
+	for (int k = 0; k < 12; k++) {
+		struct meter_station_coverage *a = NULL, *b = NULL;
+		size_t na = 0, nb = 0;
+		CHECK_INT(meter_stations(d, scopes[k % 3], days[k / 3], &a, &na), GS_OK);
+		CHECK_INT(meter_bulk_stations(d, scopes[k % 3], days[k / 3], &b, &nb), GS_OK);
+		CHECK_INT(nb, na);
+		CHECK(na >= 1);
+		for (size_t i = 0; i < na && i < nb; i++) {
+			CHECK_STR(b[i].code, a[i].code);
+			CHECK_STR(b[i].name, a[i].name);
+			CHECK_INT(b[i].cov.points, a[i].cov.points);
+			CHECK_INT(b[i].cov.smart, a[i].cov.smart);
+			CHECK(b[i].cov.rate == a[i].cov.rate);
+			CHECK_STR(b[i].proj.target, a[i].proj.target);
+			CHECK_STR(b[i].proj.projected, a[i].proj.projected);
+			CHECK(b[i].proj.per_day == a[i].proj.per_day);
+			CHECK_INT(b[i].proj.late, a[i].proj.late);
+		}
+		meter_stations_free(a, na);
+		meter_stations_free(b, nb);
+	}
+	struct meter_station_coverage *x = NULL;
+	size_t nx = 0;
+	CHECK_INT(meter_bulk_stations(d, 999999, today, &x, &nx), GS_ERR_NOT_FOUND);
+	CHECK_INT(meter_bulk_stations(d, co.id, "2026-13-01", &x, &nx), GS_ERR_INVALID);
+	CHECK(x == NULL);
+	org_unit_clear(&co);
+	org_unit_clear(&s1);
+	survey_bulk_cache_clear();
+	db_close(d);
+}
+
 int main(void)
 {
 	setup();
@@ -387,6 +564,7 @@ int main(void)
 	test_drill_down();
 	test_filters();
 	test_csv_content();
+	test_bulk_readers();
 	CHECK_INT(test_server_stop(&srv), 0);
 	return check_finish("test_http_dashboard");
 }
