@@ -379,7 +379,10 @@ enum gs_result db_begin(struct db *db)
 	}
 	pthread_mutex_lock(&db_write_mutex);
 	db->holds_write_lock = 1;
-	enum gs_result r = db_exec(db, "BEGIN IMMEDIATE");
+	/* From the statement cache: parsing BEGIN and COMMIT again for every transaction
+	 * showed in the profile of the survey submit path. */
+	sqlite3_stmt *st = db_stmt(db, "BEGIN IMMEDIATE");
+	enum gs_result r = st ? db_step_done(db, st) : GS_ERR_DB;
 	if (r != GS_OK) {
 		db->holds_write_lock = 0;
 		pthread_mutex_unlock(&db_write_mutex);
@@ -397,7 +400,8 @@ static void db_release(struct db *db)
 
 enum gs_result db_commit(struct db *db)
 {
-	enum gs_result r = db_exec(db, "COMMIT");
+	sqlite3_stmt *st = db_stmt(db, "COMMIT");
+	enum gs_result r = st ? db_step_done(db, st) : GS_ERR_DB;
 	if (r == GS_OK || sqlite3_get_autocommit(db->h))
 		db_release(db);
 	return r;
