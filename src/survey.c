@@ -584,6 +584,51 @@ int survey_instance_seen(struct db *db, const char *instance)
 	return row;
 }
 
+/* A hall's opening hours as this thread last read them (SURVEY_HALL_CACHE_MS, like
+ * resolved codes): every stored response checks them, and they change with an org
+ * file, not with responses. */
+#define HOURS_MAX 32 /* a hall with more rows is read from the database every time */
+struct hours_cache {
+	uint64_t db;      /* db_serial, 0: empty */
+	int64_t hall_id;
+	int64_t read_us;
+	int n;            /* rows, or -1: more than HOURS_MAX */
+	struct {
+		int weekday;
+		char opens[16], closes[16]; /* "HH:MM" as stored */
+	} rows[HOURS_MAX];
+};
+static _Thread_local struct hours_cache hours_cache;
+
+/* Reads the hall's hours into the cache; GS_ERR_DB on error. */
+static enum gs_result hours_read(struct db *db, int64_t hall_id, struct hours_cache *c)
+{
+	c->db = 0;
+	sqlite3_stmt *st = db_stmt(db, "SELECT weekday, opens, closes FROM hall_hours WHERE hall_id = ?1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, hall_id);
+	int row, n = 0;
+	while ((row = db_step_row(db, st)) > 0) {
+		if (n == HOURS_MAX || sqlite3_column_bytes(st, 1) >= 16 || sqlite3_column_bytes(st, 2) >= 16) {
+			n = -1; /* not cached: compared by the query below */
+			break;
+		}
+		c->rows[n].weekday = sqlite3_column_int(st, 0);
+		snprintf(c->rows[n].opens, sizeof c->rows[n].opens, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(c->rows[n].closes, sizeof c->rows[n].closes, "%s", (const char *)sqlite3_column_text(st, 2));
+		n++;
+	}
+	sqlite3_reset(st);
+	if (row < 0)
+		return GS_ERR_DB;
+	c->n = n;
+	c->hall_id = hall_id;
+	c->read_us = util_monotonic_us();
+	c->db = db_serial(db);
+	return GS_OK;
+}
+
 /* 1 if the hall has opening hours and t (local) falls outside all of them, allowing
  * 30 minutes after closing for customers served at the last minute. */
 static int outside_hours(struct db *db, int64_t hall_id, int64_t t, enum gs_result *r)
@@ -596,6 +641,20 @@ static int outside_hours(struct db *db, int64_t hall_id, int64_t t, enum gs_resu
 	int late = minute >= 30 ? minute - 30 : 0;
 	snprintf(hhmm, sizeof hhmm, "%02d:%02d", minute / 60 % 24, minute % 60);
 	snprintf(hhmm_late, sizeof hhmm_late, "%02d:%02d", late / 60 % 24, late % 60);
+	struct hours_cache *c = &hours_cache;
+	*r = GS_OK;
+	if (c->db != db_serial(db) || c->hall_id != hall_id ||
+	    util_monotonic_us() - c->read_us > SURVEY_HALL_CACHE_MS * 1000)
+		*r = hours_read(db, hall_id, c);
+	if (*r != GS_OK)
+		return 0;
+	if (c->n >= 0) {
+		int open = 0;
+		for (int i = 0; i < c->n && !open; i++)
+			open = c->rows[i].weekday == weekday && strcmp(c->rows[i].opens, hhmm) <= 0 &&
+			       strcmp(c->rows[i].closes, hhmm_late) >= 0;
+		return c->n > 0 && !open;
+	}
 	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT count(*) FROM hall_hours WHERE hall_id = ?1), "
 				       "(SELECT count(*) FROM hall_hours WHERE hall_id = ?1 AND weekday = ?2 "
 				       "AND opens <= ?3 AND closes >= ?4)");
@@ -1114,6 +1173,9 @@ enum gs_result survey_batcher_background(struct survey_batcher *b, const char *d
 		log_error("survey group commit: %s", err);
 		return GS_ERR_IO;
 	}
+	/* Every response goes through this connection: keep the pages of the tables and
+	 * indexes it writes (and the hall rows it reads) in memory on large databases. */
+	db_exec(b->writer, "PRAGMA cache_size = -32768");
 	b->db_path = xstrdup(db_path);
 	db_checkpoints_deferred(1);
 	if (pthread_create(&b->thread, NULL, batcher_main, b) != 0) {
