@@ -1064,9 +1064,8 @@ struct survey_batcher {
 /* The maintenance thread wakes at least this often, or when this many are unfolded. */
 #define MAINT_PERIOD_MS 200
 #define MAINT_ITEMS 1024
-#ifndef YIELDS
-#define YIELDS 1
-#endif
+/* How often a leader alone in the queue yields before committing (0: never). */
+#define LEADER_YIELDS 1
 
 struct survey_batcher *survey_batcher_new(unsigned max_batch)
 {
@@ -1291,7 +1290,7 @@ static int lead(struct survey_batcher *b, struct db *db, const struct survey_set
 	b->leading = 1;
 	/* Alone in the queue: let the threads that are ready to run go first (they may be
 	 * about to submit, and then share this commit). Costs nothing when none is. */
-	for (int i = 0; i < YIELDS && !b->head->next; i++) {
+	for (int i = 0; i < LEADER_YIELDS && !b->head->next; i++) {
 		pthread_mutex_unlock(&b->lock);
 		sched_yield();
 		pthread_mutex_lock(&b->lock);
