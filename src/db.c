@@ -170,6 +170,29 @@ int db_schema_version(struct db *db)
 	return v;
 }
 
+/* GS_ERR_CONFLICT (logged with the first offending row) if a row refers to a missing
+ * parent: what PRAGMA foreign_keys=ON would have refused during a migration. */
+static enum gs_result db_foreign_keys_intact(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK) {
+		log_error("sqlite: %s in: PRAGMA foreign_key_check", sqlite3_errmsg(db->h));
+		return GS_ERR_DB;
+	}
+	int rc = sqlite3_step(st);
+	enum gs_result r = GS_OK;
+	if (rc == SQLITE_ROW) {
+		log_error("migration: a row of %s (rowid %lld) refers to a missing row of %s",
+			  (const char *)sqlite3_column_text(st, 0), (long long)sqlite3_column_int64(st, 1),
+			  (const char *)sqlite3_column_text(st, 2));
+		r = GS_ERR_CONFLICT;
+	} else if (rc != SQLITE_DONE) {
+		r = db_fail(db, st, rc);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 enum gs_result db_migrate(struct db *db, int *from, int *to)
 {
 	int cur = db_schema_version(db), latest = db_schema_latest();
@@ -187,10 +210,19 @@ enum gs_result db_migrate(struct db *db, int *from, int *to)
 			log_error("migration %d is missing from this build", v);
 			return GS_ERR_INTERNAL;
 		}
-		enum gs_result r = db_begin(db);
-		if (r != GS_OK)
+		/* Foreign keys are off while a migration runs (SQLite's way to rebuild a table
+		 * other tables refer to: create, copy, drop, rename) and checked as a whole
+		 * before its commit. The pragma has no effect inside a transaction. */
+		enum gs_result r = db_exec(db, "PRAGMA foreign_keys=OFF");
+		if (r == GS_OK)
+			r = db_begin(db);
+		if (r != GS_OK) {
+			db_exec(db, "PRAGMA foreign_keys=ON");
 			return r;
+		}
 		r = db_exec(db, (const char *)m->data);
+		if (r == GS_OK)
+			r = db_foreign_keys_intact(db);
 		if (r == GS_OK) {
 			char pragma[64];
 			snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v);
@@ -198,11 +230,15 @@ enum gs_result db_migrate(struct db *db, int *from, int *to)
 		}
 		if (r == GS_OK)
 			r = db_commit(db);
-		if (r != GS_OK) {
+		if (r != GS_OK)
 			db_rollback(db);
+		enum gs_result fk = db_exec(db, "PRAGMA foreign_keys=ON");
+		if (r != GS_OK) {
 			log_error("migration %s failed; the database stays at version %d", m->name, v - 1);
 			return r;
 		}
+		if (fk != GS_OK)
+			return fk;
 		if (to)
 			*to = v;
 	}
@@ -379,7 +415,10 @@ enum gs_result db_begin(struct db *db)
 	}
 	pthread_mutex_lock(&db_write_mutex);
 	db->holds_write_lock = 1;
-	enum gs_result r = db_exec(db, "BEGIN IMMEDIATE");
+	/* From the statement cache: parsing BEGIN and COMMIT again for every transaction
+	 * showed in the profile of the survey submit path. */
+	sqlite3_stmt *st = db_stmt(db, "BEGIN IMMEDIATE");
+	enum gs_result r = st ? db_step_done(db, st) : GS_ERR_DB;
 	if (r != GS_OK) {
 		db->holds_write_lock = 0;
 		pthread_mutex_unlock(&db_write_mutex);
@@ -397,7 +436,8 @@ static void db_release(struct db *db)
 
 enum gs_result db_commit(struct db *db)
 {
-	enum gs_result r = db_exec(db, "COMMIT");
+	sqlite3_stmt *st = db_stmt(db, "COMMIT");
+	enum gs_result r = st ? db_step_done(db, st) : GS_ERR_DB;
 	if (r == GS_OK || sqlite3_get_autocommit(db->h))
 		db_release(db);
 	return r;

@@ -4,15 +4,17 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "survey.h"
 
-#include <jansson.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "auth.h"
+#include "ratelimit.h"
 #include "stats.h"
 #include "util.h"
 
@@ -582,6 +584,51 @@ int survey_instance_seen(struct db *db, const char *instance)
 	return row;
 }
 
+/* A hall's opening hours as this thread last read them (SURVEY_HALL_CACHE_MS, like
+ * resolved codes): every stored response checks them, and they change with an org
+ * file, not with responses. */
+#define HOURS_MAX 32 /* a hall with more rows is read from the database every time */
+struct hours_cache {
+	uint64_t db;      /* db_serial, 0: empty */
+	int64_t hall_id;
+	int64_t read_us;
+	int n;            /* rows, or -1: more than HOURS_MAX */
+	struct {
+		int weekday;
+		char opens[16], closes[16]; /* "HH:MM" as stored */
+	} rows[HOURS_MAX];
+};
+static _Thread_local struct hours_cache hours_cache;
+
+/* Reads the hall's hours into the cache; GS_ERR_DB on error. */
+static enum gs_result hours_read(struct db *db, int64_t hall_id, struct hours_cache *c)
+{
+	c->db = 0;
+	sqlite3_stmt *st = db_stmt(db, "SELECT weekday, opens, closes FROM hall_hours WHERE hall_id = ?1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, hall_id);
+	int row, n = 0;
+	while ((row = db_step_row(db, st)) > 0) {
+		if (n == HOURS_MAX || sqlite3_column_bytes(st, 1) >= 16 || sqlite3_column_bytes(st, 2) >= 16) {
+			n = -1; /* not cached: compared by the query below */
+			break;
+		}
+		c->rows[n].weekday = sqlite3_column_int(st, 0);
+		snprintf(c->rows[n].opens, sizeof c->rows[n].opens, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(c->rows[n].closes, sizeof c->rows[n].closes, "%s", (const char *)sqlite3_column_text(st, 2));
+		n++;
+	}
+	sqlite3_reset(st);
+	if (row < 0)
+		return GS_ERR_DB;
+	c->n = n;
+	c->hall_id = hall_id;
+	c->read_us = util_monotonic_us();
+	c->db = db_serial(db);
+	return GS_OK;
+}
+
 /* 1 if the hall has opening hours and t (local) falls outside all of them, allowing
  * 30 minutes after closing for customers served at the last minute. */
 static int outside_hours(struct db *db, int64_t hall_id, int64_t t, enum gs_result *r)
@@ -594,6 +641,20 @@ static int outside_hours(struct db *db, int64_t hall_id, int64_t t, enum gs_resu
 	int late = minute >= 30 ? minute - 30 : 0;
 	snprintf(hhmm, sizeof hhmm, "%02d:%02d", minute / 60 % 24, minute % 60);
 	snprintf(hhmm_late, sizeof hhmm_late, "%02d:%02d", late / 60 % 24, late % 60);
+	struct hours_cache *c = &hours_cache;
+	*r = GS_OK;
+	if (c->db != db_serial(db) || c->hall_id != hall_id ||
+	    util_monotonic_us() - c->read_us > SURVEY_HALL_CACHE_MS * 1000)
+		*r = hours_read(db, hall_id, c);
+	if (*r != GS_OK)
+		return 0;
+	if (c->n >= 0) {
+		int open = 0;
+		for (int i = 0; i < c->n && !open; i++)
+			open = c->rows[i].weekday == weekday && strcmp(c->rows[i].opens, hhmm) <= 0 &&
+			       strcmp(c->rows[i].closes, hhmm_late) >= 0;
+		return c->n > 0 && !open;
+	}
 	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT count(*) FROM hall_hours WHERE hall_id = ?1), "
 				       "(SELECT count(*) FROM hall_hours WHERE hall_id = ?1 AND weekday = ?2 "
 				       "AND opens <= ?3 AND closes >= ?4)");
@@ -749,26 +810,99 @@ static enum gs_result consume_ticket(struct db *db, const struct survey_submissi
 	return row < 0 ? GS_ERR_DB : GS_ERR_CONFLICT;
 }
 
+/* s as a JSON string: quotes, backslashes and control characters escaped. */
+static void json_put_string(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	buf_putc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			buf_putc(b, '\\');
+			buf_putc(b, (char)*p);
+		} else if (*p < 0x20) {
+			char esc[7] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15], 0};
+			buf_puts(b, esc);
+		} else {
+			buf_putc(b, (char)*p);
+		}
+	}
+	buf_putc(b, '"');
+}
+
 /* The choice answers as JSON [[question, value], ...] for the fold; NULL if none.
+ * Written directly (jansson's objects and json_dumps showed in the submit profile).
  * Caller frees. */
 static char *choices_json(const struct survey_submission *s)
 {
 	if (!s->n_choices)
 		return NULL;
-	json_t *arr = json_array();
-	for (size_t i = 0; i < s->n_choices; i++)
-		json_array_append_new(arr, json_pack("[ss]", s->choices[i].question, s->choices[i].value));
-	char *out = json_dumps(arr, JSON_COMPACT);
-	json_decref(arr);
-	return out;
+	struct buf b;
+	buf_init(&b, SIZE_MAX / 2);
+	buf_putc(&b, '[');
+	for (size_t i = 0; i < s->n_choices; i++) {
+		buf_puts(&b, i ? ",[" : "[");
+		json_put_string(&b, s->choices[i].question);
+		buf_putc(&b, ',');
+		json_put_string(&b, s->choices[i].value);
+		buf_putc(&b, ']');
+	}
+	buf_putc(&b, ']');
+	return buf_steal(&b, NULL);
 }
 
-static enum gs_result store_locked(struct db *db, const struct survey_settings *set,
+/* The burst window's key of a client hash at a hall. */
+static void burst_key(const unsigned char *client_hash, int64_t hall_id, char out[2 * SURVEY_CLIENT_HASH_LEN + 24])
+{
+	util_hex(client_hash, SURVEY_CLIENT_HASH_LEN, out);
+	snprintf(out + 2 * SURVEY_CLIENT_HASH_LEN, 24, "/%lld", (long long)hall_id);
+}
+
+/* Records a stored response in the burst window (add = 1) or takes it back (0). */
+static void burst_record(struct ratelimit *window, const struct survey_submission *s, int add)
+{
+	char key[2 * SURVEY_CLIENT_HASH_LEN + 24];
+	burst_key(s->client_hash, s->hall_id, key);
+	if (add)
+		ratelimit_hit(window, key, s->submitted_at);
+	else
+		ratelimit_refund(window, key);
+}
+
+/* 1 if the client already sent burst_max responses to the hall within the hour before
+ * s->submitted_at (flagged ones count too), 0 if not, -1 on error. With a window (the
+ * server's group commit) from memory; without one (survey_store) from the hall's rows
+ * of that day and the day before. */
+static int burst_seen(struct db *db, struct ratelimit *window, const struct survey_settings *set,
+		      const struct survey_submission *s)
+{
+	if (window) {
+		char key[2 * SURVEY_CLIENT_HASH_LEN + 24];
+		burst_key(s->client_hash, s->hall_id, key);
+		return !ratelimit_allowed(window, key, s->submitted_at);
+	}
+	char since[11];
+	survey_local_time(s->submitted_at - 3600, since, NULL, NULL);
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM survey_responses WHERE hall_id = ?2 AND day >= ?4 "
+				       "AND submitted_at > ?3 AND client_hash = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, s->client_hash, SURVEY_CLIENT_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, s->hall_id);
+	sqlite3_bind_int64(st, 3, s->submitted_at - 3600);
+	sqlite3_bind_text(st, 4, since, -1, SQLITE_TRANSIENT);
+	int row = db_step_row(db, st);
+	int seen = row > 0 && sqlite3_column_int(st, 0) >= set->burst_max;
+	sqlite3_reset(st);
+	return row < 0 ? -1 : seen;
+}
+
+/* Stores one response inside the open transaction. window: the group commit's burst
+ * window (NULL: count in the database); a stored response is recorded in it. */
+static enum gs_result store_locked(struct db *db, struct ratelimit *window, const struct survey_settings *set,
 				   const struct survey_submission *s, struct survey_stored *out)
 {
 	enum gs_result r;
 	sqlite3_stmt *st;
-	int row;
 	/* A second submit of an instance is found by the insert below (the instance is
 	 * UNIQUE); a ticket's second submit is refused here first, so look for it then. */
 	int64_t ticket_id = 0;
@@ -784,19 +918,11 @@ static enum gs_result store_locked(struct db *db, const struct survey_settings *
 
 	int flags = 0;
 	if (s->client_hash) {
-		st = db_stmt(db, "SELECT count(*) FROM survey_responses WHERE client_hash = ?1 AND hall_id = ?2 "
-				 "AND submitted_at > ?3");
-		if (!st)
+		int seen = burst_seen(db, window, set, s);
+		if (seen < 0)
 			return GS_ERR_DB;
-		sqlite3_bind_blob(st, 1, s->client_hash, SURVEY_CLIENT_HASH_LEN, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, s->hall_id);
-		sqlite3_bind_int64(st, 3, s->submitted_at - 3600);
-		row = db_step_row(db, st);
-		if (row > 0 && sqlite3_column_int(st, 0) >= set->burst_max)
+		if (seen)
 			flags |= SURVEY_FLAG_BURST;
-		sqlite3_reset(st);
-		if (row < 0)
-			return GS_ERR_DB;
 	}
 	if (outside_hours(db, s->hall_id, s->submitted_at, &r))
 		flags |= SURVEY_FLAG_OUTSIDE_HOURS;
@@ -866,6 +992,8 @@ static enum gs_result store_locked(struct db *db, const struct survey_settings *
 		if (r == GS_OK)
 			out->followup_id = sqlite3_last_insert_rowid(db_handle(db));
 	}
+	if (r == GS_OK && window && s->client_hash) /* taken back if the commit fails */
+		burst_record(window, s, 1);
 	return r;
 }
 
@@ -878,7 +1006,7 @@ enum gs_result survey_store(struct db *db, const struct survey_settings *set, co
 	enum gs_result r = db_begin(db);
 	if (r != GS_OK)
 		return r;
-	r = store_locked(db, set, s, out);
+	r = store_locked(db, NULL, set, s, out);
 	if (r == GS_OK)
 		r = db_commit(db);
 	if (r != GS_OK) {
@@ -927,6 +1055,7 @@ struct survey_batcher {
 	int running;
 	_Atomic int stop;
 	pthread_cond_t work;     /* wakes the maintenance thread early */
+	struct ratelimit *burst; /* survey_batcher_burst_window; NULL: bursts counted in the database */
 	uint64_t unfolded;       /* stored since the maintenance thread last looked */
 };
 
@@ -935,6 +1064,8 @@ struct survey_batcher {
 /* The maintenance thread wakes at least this often, or when this many are unfolded. */
 #define MAINT_PERIOD_MS 200
 #define MAINT_ITEMS 1024
+/* How often a leader alone in the queue yields before committing (0: never). */
+#define LEADER_YIELDS 1
 
 struct survey_batcher *survey_batcher_new(unsigned max_batch)
 {
@@ -958,6 +1089,7 @@ void survey_batcher_free(struct survey_batcher *b)
 		db_checkpoints_deferred(0);
 	}
 	db_close(b->writer);
+	ratelimit_free(b->burst);
 	pthread_mutex_destroy(&b->lock);
 	pthread_cond_destroy(&b->work);
 	free(b->db_path);
@@ -1040,6 +1172,9 @@ enum gs_result survey_batcher_background(struct survey_batcher *b, const char *d
 		log_error("survey group commit: %s", err);
 		return GS_ERR_IO;
 	}
+	/* Every response goes through this connection: keep the pages of the tables and
+	 * indexes it writes (and the hall rows it reads) in memory on large databases. */
+	db_exec(b->writer, "PRAGMA cache_size = -32768");
 	b->db_path = xstrdup(db_path);
 	db_checkpoints_deferred(1);
 	if (pthread_create(&b->thread, NULL, batcher_main, b) != 0) {
@@ -1050,6 +1185,51 @@ enum gs_result survey_batcher_background(struct survey_batcher *b, const char *d
 	return GS_OK;
 }
 
+/* Rows read back per step while filling the burst window (newest first, by id): the
+ * scan stops at the first response older than the hour plus this margin, as ids follow
+ * the clock except for seconds of overlap between threads. */
+#define BURST_FILL_MARGIN_S 300
+
+enum gs_result survey_batcher_burst_window(struct survey_batcher *b, struct db *db, int burst_max, int64_t now)
+{
+	if (b->burst)
+		return GS_ERR_CONFLICT;
+	if (burst_max < 1)
+		burst_max = 1;
+	/* The ring of each pair holds burst_max times: keep the table near 1 MiB of them. */
+	size_t slots = SURVEY_BURST_PAIRS;
+	if ((size_t)burst_max > 16)
+		slots = (size_t)SURVEY_BURST_PAIRS * 16 / (size_t)burst_max;
+	struct ratelimit *w = ratelimit_new(slots, (unsigned)burst_max, 3600);
+	sqlite3_stmt *st = db_stmt(db, "SELECT client_hash, hall_id, submitted_at FROM survey_responses "
+				       "ORDER BY id DESC");
+	if (!st) {
+		ratelimit_free(w);
+		return GS_ERR_DB;
+	}
+	int row;
+	while ((row = db_step_row(db, st)) > 0) {
+		int64_t t = sqlite3_column_int64(st, 2);
+		if (t <= now - 3600 - BURST_FILL_MARGIN_S)
+			break;
+		if (t <= now - 3600 || sqlite3_column_bytes(st, 0) != SURVEY_CLIENT_HASH_LEN)
+			continue;
+		struct survey_submission s = {.hall_id = sqlite3_column_int64(st, 1),
+					      .submitted_at = t,
+					      .client_hash = sqlite3_column_blob(st, 0)};
+		burst_record(w, &s, 1);
+	}
+	sqlite3_reset(st);
+	if (row < 0) {
+		ratelimit_free(w);
+		return GS_ERR_DB;
+	}
+	pthread_mutex_lock(&b->lock);
+	b->burst = w;
+	pthread_mutex_unlock(&b->lock);
+	return GS_OK;
+}
+
 /* Runs a statement without parameters from the connection's cache. */
 static enum gs_result exec_cached(struct db *db, const char *sql)
 {
@@ -1057,26 +1237,36 @@ static enum gs_result exec_cached(struct db *db, const char *sql)
 	return st ? db_step_done(db, st) : GS_ERR_DB;
 }
 
-/* Stores a taken batch in one transaction; sets every item's result. */
-static void batch_store(struct db *db, const struct survey_settings *set, struct batch_item *first)
+/* Stores a taken batch in one transaction; sets every item's result. A batch of one
+ * (the usual case unless submissions overlap) needs no savepoint: its refusal rolls
+ * back the whole transaction. */
+static void batch_store(struct db *db, struct ratelimit *window, const struct survey_settings *set,
+			struct batch_item *first)
 {
 	enum gs_result r = db_begin(db);
+	int alone = first->next == NULL;
 	for (struct batch_item *it = first; it; it = it->next) {
 		memset(it->out, 0, sizeof *it->out);
 		if (r != GS_OK) {
 			it->result = r;
 			continue;
 		}
-		if (exec_cached(db, "SAVEPOINT one") != GS_OK) {
+		if (!alone && exec_cached(db, "SAVEPOINT one") != GS_OK) {
 			it->result = GS_ERR_DB;
 			continue;
 		}
-		it->result = store_locked(db, set, it->s, it->out);
-		if (it->result != GS_OK) {
+		it->result = store_locked(db, window, set, it->s, it->out);
+		if (it->result != GS_OK && !alone) {
 			exec_cached(db, "ROLLBACK TO one");
 			it->out->response_id = it->out->followup_id = 0;
 		}
-		exec_cached(db, "RELEASE one");
+		if (!alone)
+			exec_cached(db, "RELEASE one");
+	}
+	if (r == GS_OK && alone && first->result != GS_OK) {
+		db_rollback(db);
+		first->out->response_id = first->out->followup_id = 0;
+		return;
 	}
 	if (r == GS_OK)
 		r = db_commit(db);
@@ -1086,6 +1276,8 @@ static void batch_store(struct db *db, const struct survey_settings *set, struct
 			if (it->result == GS_OK) {
 				it->result = r;
 				it->out->response_id = it->out->followup_id = 0;
+				if (window && it->s->client_hash)
+					burst_record(window, it->s, 0);
 			}
 	}
 }
@@ -1096,6 +1288,13 @@ static void batch_store(struct db *db, const struct survey_settings *set, struct
 static int lead(struct survey_batcher *b, struct db *db, const struct survey_settings *set, struct batch_item *me)
 {
 	b->leading = 1;
+	/* Alone in the queue: let the threads that are ready to run go first (they may be
+	 * about to submit, and then share this commit). Costs nothing when none is. */
+	for (int i = 0; i < LEADER_YIELDS && !b->head->next; i++) {
+		pthread_mutex_unlock(&b->lock);
+		sched_yield();
+		pthread_mutex_lock(&b->lock);
+	}
 	struct batch_item *first = b->head, *last = first;
 	unsigned n = 1;
 	while (last->next && n < b->max_batch) {
@@ -1109,7 +1308,7 @@ static int lead(struct survey_batcher *b, struct db *db, const struct survey_set
 	pthread_mutex_unlock(&b->lock);
 	/* One leader at a time, and each sees the last one's writes through b->lock: the
 	 * shared connection is never used by two threads at once. */
-	batch_store(b->writer ? b->writer : db, set, first);
+	batch_store(b->writer ? b->writer : db, b->burst, set, first);
 	pthread_mutex_lock(&b->lock);
 	/* An owner may return as soon as it sees done (under the lock, so not before we
 	 * signal it): read next first. */

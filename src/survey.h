@@ -136,7 +136,8 @@ int survey_instance_seen(struct db *db, const char *instance);
 
 /* Group commit for the server: submissions arriving together are stored in one
  * transaction (each in its own savepoint, with the same results as survey_store) by
- * whichever waiting thread leads, on its own connection db. Returns once the
+ * whichever waiting thread leads, on its own connection db (or the shared writer
+ * connection of survey_batcher_background). Returns once the
  * submission is committed or refused. All callers must use the same database. */
 struct survey_batcher;
 struct survey_batcher *survey_batcher_new(unsigned max_batch); /* 0: 256 */
@@ -149,6 +150,15 @@ enum gs_result survey_store_batched(struct survey_batcher *b, struct db *db, con
  * inside a request. Without it the submitting threads fold now and then themselves.
  * Stopped by survey_batcher_free. GS_ERR_CONFLICT if already running. */
 enum gs_result survey_batcher_background(struct survey_batcher *b, const char *db_path);
+/* From now on, bursts of submissions through b (survey_settings.burst_max responses from
+ * one client hash to one hall within an hour) are found in an in-memory window instead
+ * of the database, filled now from the responses stored in the hour before now. The
+ * window remembers the SURVEY_BURST_PAIRS (client hash, hall) pairs that sent last
+ * (fewer for a burst_max over 16); a pair forgotten under more distinct clients per
+ * hour than that counts from zero again. Call it once, before the first submission.
+ * GS_ERR_CONFLICT if b already has one. */
+#define SURVEY_BURST_PAIRS 65536
+enum gs_result survey_batcher_burst_window(struct survey_batcher *b, struct db *db, int burst_max, int64_t now);
 /* Transactions and submissions stored so far (for tests and metrics). */
 void survey_batcher_stats(struct survey_batcher *b, uint64_t *batches, uint64_t *items);
 

@@ -195,25 +195,50 @@ void log_set_level(enum log_level min)
 	log_min = min;
 }
 
+/* The "YYYY-MM-DDTHH:MM:SS" of the second this thread last logged in: the access log
+ * writes a line per request, and formatting the date each time showed in profiles. */
+struct log_clock {
+	time_t sec;
+	char when[24];
+};
+static _Thread_local struct log_clock log_clock = {.sec = -1};
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const char *names[] = {"debug", "info", "warn", "error"};
 	if (level < log_min)
 		return;
-	char when[32];
 	struct timespec ts;
-	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (ts.tv_sec != log_clock.sec) {
+		struct tm tm;
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(log_clock.when, sizeof log_clock.when, "%Y-%m-%dT%H:%M:%S", &tm);
+		log_clock.sec = ts.tv_sec;
+	}
+	/* The whole line is formatted first and written with one call (stderr is
+	 * unbuffered: three stdio calls were three write(2)s per line). */
+	char line[1024];
+	int n = snprintf(line, sizeof line, "%s.%03ldZ %s ", log_clock.when, ts.tv_nsec / 1000000, names[level]);
 	va_list ap;
 	va_start(ap, fmt);
-	pthread_mutex_lock(&log_lock);
-	fprintf(stderr, "%s.%03ldZ %s ", when, ts.tv_nsec / 1000000, names[level]);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	pthread_mutex_unlock(&log_lock);
+	int m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
 	va_end(ap);
+	char *heap = NULL, *text = line;
+	size_t len = (size_t)n + (size_t)(m > 0 ? m : 0);
+	if (len + 1 >= sizeof line) { /* a long message: format it again into its own buffer */
+		heap = xmalloc(len + 2);
+		memcpy(heap, line, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(heap + n, len + 2 - (size_t)n, fmt, ap);
+		va_end(ap);
+		text = heap;
+	}
+	text[len] = '\n';
+	pthread_mutex_lock(&log_lock);
+	fwrite(text, 1, len + 1, stderr);
+	pthread_mutex_unlock(&log_lock);
+	free(heap);
 }
 
 int64_t util_now(void)

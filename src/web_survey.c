@@ -73,6 +73,11 @@ enum gs_result web_app_new(struct db *db, const struct web_options *opt, struct 
 	app->rl_hall = ratelimit_new_bucket(1 << 14, per_hall, per_hall, 60);
 	app->trusted_proxy = opt && opt->trusted_proxy ? xstrdup(opt->trusted_proxy) : NULL;
 	app->batcher = survey_batcher_new(0);
+	if ((r = survey_batcher_burst_window(app->batcher, db, app->settings.burst_max, util_now())) != GS_OK) {
+		snprintf(err, errlen, "cannot read the last hour's survey responses (%s)", gs_result_str(r));
+		web_app_free(app);
+		return r;
+	}
 	/* Folding and checkpoints in the background, on a file database (not in tests'
 	 * in-memory ones). */
 	const char *path = sqlite3_db_filename(db_handle(db), "main");
@@ -153,10 +158,27 @@ static void client_address(struct http_request *req, char *out, size_t len)
 /* The render stamp: "{unix time}.{mac}" binding the time to the instance and hall. */
 static void stamp_make(const struct web_app *app, const char *instance, const char *hall, int64_t t, char out[96])
 {
+	/* The HMAC state after the key, kept per thread: hashing the padded key again for
+	 * every page and submit showed in the profile. */
+	static _Thread_local struct {
+		unsigned char key[32];
+		int set;
+		crypto_auth_hmacsha256_state keyed;
+	} cache;
+	if (!cache.set || sodium_memcmp(cache.key, app->stamp_key, sizeof cache.key) != 0) {
+		crypto_auth_hmacsha256_init(&cache.keyed, app->stamp_key, sizeof app->stamp_key);
+		memcpy(cache.key, app->stamp_key, sizeof cache.key);
+		cache.set = 1;
+	}
 	char msg[256];
 	int n = snprintf(msg, sizeof msg, "%s\n%s\n%lld", instance, hall, (long long)t);
+	if (n < 0 || (size_t)n >= sizeof msg) /* callers pass checked instances and codes */
+		n = n < 0 ? 0 : (int)sizeof msg - 1;
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	crypto_auth_hmacsha256(mac, (const unsigned char *)msg, (unsigned long long)n, app->stamp_key);
+	crypto_auth_hmacsha256_state st = cache.keyed;
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)msg, (unsigned long long)n);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_memzero(&st, sizeof st);
 	char hex[33];
 	util_hex(mac, 16, hex);
 	snprintf(out, 96, "%lld.%s", (long long)t, hex);
@@ -344,42 +366,6 @@ enum gs_result web_survey_page(struct http_request *req, struct http_response *r
 	return render_survey(req, res, hall, action, NULL, NULL, NULL, 0);
 }
 
-/* The values of the choice questions (other than the rating) and the first free text,
- * read back from the answers' JSON for the aggregates and follow-ups. */
-struct answer_parts {
-	json_t *root;
-	struct survey_choice choices[XFORM_MAX_QUESTIONS * 4];
-	size_t n;
-	const char *comment;
-};
-
-static void answer_parts(const struct xform *f, const char *json, struct answer_parts *p)
-{
-	memset(p, 0, sizeof *p);
-	p->root = json_loads(json, 0, NULL);
-	if (!p->root)
-		return;
-	for (size_t i = 0; i < f->n_questions; i++) {
-		const struct xform_question *q = &f->questions[i];
-		json_t *val = json_object_get(p->root, q->name);
-		if (!val || q->is_rating)
-			continue;
-		if (q->type == XFORM_SELECT1 && json_is_string(val) && p->n < sizeof p->choices / sizeof p->choices[0]) {
-			p->choices[p->n++] = (struct survey_choice){q->name, json_string_value(val)};
-		} else if (q->type == XFORM_SELECT && json_is_array(val)) {
-			size_t k;
-			json_t *e;
-			json_array_foreach(val, k, e)
-			{
-				if (json_is_string(e) && p->n < sizeof p->choices / sizeof p->choices[0])
-					p->choices[p->n++] = (struct survey_choice){q->name, json_string_value(e)};
-			}
-		} else if (q->type == XFORM_STRING && json_is_string(val) && !p->comment) {
-			p->comment = json_string_value(val);
-		}
-	}
-}
-
 /* The shared submit path of hall codes and tickets. */
 static enum gs_result already_received(struct http_request *req, struct http_response *res,
 				       const struct org_hall *hall)
@@ -501,8 +487,9 @@ static enum gs_result submit_checked(struct http_request *req, struct http_respo
 		return r;
 
 	int age = stamp_age(app, instance, hall->code, stamp, now);
-	struct answer_parts parts;
-	answer_parts(app->form, ans.json, &parts);
+	struct survey_choice *choices = xmalloc((ans.n_choices ? ans.n_choices : 1) * sizeof *choices);
+	for (size_t i = 0; i < ans.n_choices; i++)
+		choices[i] = (struct survey_choice){ans.choices[i].question, ans.choices[i].value};
 	struct survey_submission s = {
 		.hall_id = hall->id,
 		.form_row = app->form_row,
@@ -510,18 +497,18 @@ static enum gs_result submit_checked(struct http_request *req, struct http_respo
 		.rating = ans.rating,
 		.satisfied = ans.rating >= 1 && ans.rating <= 5 && app->form->satisfied[ans.rating],
 		.answers_json = ans.json,
-		.comment = parts.comment,
+		.comment = ans.comment,
 		.ticket = ticket,
 		.instance = instance,
 		.client_hash = ch,
 		.duration_s = age,
 		.unserved = age < 0,
-		.choices = parts.choices,
-		.n_choices = parts.n,
+		.choices = choices,
+		.n_choices = ans.n_choices,
 	};
 	struct survey_stored stored;
 	r = survey_store_batched(app->batcher, req->db, &app->settings, &s, &stored);
-	json_decref(parts.root);
+	free(choices);
 	xform_answers_clear(&ans);
 	if (r == GS_ERR_CONFLICT && stored.duplicate) {
 		*seen_io = 1;

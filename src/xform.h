@@ -103,11 +103,21 @@ struct xform_field_error {
 	char message[160]; /* for the customer, in the language asked for */
 };
 
+/* One choice answer: both strings are borrowed from the form (valid while it lives). */
+struct xform_pick {
+	const char *question; /* the question's name */
+	const char *value;    /* the choice's value */
+};
+
 struct xform_answers {
 	int rating; /* the rating question's answer, 1..5 */
 	char *json; /* owned: compact JSON object {"name": value, ...} in question order;
 	             * select1 and string answers are strings, int answers numbers, select
 	             * answers arrays of strings; unanswered optional questions are omitted */
+	char *comment;              /* owned: the first string answer (normalised), or NULL */
+	struct xform_pick *choices; /* owned array: every choice answered other than the
+	                             * rating, in question order, a select's in choice order */
+	size_t n_choices;
 };
 
 /* Validates the posted answers. Strings have CRLF and lone CR turned into LF and
@@ -123,7 +133,7 @@ enum gs_result xform_answers_parse(const struct xform *f, xform_get_fn get, void
                                    struct xform_answers *out, struct xform_field_error *errs, size_t max_errs,
                                    size_t *n_errs);
 
-void xform_answers_clear(struct xform_answers *a); /* frees json, zeroes a; NULL is a no-op */
+void xform_answers_clear(struct xform_answers *a); /* frees json, comment, choices; zeroes a; NULL: no-op */
 
 /* Reads answers stored as JSON (xform_answers.json) back and validates them against f
  * with the rules of xform_answers_parse, plus: every key must be a question of f and

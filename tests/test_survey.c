@@ -641,6 +641,113 @@ static void test_client_hash(void)
 	db_close(db);
 }
 
+/* Bursts: survey_store counts the hall's rows of the day and the day before (across
+ * midnight); the group commit's in-memory window is filled at start from the last
+ * hour's responses, ignores older ones and second submits, and forgets after an hour. */
+static void test_burst_window(void)
+{
+	struct db *db = open_fixture(NULL);
+	struct survey_settings set;
+	CHECK_INT(survey_settings_load(db, &set), GS_OK);
+	CHECK_INT(set.burst_max, 2);
+	int64_t form = 0, h2 = hall_id(db, "T-H2"); /* T-H2 has no opening hours */
+	CHECK_INT(survey_form_register(db, "f", "1", "<x/>", 4, &form), GS_OK);
+	unsigned char ch[SURVEY_CLIENT_HASH_LEN], ch2[SURVEY_CLIENT_HASH_LEN];
+	memset(ch, 0xa1, sizeof ch);
+	memset(ch2, 0xb2, sizeof ch2);
+	struct survey_stored st;
+	const char *times[][2] = {{"2026-11-23", "22:00"}, {"2026-11-23", "23:50"}, {"2026-11-23", "23:55"}};
+	int expect[] = {0, 0, 0};
+	for (int i = 0; i < 3; i++) {
+		char inst[16];
+		snprintf(inst, sizeof inst, "old-%d", i);
+		struct survey_submission s = sub(h2, form, local_ts(times[i][0], atoi(times[i][1]), atoi(times[i][1] + 3)),
+						 5, inst);
+		s.client_hash = ch;
+		CHECK_INT(survey_store(db, &set, &s, &st), GS_OK);
+		CHECK_INT(st.flags, expect[i]);
+	}
+	/* 00:10: 23:50 and 23:55 of the day before are within the hour */
+	struct survey_submission s = sub(h2, form, local_ts("2026-11-24", 0, 10), 5, "sql-3");
+	s.client_hash = ch;
+	CHECK_INT(survey_store(db, &set, &s, &st), GS_OK);
+	CHECK_INT(st.flags, SURVEY_FLAG_BURST);
+
+	/* The server starts at 00:15: the window holds 23:50, 23:55, 00:10 (not 22:00). */
+	struct survey_batcher *b = survey_batcher_new(0);
+	CHECK_INT(survey_batcher_burst_window(b, db, set.burst_max, local_ts("2026-11-24", 0, 15)), GS_OK);
+	CHECK_INT(survey_batcher_burst_window(b, db, set.burst_max, local_ts("2026-11-24", 0, 15)), GS_ERR_CONFLICT);
+	s = sub(h2, form, local_ts("2026-11-24", 0, 15), 5, "win-1");
+	s.client_hash = ch;
+	CHECK_INT(survey_store_batched(b, db, &set, &s, &st), GS_OK);
+	CHECK_INT(st.flags, SURVEY_FLAG_BURST);
+	/* 01:09: 00:10 and 00:15 are within the hour → still a burst; 02:12: none is */
+	s = sub(h2, form, local_ts("2026-11-24", 1, 9), 5, "win-2");
+	s.client_hash = ch;
+	CHECK_INT(survey_store_batched(b, db, &set, &s, &st), GS_OK);
+	CHECK_INT(st.flags, SURVEY_FLAG_BURST);
+	s = sub(h2, form, local_ts("2026-11-24", 2, 12), 5, "win-3");
+	s.client_hash = ch;
+	CHECK_INT(survey_store_batched(b, db, &set, &s, &st), GS_OK);
+	CHECK_INT(st.flags, 0);
+	/* another client: a second submit of a stored instance is not a response */
+	for (int i = 0; i < 3; i++) {
+		s = sub(h2, form, local_ts("2026-11-24", 3, i), 5, i < 2 ? "other-1" : "other-2");
+		s.client_hash = ch2;
+		CHECK_INT(survey_store_batched(b, db, &set, &s, &st), i == 1 ? GS_ERR_CONFLICT : GS_OK);
+		CHECK_INT(st.flags, 0);
+	}
+	s = sub(h2, form, local_ts("2026-11-24", 3, 5), 5, "other-3");
+	s.client_hash = ch2;
+	CHECK_INT(survey_store_batched(b, db, &set, &s, &st), GS_OK);
+	CHECK_INT(st.flags, SURVEY_FLAG_BURST);
+	/* the same client at another hall is another pair */
+	s = sub(hall_id(db, "T-H1"), form, local_ts("2026-11-23", 9, 0), 5, "other-h1");
+	s.client_hash = ch2;
+	CHECK_INT(survey_store_batched(b, db, &set, &s, &st), GS_OK);
+	CHECK_INT(st.flags & SURVEY_FLAG_BURST, 0);
+	survey_batcher_free(b);
+	db_close(db);
+}
+
+/* Choice answers reach the per-question counts through the JSON the store writes,
+ * escaped: a value with quotes and a backslash comes back as it was. */
+static void test_choices(void)
+{
+	struct db *db = open_fixture(NULL);
+	struct survey_settings set;
+	CHECK_INT(survey_settings_load(db, &set), GS_OK);
+	int64_t form = 0, h2 = hall_id(db, "T-H2");
+	CHECK_INT(survey_form_register(db, "f", "1", "<x/>", 4, &form), GS_OK);
+	struct survey_choice picks[] = {{"service", "bill"}, {"service", "say \"hi\" \\ ok"}, {"waiting", "lt5"}};
+	struct survey_stored st;
+	for (int i = 0; i < 6; i++) {
+		char inst[16];
+		snprintf(inst, sizeof inst, "c-%d", i);
+		struct survey_submission s = sub(h2, form, local_ts("2026-11-24", 10, i), 5, inst);
+		s.choices = picks;
+		s.n_choices = i < 5 ? 3 : 1;
+		CHECK_INT(survey_store(db, &set, &s, &st), GS_OK);
+	}
+	struct survey_stats stats;
+	struct survey_scope scope = {.hall_id = h2};
+	CHECK_INT(survey_stats_get(db, &set, &scope, "2026-11-24", "2026-11-24", 0, 1, &stats), GS_OK);
+	int found = 0;
+	for (size_t i = 0; i < stats.n_questions; i++) {
+		const struct survey_question_count *q = &stats.questions[i];
+		if (strcmp(q->question, "service") == 0 && strcmp(q->value, "bill") == 0)
+			found += q->n == 6;
+		if (strcmp(q->question, "service") == 0 && strcmp(q->value, "say \"hi\" \\ ok") == 0)
+			found += q->n == 5;
+		if (strcmp(q->question, "waiting") == 0 && strcmp(q->value, "lt5") == 0)
+			found += q->n == 5;
+	}
+	CHECK_INT(stats.n_questions, 3);
+	CHECK_INT(found, 3);
+	survey_stats_clear(&stats);
+	db_close(db);
+}
+
 int main(void)
 {
 	test_dates();
@@ -650,6 +757,8 @@ int main(void)
 	test_tickets();
 	test_batcher(0);
 	test_batcher(1);
+	test_burst_window();
+	test_choices();
 	test_client_hash();
 	return check_finish("test_survey");
 }

@@ -523,6 +523,15 @@ static void test_answers(void)
 	CHECK_INT(a.rating, 5);
 	CHECK_STR(a.json, "{\"rating\":\"5\",\"waiting\":\"lt5\",\"attitude\":\"4\",\"one_visit\":\"yes\","
 	                  "\"service\":[\"bill_payment\",\"enquiry\"],\"comment\":\"很好\\n谢谢\\n再见\\t!\"}");
+	/* the choice answers other than the rating (a select's in choice order) and the comment */
+	CHECK_STR(a.comment, "很好\n谢谢\n再见\t!");
+	CHECK_INT(a.n_choices, 5);
+	static const char *const picks[][2] = {{"waiting", "lt5"},      {"attitude", "4"},         {"one_visit", "yes"},
+	                                       {"service", "bill_payment"}, {"service", "enquiry"}};
+	for (size_t i = 0; i < 5 && i < a.n_choices; i++) {
+		CHECK_STR(a.choices[i].question, picks[i][0]);
+		CHECK_STR(a.choices[i].value, picks[i][1]);
+	}
 
 	/* round trip through the stored JSON */
 	struct xform_answers b;
@@ -533,6 +542,20 @@ static void test_answers(void)
 	xform_answers_clear(&a);
 	CHECK(a.json == NULL);
 	xform_answers_clear(NULL);
+
+	/* quotes and backslashes are escaped in the JSON, kept in the comment */
+	memset(&p, 0, sizeof p);
+	post_add(&p, "rating", "3");
+	post_add(&p, "comment", "say \"hi\" \\ bye");
+	CHECK_INT(parse(f, &p, XFORM_ZH, &a, &e, &n), GS_OK);
+	CHECK_STR(a.json, "{\"rating\":\"3\",\"comment\":\"say \\\"hi\\\" \\\\ bye\"}");
+	CHECK_STR(a.comment, "say \"hi\" \\ bye");
+	CHECK_INT(a.n_choices, 0);
+	CHECK_INT(xform_answers_from_json(f, a.json, &b), GS_OK);
+	CHECK_STR(b.json, a.json);
+	CHECK_STR(b.comment, a.comment);
+	xform_answers_clear(&b);
+	xform_answers_clear(&a);
 
 	/* only the rating: optional questions are omitted */
 	memset(&p, 0, sizeof p);
