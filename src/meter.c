@@ -106,7 +106,7 @@ static const char *const stage_schema[] = {
 	("CREATE TEMP TABLE IF NOT EXISTS mi_fpoint(code TEXT PRIMARY KEY, rid INTEGER) WITHOUT ROWID"),
 	("CREATE TEMP TABLE IF NOT EXISTS mi_st(rid INTEGER PRIMARY KEY, st INTEGER NOT NULL)"),
 	/* narrow: line, column, key and point code are read from mi_rec for the few errors */
-	("CREATE TEMP TABLE IF NOT EXISTS mi_end(rid INTEGER PRIMARY KEY, kind INTEGER, meter_id INTEGER, "
+	("CREATE TEMP TABLE IF NOT EXISTS mi_end(rid INTEGER, kind INTEGER, meter_id INTEGER, "
 	 "point_id INTEGER, date TEXT, link_id INTEGER, old_until TEXT)"),
 	("CREATE TEMP TABLE IF NOT EXISTS mi_aff_point(id INTEGER PRIMARY KEY)"),
 	("CREATE TEMP TABLE IF NOT EXISTS mi_pt(rid INTEGER PRIMARY KEY, point_id INTEGER, station_id INTEGER, "
@@ -560,8 +560,8 @@ static const char sql_st_starts[] =
 
 static const char sql_st_ends[] =
 	"INSERT INTO temp.mi_st(rid, st) SELECT rid, CASE WHEN link_id IS NULL OR old_until IS NULL THEN 2 WHEN "
-	"old_until = date THEN 0 ELSE 1 END FROM temp.mi_end WHERE true ON CONFLICT(rid) DO UPDATE SET st = "
-	"max(st & 3, excluded.st) | (st & 4)";
+	"old_until = date THEN 0 ELSE 1 END FROM temp.mi_end WHERE true ORDER BY rid ON CONFLICT(rid) DO UPDATE SET "
+	"st = max(st & 3, excluded.st) | (st & 4)";
 
 static const char sql_merge_points[] =
 	"INSERT INTO meter_points(code, station_id, customer_class, since, until) SELECT r.point, ?1, r.class, "
@@ -606,18 +606,25 @@ static const char sql_merge_starts[] =
 	"temp.mi_rec r JOIN temp.mi_pt x ON x.rid = r.rid JOIN meters m ON m.key = r.mkey WHERE r.kind IN (2, 4, 6) "
 	"OR (r.kind = 5 AND r.point IS NOT NULL) ORDER BY r.rid ON CONFLICT DO NOTHING";
 
+/* Each end's meter by key in file order, then its link looked up in meter order (one
+ * pass along meter_links' (meter, point, since) index instead of a seek per end in the
+ * strided order of replace events; LIMIT -1 keeps SQLite from dropping the subquery's
+ * ORDER BY); mi_end takes the rows in that order (no key on rid: appends), the later
+ * steps sort by rid where they need file order. */
 static const char sql_find_ends[] =
-	"INSERT INTO temp.mi_end(rid, kind, meter_id, point_id, date, link_id, old_until) "
-	"SELECT r.rid, r.kind, m.id, p.point_id, r.date, l.id, l.until FROM temp.mi_rec r JOIN temp.mi_pt p ON p.rid = r.rid LEFT JOIN meters m ON "
-	"m.key = CASE r.kind WHEN 3 THEN r.mkey ELSE r.okey END LEFT JOIN meter_links l ON l.id = (SELECT y.id FROM "
-	"meter_links y WHERE y.meter_id = m.id AND y.point_id = p.point_id AND y.since <= r.date ORDER BY y.since "
-	"DESC LIMIT 1) WHERE r.kind = 3 OR (r.kind IN (2, 4) AND r.okey IS NOT NULL) ORDER BY r.rid";
+	"WITH x AS MATERIALIZED (SELECT r.rid, r.kind, m.id AS mid, p.point_id AS pid, r.date FROM "
+	"temp.mi_rec r JOIN temp.mi_pt p ON p.rid = r.rid LEFT JOIN meters m ON m.key = CASE r.kind WHEN 3 THEN "
+	"r.mkey ELSE r.okey END WHERE r.kind = 3 OR (r.kind IN (2, 4) AND r.okey IS NOT NULL) ORDER BY m.id, "
+	"p.point_id LIMIT -1) INSERT INTO temp.mi_end(rid, kind, meter_id, point_id, date, link_id, old_until) SELECT "
+	"x.rid, x.kind, x.mid, x.pid, x.date, l.id, l.until FROM x LEFT JOIN meter_links l ON l.id = (SELECT y.id FROM "
+	"meter_links y WHERE y.meter_id = x.mid AND y.point_id = x.pid AND y.since <= x.date ORDER BY y.since DESC "
+	"LIMIT 1)";
 
 /* A legacy meter an install replaces, not known on that point: its link until that day. */
 static const char sql_merge_legacy_links[] =
 	"INSERT INTO meter_links(meter_id, point_id, since, until) SELECT e.meter_id, e.point_id, min(p.since, "
 	"e.date), e.date FROM temp.mi_end e JOIN meter_points p ON p.id = e.point_id WHERE e.kind = 2 AND "
-	"e.link_id IS NULL ON CONFLICT DO NOTHING";
+	"e.link_id IS NULL ORDER BY e.rid ON CONFLICT DO NOTHING";
 
 /* In link order: one pass over meter_links instead of a seek per end in file order. */
 static const char sql_merge_ends[] =
@@ -797,7 +804,8 @@ static enum gs_result build_cov(struct imp *c)
 	if (!st)
 		return GS_ERR_DB;
 	int row = db_step_row(c->db, st);
-	int64_t n_aff = row == 1 ? sqlite3_column_int64(st, 0) : 0, n_links = row == 1 ? sqlite3_column_int64(st, 1) : 0;
+	int64_t n_aff = row == 1 ? sqlite3_column_int64(st, 0) : 0;
+	int64_t n_links = row == 1 ? sqlite3_column_int64(st, 1) : 0;
 	sqlite3_reset(st);
 	if (row != 1)
 		return GS_ERR_DB;
