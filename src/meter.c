@@ -105,13 +105,15 @@ static const char *const stage_schema[] = {
 	 "omanufacturer TEXT)"),
 	("CREATE TEMP TABLE IF NOT EXISTS mi_fpoint(code TEXT PRIMARY KEY, rid INTEGER) WITHOUT ROWID"),
 	("CREATE TEMP TABLE IF NOT EXISTS mi_st(rid INTEGER PRIMARY KEY, st INTEGER NOT NULL)"),
-	("CREATE TEMP TABLE IF NOT EXISTS mi_end(rid INTEGER PRIMARY KEY, line INTEGER, col INTEGER, kind INTEGER, "
-	 "mkey TEXT, point TEXT, meter_id INTEGER, point_id INTEGER, date TEXT, link_id INTEGER, "
-	 "old_until TEXT)"),
+	/* narrow: line, column, key and point code are read from mi_rec for the few errors */
+	("CREATE TEMP TABLE IF NOT EXISTS mi_end(rid INTEGER, kind INTEGER, meter_id INTEGER, "
+	 "point_id INTEGER, date TEXT, link_id INTEGER, old_until TEXT)"),
 	("CREATE TEMP TABLE IF NOT EXISTS mi_aff_point(id INTEGER PRIMARY KEY)"),
 	("CREATE TEMP TABLE IF NOT EXISTS mi_pt(rid INTEGER PRIMARY KEY, point_id INTEGER, station_id INTEGER, "
 	 "since TEXT)"),
 	("CREATE TEMP TABLE IF NOT EXISTS mi_dd(sid INTEGER, day TEXT, dp INTEGER, ds INTEGER)"),
+	("CREATE TEMP TABLE IF NOT EXISTS mi_cov(link_id INTEGER, point_id INTEGER, sid INTEGER, sb TEXT, se TEXT, "
+	 "b TEXT, e TEXT)"),
 };
 
 static const char *const stage_clear[] = {
@@ -123,6 +125,7 @@ static const char *const stage_clear[] = {
 	"DELETE FROM temp.mi_aff_point",
 	"DELETE FROM temp.mi_pt",
 	"DELETE FROM temp.mi_dd",
+	"DELETE FROM temp.mi_cov",
 };
 
 static enum gs_result stage_prepare(struct db *db)
@@ -502,27 +505,30 @@ static const char sql_resolve_points[] =
 
 /* Meter removals (remove, replace's old meter, install's legacy meter) that match no
  * link of that meter on that point at that day. */
+/* The key of the meter an end record takes off (r: its mi_rec row, e: its mi_end row). */
+#define SQL_END_KEY "CASE e.kind WHEN 3 THEN r.mkey ELSE r.okey END"
 static const char sql_check_ends[] =
-	"SELECT line, col, CASE kind WHEN 3 THEN 'meter' WHEN 4 THEN 'old-meter' ELSE 'replaces' END, CASE "
-	"WHEN meter_id IS NULL THEN printf('meter %s is unknown: it is not on metering point %s on %s', "
-	SQL_DISP("mkey") ", point, date) "
-	"WHEN link_id IS NULL AND later IS NOT NULL THEN printf('removal before installation: meter %s is taken "
-	"off metering point %s on %s but installed there on %s', " SQL_DISP("mkey") ", point, date, later) "
-	"WHEN link_id IS NULL THEN printf('meter %s is not on metering point %s on %s', " SQL_DISP("mkey")
-	", point, date) "
-	"ELSE printf('meter %s was already taken off metering point %s on %s', " SQL_DISP("mkey")
-	", point, old_until) END "
-	"FROM (SELECT e.*, (SELECT min(x.since) FROM meter_links x WHERE x.meter_id = e.meter_id AND x.point_id = "
-	"e.point_id AND x.since > e.date) AS later FROM temp.mi_end e WHERE e.link_id IS NULL OR e.old_until < "
-	"e.date) WHERE (kind IN (3, 4) AND (meter_id IS NULL OR link_id IS NULL)) OR (link_id IS NULL AND later "
-	"IS NOT NULL) OR old_until < date ORDER BY rid";
+	"SELECT r.line, r.col, CASE e.kind WHEN 3 THEN 'meter' WHEN 4 THEN 'old-meter' ELSE 'replaces' END, CASE "
+	"WHEN e.meter_id IS NULL THEN printf('meter %s is unknown: it is not on metering point %s on %s', "
+	SQL_DISP(SQL_END_KEY) ", r.point, e.date) "
+	"WHEN e.link_id IS NULL AND e.later IS NOT NULL THEN printf('removal before installation: meter %s is taken "
+	"off metering point %s on %s but installed there on %s', " SQL_DISP(SQL_END_KEY) ", r.point, e.date, e.later) "
+	"WHEN e.link_id IS NULL THEN printf('meter %s is not on metering point %s on %s', " SQL_DISP(SQL_END_KEY)
+	", r.point, e.date) "
+	"ELSE printf('meter %s was already taken off metering point %s on %s', " SQL_DISP(SQL_END_KEY)
+	", r.point, e.old_until) END "
+	"FROM (SELECT q.*, (SELECT min(x.since) FROM meter_links x WHERE x.meter_id = q.meter_id AND x.point_id = "
+	"q.point_id AND x.since > q.date) AS later FROM temp.mi_end q WHERE q.link_id IS NULL OR q.old_until < "
+	"q.date) e JOIN temp.mi_rec r ON r.rid = e.rid WHERE (e.kind IN (3, 4) AND (e.meter_id IS NULL OR e.link_id "
+	"IS NULL)) OR (e.link_id IS NULL AND e.later IS NOT NULL) OR e.old_until < e.date ORDER BY e.rid";
 
 static const char sql_check_end_twice[] =
-	"SELECT line, col, CASE kind WHEN 3 THEN 'meter' WHEN 4 THEN 'old-meter' ELSE 'replaces' END, "
+	"SELECT r.line, r.col, CASE e.kind WHEN 3 THEN 'meter' WHEN 4 THEN 'old-meter' ELSE 'replaces' END, "
 	"printf('meter %s is taken off metering point %s twice in this file (first at line %d)', "
-	SQL_DISP("mkey") ", point, first) FROM (SELECT *, first_value(line) OVER w AS first, row_number() OVER w "
-	"AS rn FROM temp.mi_end WHERE link_id IS NOT NULL WINDOW w AS (PARTITION BY link_id ORDER BY rid)) WHERE "
-	"rn > 1 ORDER BY rid";
+	SQL_DISP(SQL_END_KEY) ", r.point, (SELECT line FROM temp.mi_rec WHERE rid = e.first)) FROM (SELECT rid, kind, "
+	"first_value(rid) OVER w AS first, row_number() OVER w AS rn FROM temp.mi_end WHERE link_id IS NOT NULL "
+	"WINDOW w AS (PARTITION BY link_id ORDER BY rid)) e JOIN temp.mi_rec r ON r.rid = e.rid WHERE e.rn > 1 "
+	"ORDER BY e.rid";
 
 /* Meter attributes of a record that differ from the stored meter m (absent fields keep
  * the stored value). */
@@ -554,8 +560,8 @@ static const char sql_st_starts[] =
 
 static const char sql_st_ends[] =
 	"INSERT INTO temp.mi_st(rid, st) SELECT rid, CASE WHEN link_id IS NULL OR old_until IS NULL THEN 2 WHEN "
-	"old_until = date THEN 0 ELSE 1 END FROM temp.mi_end WHERE true ON CONFLICT(rid) DO UPDATE SET st = "
-	"max(st & 3, excluded.st) | (st & 4)";
+	"old_until = date THEN 0 ELSE 1 END FROM temp.mi_end WHERE true ORDER BY rid ON CONFLICT(rid) DO UPDATE SET "
+	"st = max(st & 3, excluded.st) | (st & 4)";
 
 static const char sql_merge_points[] =
 	"INSERT INTO meter_points(code, station_id, customer_class, since, until) SELECT r.point, ?1, r.class, "
@@ -600,24 +606,30 @@ static const char sql_merge_starts[] =
 	"temp.mi_rec r JOIN temp.mi_pt x ON x.rid = r.rid JOIN meters m ON m.key = r.mkey WHERE r.kind IN (2, 4, 6) "
 	"OR (r.kind = 5 AND r.point IS NOT NULL) ORDER BY r.rid ON CONFLICT DO NOTHING";
 
+/* Each end's meter by key in file order, then its link looked up in meter order (one
+ * pass along meter_links' (meter, point, since) index instead of a seek per end in the
+ * strided order of replace events; LIMIT -1 keeps SQLite from dropping the subquery's
+ * ORDER BY); mi_end takes the rows in that order (no key on rid: appends), the later
+ * steps sort by rid where they need file order. */
 static const char sql_find_ends[] =
-	"INSERT INTO temp.mi_end(rid, line, col, kind, mkey, point, meter_id, point_id, date, link_id, old_until) "
-	"SELECT r.rid, r.line, r.col, r.kind, CASE r.kind WHEN 3 THEN r.mkey ELSE r.okey END, r.point, m.id, "
-	"p.point_id, "
-	"r.date, l.id, l.until FROM temp.mi_rec r JOIN temp.mi_pt p ON p.rid = r.rid LEFT JOIN meters m ON "
-	"m.key = CASE r.kind WHEN 3 THEN r.mkey ELSE r.okey END LEFT JOIN meter_links l ON l.id = (SELECT y.id FROM "
-	"meter_links y WHERE y.meter_id = m.id AND y.point_id = p.point_id AND y.since <= r.date ORDER BY y.since "
-	"DESC LIMIT 1) WHERE r.kind = 3 OR (r.kind IN (2, 4) AND r.okey IS NOT NULL) ORDER BY r.rid";
+	"WITH x AS MATERIALIZED (SELECT r.rid, r.kind, m.id AS mid, p.point_id AS pid, r.date FROM "
+	"temp.mi_rec r JOIN temp.mi_pt p ON p.rid = r.rid LEFT JOIN meters m ON m.key = CASE r.kind WHEN 3 THEN "
+	"r.mkey ELSE r.okey END WHERE r.kind = 3 OR (r.kind IN (2, 4) AND r.okey IS NOT NULL) ORDER BY m.id, "
+	"p.point_id LIMIT -1) INSERT INTO temp.mi_end(rid, kind, meter_id, point_id, date, link_id, old_until) SELECT "
+	"x.rid, x.kind, x.mid, x.pid, x.date, l.id, l.until FROM x LEFT JOIN meter_links l ON l.id = (SELECT y.id FROM "
+	"meter_links y WHERE y.meter_id = x.mid AND y.point_id = x.pid AND y.since <= x.date ORDER BY y.since DESC "
+	"LIMIT 1)";
 
 /* A legacy meter an install replaces, not known on that point: its link until that day. */
 static const char sql_merge_legacy_links[] =
 	"INSERT INTO meter_links(meter_id, point_id, since, until) SELECT e.meter_id, e.point_id, min(p.since, "
 	"e.date), e.date FROM temp.mi_end e JOIN meter_points p ON p.id = e.point_id WHERE e.kind = 2 AND "
-	"e.link_id IS NULL ON CONFLICT DO NOTHING";
+	"e.link_id IS NULL ORDER BY e.rid ON CONFLICT DO NOTHING";
 
+/* In link order: one pass over meter_links instead of a seek per end in file order. */
 static const char sql_merge_ends[] =
-	"UPDATE meter_links SET until = e.date FROM temp.mi_end e WHERE meter_links.id = e.link_id AND "
-	"meter_links.until IS NOT e.date";
+	"UPDATE meter_links SET until = e.date FROM (SELECT link_id, date FROM temp.mi_end WHERE link_id IS NOT NULL "
+	"ORDER BY link_id) e WHERE meter_links.id = e.link_id AND meter_links.until IS NOT e.date";
 
 /* The metering points whose coverage an import may change: the stored points its records
  * name, and every point linked to a meter that an IEC record describes or links, or
@@ -641,14 +653,33 @@ static const char sql_aff_new[] =
  * no sort: points have few links. */
 #define SQL_SERVE_B(l, m) "max(" l ".since, coalesce(" m ".installed, " l ".since))"
 #define SQL_SERVE_E(l, m) "min(coalesce(" l ".until, '" METER_FAR "'), coalesce(" m ".removed, '" METER_FAR "'))"
+/* The smart-served intervals of the touched points' links, once per state (before the
+ * merges for the daily contribution taken out, after them for the overlap check and the
+ * contribution put back): sb/se the link ∩ the meter's lifecycle, b/e that ∩ the point's
+ * service. Two plans with the same rows: per touched point through meter_links_point
+ * (few touched points), or one pass over meter_links in rowid order with the meters
+ * beside them (a large import touches most links: random seeks per point would cost
+ * more than reading every link once). */
+#define SQL_COV_COLS                                                                                               \
+	"l.id, p.id, p.station_id, " SQL_SERVE_B("l", "m") ", " SQL_SERVE_E("l", "m") ", max(" SQL_SERVE_B("l", "m") \
+	", p.since), min(" SQL_SERVE_E("l", "m") ", coalesce(p.until, '" METER_FAR "'))"
+static const char sql_cov_by_point[] =
+	"INSERT INTO temp.mi_cov(link_id, point_id, sid, sb, se, b, e) SELECT " SQL_COV_COLS " FROM temp.mi_aff_point "
+	"a CROSS JOIN meter_points p ON p.id = a.id CROSS JOIN meter_links l ON l.point_id = p.id CROSS JOIN meters m "
+	"ON m.id = l.meter_id WHERE m.smart = 1";
+static const char sql_cov_scan[] =
+	"INSERT INTO temp.mi_cov(link_id, point_id, sid, sb, se, b, e) SELECT " SQL_COV_COLS " FROM meter_links l "
+	"CROSS JOIN meters m ON m.id = l.meter_id CROSS JOIN meter_points p ON p.id = l.point_id WHERE l.point_id IN "
+	"(SELECT id FROM temp.mi_aff_point) AND m.smart = 1";
+
+/* Smart meters serving one point on overlapping days: each serving interval that starts
+ * while another, which started earlier (or the same day and was stored first), is still
+ * open — the latest end among the point's earlier intervals is after its start. */
 static const char sql_check_overlap[] =
-	"WITH s AS (SELECT l.id, l.point_id, " SQL_SERVE_B("l", "m") " AS b, " SQL_SERVE_E("l", "m") " AS e, "
-	"p.code, m.key FROM temp.mi_aff_point a CROSS JOIN meter_points p ON p.id = a.id CROSS JOIN meter_links l ON "
-	"l.point_id = p.id JOIN meters m ON m.id = l.meter_id WHERE m.smart = 1) SELECT s.id, s.point_id, s.b, "
-	"s.code, s.key FROM s WHERE s.b < s.e AND EXISTS (SELECT 1 FROM meter_links l2 JOIN meters m2 ON m2.id = "
-	"l2.meter_id WHERE l2.point_id = s.point_id AND l2.since <= s.b AND l2.id <> s.id AND m2.smart = 1 AND "
-	"(" SQL_SERVE_B("l2", "m2") " < s.b OR (" SQL_SERVE_B("l2", "m2") " = s.b AND l2.id < s.id)) AND "
-	SQL_SERVE_E("l2", "m2") " > s.b) ORDER BY s.code, s.b";
+	"SELECT c.link_id, c.point_id, c.sb, p.code, m.key FROM (SELECT link_id, point_id, sb, max(se) OVER (PARTITION "
+	"BY point_id ORDER BY sb, link_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS pe FROM temp.mi_cov "
+	"WHERE sb < se) c CROSS JOIN meter_points p ON p.id = c.point_id CROSS JOIN meter_links l ON l.id = c.link_id "
+	"CROSS JOIN meters m ON m.id = l.meter_id WHERE c.pe > c.sb ORDER BY p.code, c.sb";
 
 static const char sql_overlap_other[] =
 	"SELECT m.key FROM meter_links l JOIN meters m ON m.id = l.meter_id WHERE l.point_id = ?1 AND l.id <> ?2 "
@@ -677,17 +708,15 @@ static const char sql_overlap_line_meter[] =
 	"sum(ds) OVER w FROM g WINDOW w AS (PARTITION BY sid ORDER BY day)"
 
 /* The contribution of the touched points to meter_daily (the same events as
- * SQL_DAILY_BODY), taken out before the merges (sign -1) and put back after (+1). */
+ * SQL_DAILY_BODY, the served intervals from mi_cov), taken out before the merges (sign
+ * -1) and put back after (+1). */
 #define SQL_DAILY_DELTA(SIGN)                                                                                     \
 	"WITH pts AS (SELECT p.id, p.station_id, p.since, p.until FROM temp.mi_aff_point a CROSS JOIN meter_points " \
-	"p ON p.id = a.id), cov AS (SELECT pts.station_id, max(l.since, coalesce(m.installed, l.since), pts.since) " \
-	"AS b, min(coalesce(l.until, '" METER_FAR "'), coalesce(m.removed, '" METER_FAR "'), coalesce(pts.until, '"  \
-	METER_FAR "')) AS e FROM pts CROSS JOIN meter_links l ON l.point_id = pts.id JOIN meters m ON m.id = "      \
-	"l.meter_id WHERE m.smart = 1), ev(sid, day, dp, ds) AS (SELECT station_id, since, 1, 0 FROM pts UNION "    \
-	"ALL SELECT station_id, until, -1, 0 FROM pts WHERE until IS NOT NULL UNION ALL SELECT station_id, b, 0, 1 " \
-	"FROM cov WHERE b < e UNION ALL SELECT station_id, e, 0, -1 FROM cov WHERE b < e AND e < '" METER_FAR "') " \
-	"INSERT INTO temp.mi_dd(sid, day, dp, ds) SELECT sid, day, " SIGN " * sum(dp), " SIGN " * sum(ds) FROM ev " \
-	"GROUP BY sid, day"
+	"p ON p.id = a.id), ev(sid, day, dp, ds) AS (SELECT station_id, since, 1, 0 FROM pts UNION ALL SELECT "     \
+	"station_id, until, -1, 0 FROM pts WHERE until IS NOT NULL UNION ALL SELECT sid, b, 0, 1 FROM temp.mi_cov " \
+	"WHERE b < e UNION ALL SELECT sid, e, 0, -1 FROM temp.mi_cov WHERE b < e AND e < '" METER_FAR "') INSERT " \
+	"INTO temp.mi_dd(sid, day, dp, ds) SELECT sid, day, " SIGN " * sum(dp), " SIGN " * sum(ds) FROM ev GROUP " \
+	"BY sid, day"
 static const char sql_daily_before[] = SQL_DAILY_DELTA("-1");
 static const char sql_daily_after[] = SQL_DAILY_DELTA("1");
 /* The net changes into the stored rows; rows whose day no longer changes anything go;
@@ -761,6 +790,30 @@ static void disp_key(const char *key, char *out, size_t len)
 	for (char *p = out; *p; p++)
 		if (*p == '\x1f')
 			*p = ' ';
+}
+
+/* Fills mi_cov for the touched points in the current state (emptied first), by the plan
+ * that reads less: per point when the touched points are few beside the stored links. */
+static enum gs_result build_cov(struct imp *c)
+{
+	enum gs_result r = db_exec(c->db, "DELETE FROM temp.mi_cov");
+	if (r != GS_OK)
+		return r;
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT (SELECT count(*) FROM temp.mi_aff_point), (SELECT "
+					  "coalesce(max(id), 0) FROM meter_links)");
+	if (!st)
+		return GS_ERR_DB;
+	int row = db_step_row(c->db, st);
+	int64_t n_aff = row == 1 ? sqlite3_column_int64(st, 0) : 0;
+	int64_t n_links = row == 1 ? sqlite3_column_int64(st, 1) : 0;
+	sqlite3_reset(st);
+	if (row != 1)
+		return GS_ERR_DB;
+	if (n_aff == 0)
+		return GS_OK;
+	/* a point has a few links: past an eighth of all links, one pass reads less */
+	int scan = c->opts->cov_plan ? c->opts->cov_plan == 2 : n_aff * 8 >= n_links;
+	return run_sql(c, scan ? sql_cov_scan : sql_cov_by_point, 0);
 }
 
 /* Two smart meters on one point on overlapping days: one error per interval that
@@ -888,7 +941,8 @@ static enum gs_result apply_staged(struct imp *c)
 			return r;
 	/* the touched points' coverage as stored, taken out of meter_daily at the end */
 	if ((r = run_sql(c, sql_aff_points, 0)) != GS_OK || (iec && (r = run_sql(c, sql_aff_meters, 0)) != GS_OK) ||
-	    (r = run_sql(c, sql_aff_starts, 0)) != GS_OK || (r = run_sql(c, sql_daily_before, 0)) != GS_OK)
+	    (r = run_sql(c, sql_aff_starts, 0)) != GS_OK || (r = build_cov(c)) != GS_OK ||
+	    (r = run_sql(c, sql_daily_before, 0)) != GS_OK)
 		return r;
 	if ((r = run_sql(c, sql_merge_points, 0)) != GS_OK || (r = run_sql(c, sql_resolve_points, 0)) != GS_OK ||
 	    (r = run_sql(c, sql_check_event_points, 1)) != GS_OK)
@@ -921,6 +975,8 @@ static enum gs_result apply_staged(struct imp *c)
 		return r;
 	/* the file's new points join the touched ones */
 	if ((r = run_sql(c, sql_aff_new, 0)) != GS_OK)
+		return r;
+	if ((r = build_cov(c)) != GS_OK)
 		return r;
 	int64_t cpu0 = thread_cpu_us();
 	r = check_overlaps(c);
@@ -1294,6 +1350,8 @@ enum gs_result meter_import_run(struct db *db, const char *path, const struct me
 				struct meter_import_report *report)
 {
 	int64_t t0 = util_monotonic_us();
+	if (getenv("GS_IMPORT_TIMINGS")) /* per-step wall and CPU times on the log (bench/import.sh) */
+		log_set_level(LOG_DEBUG);
 	memset(report, 0, sizeof *report);
 	snprintf(report->format, sizeof report->format, "%s", rollout_format_name(ROLLOUT_UNKNOWN));
 	const char *name = opts->name;

@@ -28,6 +28,9 @@ struct meter_import_opts {
 				  * (the uploader's station, or --station); 0: none */
 	const char *today;       /* local day "YYYY-MM-DD" used for "dates in the future";
 				  * NULL: the real date (tests pin it) */
+	int cov_plan;            /* how the touched points' served intervals are read: 0 by
+				  * size (the default), 1 per point, 2 one pass over the links;
+				  * both give the same rows (tests run each) */
 	struct rollout_limits limits;
 };
 /* Zeroes opts and sets the default limits. */

@@ -504,6 +504,40 @@ static void test_api_and_dry_run(void)
 	test_response_free(&r);
 }
 
+/* An import through the API with a Bearer token: its page names the token as who imported
+ * ("API token" and the token's name; no login), and the list shows it too. */
+static void test_token_actor(void)
+{
+	struct test_response r;
+	char c[64], hdr[256], path[64];
+	CHECK_INT(api_upload(token_all, "tests/data/meter/http-token.xml", "?name=http-token.xml", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "\"status\":\"imported\"");
+	CHECK_CONTAINS(r.body, "\"unchanged\":1");
+	const char *idp = r.status == 200 ? strstr(r.body, "\"id\":") : NULL;
+	long id = idp ? strtol(idp + 5, NULL, 10) : 0;
+	test_response_free(&r);
+	CHECK(id > 0);
+	CHECK_STR(coverage("T-S1", "2026-03-31", c, sizeof c), "4/3");
+	snprintf(hdr, sizeof hdr, "Cookie: gs_session=%s\r\n", sid_adm);
+	snprintf(path, sizeof path, "/imports/%ld?lang=en", id);
+	CHECK_INT(test_request(srv.port, "GET", path, hdr, NULL, &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "http-token.xml");
+	CHECK_CONTAINS(r.body, "API token integration");
+	test_response_free(&r);
+	/* the station's own login sees it as well, with the same name */
+	snprintf(hdr, sizeof hdr, "Cookie: gs_session=%s\r\n", sid1);
+	CHECK_INT(test_request(srv.port, "GET", path, hdr, NULL, &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "API token integration");
+	test_response_free(&r);
+	CHECK_INT(test_request(srv.port, "GET", "/imports?lang=en", hdr, NULL, &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK_CONTAINS(r.body, "API token integration");
+	test_response_free(&r);
+}
+
 static void test_csrf(void)
 {
 	struct test_response r;
@@ -724,6 +758,7 @@ int main(void)
 	test_other_station();
 	test_invalid_file();
 	test_api_and_dry_run();
+	test_token_actor();
 	test_csrf();
 	test_too_large();
 	test_coverage_api();

@@ -77,10 +77,15 @@ static char *dump(struct db *db, int with_log)
 	return buf_steal(&b, NULL);
 }
 
+/* The plan every import of the tests uses for the touched points' intervals (main runs
+ * the suites with each). */
+static int cov_plan;
+
 static void opts_pin(struct meter_import_opts *o, const char *today)
 {
 	meter_import_opts_init(o);
 	o->today = today;
+	o->cov_plan = cov_plan;
 }
 
 static enum gs_result import(struct db *db, const char *path, const char *today, struct meter_import_report *rep)
@@ -434,7 +439,7 @@ static void test_conflicts(void)
 	expect_conflict(db, "end-twice.xml",
 			HEAD("T-S1", "c16") "<events>\n<remove meter=\"M1\" point=\"P1\" date=\"2026-07-01\"/>\n"
 					    "<remove meter=\"M1\" point=\"P1\" date=\"2026-07-02\"/>\n</events>\n</rollout>\n",
-			5, "meter", "twice in this file");
+			5, "meter", "meter M1 is taken off metering point P1 twice in this file (first at line 4)");
 
 	/* scope: a station user of T-S2 may not import T-S1's file */
 	struct meter_import_opts o;
@@ -679,11 +684,14 @@ int main(void)
 	mkdir(base, 0700);
 	snprintf(tmpdir, sizeof tmpdir, "%s/test_meter.%d", base, (int)getpid());
 	mkdir(tmpdir, 0700);
-	test_native();
-	test_conflicts();
-	test_iec(0);
-	test_iec(1);
-	test_iec_conflicts();
+	/* auto (one pass: the fixtures are small), then per point, then one pass forced */
+	for (cov_plan = 0; cov_plan <= 2; cov_plan++) {
+		test_native();
+		test_conflicts();
+		test_iec(0);
+		test_iec(1);
+		test_iec_conflicts();
+	}
 	test_edges();
 	return check_finish("test_meter");
 }
