@@ -220,6 +220,46 @@ static void actual_text(struct buf *b, const struct view_ctx *v, const struct sc
 	}
 }
 
+
+/* A breakdown note in the page's language. Notes are stored in English (snapshots keep
+ * them as computed), so the known ones are given in Chinese here; anything else is
+ * shown as it is, marked as English. */
+static void note_text(struct buf *b, const struct view_ctx *v, const char *note)
+{
+	long long got = 0;
+	int min = 0;
+	char what[64] = "";
+	struct buf zh;
+	buf_init(&zh, 512);
+	if (en(v)) {
+		/* as stored */
+	} else if (sscanf(note, "insufficient sample: %lld responses (minimum %d), none of the units above", &got, &min) ==
+		   2) {
+		buf_printf(&zh, "样本不足：%lld 份（至少 %d 份），上级单位也都不足", got, min);
+	} else if (sscanf(note, "no parameters in force for %63s", what) == 1) {
+		buf_printf(&zh, "%s 没有生效的考核参数", what);
+	} else if (sscanf(note, "no metering points in service on %63s", what) == 1) {
+		buf_printf(&zh, "%s 没有在运计量点", what);
+	} else if (strcmp(note, "not entered by the evaluating department") == 0) {
+		buf_puts(&zh, "考评部门尚未录入");
+	} else if (strcmp(note, "an actual was entered but the method scores directly") == 0) {
+		buf_puts(&zh, "录入了实际值，但该指标直接评分");
+	} else if (strcmp(note, "a score was entered but the method scores from the actual") == 0) {
+		buf_puts(&zh, "录入了得分，但该指标按实际值计分");
+	} else if (strcmp(note, "the actual could not be scored") == 0) {
+		buf_puts(&zh, "实际值无法计分");
+	}
+	if (zh.len) {
+		buf_puts(b, " <small class=\"note\">");
+		view_esc(b, zh.data);
+	} else {
+		buf_puts(b, en(v) ? " <small class=\"note\">" : " <small class=\"note\" lang=\"en\">");
+		view_esc(b, note);
+	}
+	buf_puts(b, "</small>");
+	buf_free(&zh);
+}
+
 static void breakdown(struct buf *b, const struct view_ctx *v, const struct scoring_unit *u)
 {
 	buf_puts(b, "<ul class=\"breakdown\">");
@@ -240,14 +280,8 @@ static void breakdown(struct buf *b, const struct view_ctx *v, const struct scor
 			buf_puts(b, " <small class=\"note\">样本不足，采用上级单位 ");
 			view_esc(b, x->rate_from);
 			buf_puts(b, " 的满意率</small>");
-		} else if (x->note && (en(v) || x->has_data)) {
-			buf_puts(b, " <small class=\"note\">");
-			view_esc(b, x->note);
-			buf_puts(b, "</small>");
 		} else if (x->note) {
-			buf_puts(b, " <small class=\"note\" lang=\"en\">");
-			view_esc(b, x->note);
-			buf_puts(b, "</small>");
+			note_text(b, v, x->note);
 		}
 		buf_puts(b, "</li>");
 	}

@@ -269,6 +269,9 @@ static void test_api_and_pages(void)
 	CHECK_INT(r.status, 200);
 	CHECK_CONTAINS(r.body, "/reports/2026Q2.html");
 	CHECK_CONTAINS(r.body, "考评差异化不足"); /* the office gave everyone 90 */
+	/* breakdown notes in the page's language (no meters here) */
+	CHECK_CONTAINS(r.body, "2026-06-30 没有在运计量点");
+	CHECK(strstr(r.body, "no metering points in service") == NULL);
 	CHECK_CONTAINS(r.body, "/periods/2026Q2/close");
 	test_response_free(&r);
 	CHECK_INT(get(st1, "/scores?period=2026Q2", &r), 0);
