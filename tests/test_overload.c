@@ -113,7 +113,7 @@ static void test_inflight_bound(void)
 	int s = timed_get("/login", NULL, &ms, &ok503, body, sizeof body);
 	CHECK_INT(s, 503);
 	CHECK(ok503);
-	CHECK(ms < 1000);
+	CHECK(ms < 5000); /* quick: well below the 10 s idle timeout this server runs with, where a piled-up request would end; generous for ASan on a loaded machine */
 	CHECK_CONTAINS(body, "服务繁忙");
 	fprintf(stderr, "in-flight bound: 503 in %.1f ms\n", ms);
 	/* The API's 503 is JSON. */
@@ -161,7 +161,7 @@ static void test_connection_bound(void)
 		worst);
 	CHECK(got503 > 0);
 	CHECK_INT(other, 0);
-	CHECK(worst < 1000);
+	CHECK(worst < 5000);
 	for (int i = 0; i < n; i++)
 		close(idle[i]);
 	usleep(200 * 1000);
@@ -239,7 +239,7 @@ static void test_burst_and_recovery(void)
 	CHECK(t.n200 > 0);
 	CHECK(t.n503 > 0);
 	CHECK_INT(t.n_other, 0);
-	CHECK(t.worst503_ms < 2000);
+	CHECK(t.worst503_ms < 5000);
 	CHECK(hwm > 0 && hwm < RSS_BOUND_KB);
 
 	/* Recovery by itself: the next requests, and a submission, succeed. */
