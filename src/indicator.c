@@ -9,7 +9,6 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <math.h>
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,9 +250,7 @@ static void digest_of(struct f_indicator *d)
 	}
 	for (size_t i = 0; i < d->n_milestones; i++)
 		buf_printf(&b, "m %s %s %s\n", d->milestones[i].unit, d->milestones[i].due, d->milestones[i].name);
-	unsigned char hash[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(hash, (const unsigned char *)(b.data ? b.data : ""), b.len);
-	util_hex(hash, sizeof hash, d->digest);
+	util_sha256_hex(b.data ? b.data : "", b.len, d->digest);
 	buf_free(&b);
 }
 
@@ -814,10 +811,8 @@ enum gs_result indicator_load_memory(struct db *db, const char *name, const char
 	}
 	if (!data)
 		data = "", len = 0;
-	unsigned char hash[crypto_hash_sha256_BYTES];
-	char hex[2 * crypto_hash_sha256_BYTES + 1];
-	crypto_hash_sha256(hash, (const unsigned char *)data, len);
-	util_hex(hash, sizeof hash, hex);
+	char hex[UTIL_SHA256_HEX_LEN + 1];
+	util_sha256_hex(data, len, hex);
 
 	/* parse and validate before taking the write lock */
 	struct ind_file f = {0};
@@ -1763,9 +1758,7 @@ enum gs_result indicator_period_close(struct db *db, const struct auth_user *who
 	sqlite3_stmt *st = NULL;
 	int64_t snap = 0;
 	if (r == GS_OK) {
-		unsigned char hash[crypto_hash_sha256_BYTES];
-		crypto_hash_sha256(hash, (const unsigned char *)content, strlen(content));
-		util_hex(hash, sizeof hash, hex);
+		util_sha256_hex(content, strlen(content), hex);
 		st = db_stmt(db, "INSERT INTO score_snapshots(period, created_at, created_by, content, sha256) "
 				 "VALUES (?1, ?2, ?3, ?4, ?5)");
 		if (!st)

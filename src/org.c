@@ -6,7 +6,6 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1046,10 +1045,8 @@ enum gs_result org_load_memory(struct db *db, const char *name, const char *data
 	if (!data)
 		data = "", len = 0;
 
-	unsigned char hash[crypto_hash_sha256_BYTES];
-	char hex[2 * crypto_hash_sha256_BYTES + 1];
-	crypto_hash_sha256(hash, (const unsigned char *)data, len);
-	util_hex(hash, sizeof hash, hex);
+	char hex[UTIL_SHA256_HEX_LEN + 1];
+	util_sha256_hex(data, len, hex);
 
 	/* parse and validate before taking the write lock: other writers wait only for
 	 * the checks against the database and the writes */
@@ -1694,12 +1691,10 @@ static enum gs_result change_run(struct db *db, struct org_file *f, const char *
 	if (r == GS_OK) {
 		/* recorded like a load: the next load of a file is applied again, and the
 		 * statistics know the tree may have changed */
-		char what[256], hex[2 * crypto_hash_sha256_BYTES + 1];
-		unsigned char hash[crypto_hash_sha256_BYTES];
+		char what[256], hex[UTIL_SHA256_HEX_LEN + 1];
 		snprintf(what, sizeof what, "admin page (%.64s): %s %s %s at %lld", actor ? actor : "?",
 		         create ? "create" : "update", record, code, (long long)util_now());
-		crypto_hash_sha256(hash, (const unsigned char *)what, strlen(what));
-		util_hex(hash, sizeof hash, hex);
+		util_sha256_hex(what, strlen(what), hex);
 		snprintf(what, sizeof what, "admin page (%.64s)", actor ? actor : "?");
 		r = record_load(db, hex, what, lr);
 	}

@@ -412,10 +412,8 @@ void survey_instance_new(int64_t now, char out[SURVEY_INSTANCE_LEN + 1])
 enum gs_result survey_form_register(struct db *db, const char *form_id, const char *version, const char *source,
 				    size_t len, int64_t *row_id)
 {
-	unsigned char digest[crypto_hash_sha256_BYTES];
-	char hex[2 * crypto_hash_sha256_BYTES + 1];
-	crypto_hash_sha256(digest, (const unsigned char *)source, len);
-	util_hex(digest, sizeof digest, hex);
+	char hex[UTIL_SHA256_HEX_LEN + 1];
+	util_sha256_hex(source, len, hex);
 
 	enum gs_result r = db_begin(db);
 	if (r != GS_OK)

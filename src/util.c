@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <sodium.h>
+
 const char *gs_result_str(enum gs_result r)
 {
 	switch (r) {
@@ -341,4 +343,11 @@ const struct embed_file *embed_find(const char *name)
 		if (strcmp(embed_files[i].name, name) == 0)
 			return &embed_files[i];
 	return NULL;
+}
+
+void util_sha256_hex(const void *p, size_t n, char out[UTIL_SHA256_HEX_LEN + 1])
+{
+	unsigned char hash[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(hash, p, n);
+	util_hex(hash, sizeof hash, out);
 }

@@ -64,6 +64,10 @@ enum gs_result util_mkdir_parent(const char *path);
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void util_hex(const unsigned char *p, size_t n, char *out);
 
+/* The SHA-256 of n bytes at p as lowercase hex into out (65 bytes). */
+#define UTIL_SHA256_HEX_LEN 64
+void util_sha256_hex(const void *p, size_t n, char out[UTIL_SHA256_HEX_LEN + 1]);
+
 /* 1 if s is a valid code: 1..64 chars of [A-Za-z0-9._-], starting alphanumeric. */
 int util_valid_code(const char *s);
 
