@@ -1,5 +1,6 @@
 /* view.c — the HTML views: layout, escaping and the pages of the foundation (login,
- * dashboard, unit and hall pages, errors). Styling lives in src/static/app.css. */
+ * dashboard, unit and hall pages, errors), and the one CSV field writer of every export.
+ * Styling lives in src/static/app.css. */
 #include "view.h"
 
 #include <stdio.h>
@@ -53,6 +54,55 @@ void view_url_segment(struct buf *b, const char *s)
 			buf_append(b, e, 3);
 		}
 	}
+}
+
+/* ---- CSV ---------------------------------------------------------------------------------- */
+
+/* 1 if a spreadsheet could take a cell starting at s for a formula. Besides the ASCII
+ * = + - @ (and TAB, CR, LF, which some programs skip before a formula), the fullwidth
+ * ＝ ＋ － ＠ count: a Chinese input method types them, and Excel in CJK locales turns a
+ * leading fullwidth ＝ into = as it reads a cell. */
+static int csv_formula_start(const char *s)
+{
+	while (*s == ' ') /* LibreOffice's "trim spaces" import option removes them */
+		s++;
+	if (*s && strchr("=+-@\t\r\n", *s))
+		return 1;
+	const unsigned char *u = (const unsigned char *)s;
+	/* U+FF0B ＋, U+FF0D －, U+FF1D ＝, U+FF20 ＠ */
+	return u[0] == 0xEF && u[1] == 0xBC && (u[2] == 0x8B || u[2] == 0x8D || u[2] == 0x9D || u[2] == 0xA0);
+}
+
+void view_csv_text(struct buf *b, const char *s)
+{
+	if (!s || !*s)
+		return;
+	size_t n = strlen(s);
+	int defuse = csv_formula_start(s);
+	int quote = strpbrk(s, ",\"\r\n\t") != NULL || s[0] == ' ' || s[n - 1] == ' ';
+	if (!defuse && !quote) {
+		buf_append(b, s, n);
+		return;
+	}
+	if (quote)
+		buf_putc(b, '"');
+	if (defuse)
+		buf_putc(b, '\'');
+	const char *run = s;
+	for (const char *p = s; *p; p++)
+		if (*p == '"') {
+			buf_append(b, run, (size_t)(p + 1 - run)); /* the quote, and again from p */
+			run = p;
+		}
+	buf_puts(b, run);
+	if (quote)
+		buf_putc(b, '"');
+}
+
+void view_csv_num(struct buf *b, int has, double x, int decimals)
+{
+	if (has)
+		buf_printf(b, "%.*f", decimals, x);
 }
 
 void view_csrf_field(struct buf *b, const struct view_ctx *v)

@@ -1,5 +1,6 @@
-/* view.h — HTML rendering. Every dynamic value goes through view_esc (or a helper
- * built on it); views receive plain data from handlers and never query anything.
+/* view.h — HTML rendering and CSV fields. Every dynamic value goes through view_esc (or a
+ * helper built on it), every text field of a CSV through view_csv_text; views receive
+ * plain data from handlers and never query anything.
  * Pages are server-rendered, need no JavaScript, and speak Chinese by default with
  * an English switch. */
 #ifndef GS_VIEW_H
@@ -30,6 +31,20 @@ const char *view_tr(const struct view_ctx *v, const char *zh, const char *en);
 void view_esc(struct buf *b, const char *s);
 /* Appends a percent-encoded path segment (for href values built from codes). */
 void view_url_segment(struct buf *b, const char *s);
+
+/* ---- CSV (RFC 4180; docs/SECURITY.md item 15). Every export writes its fields with
+ * these two and its own separators ("," and "\r\n"), so one rule holds everywhere. */
+
+/* Appends s as one CSV field: text that came from people or files (names, codes,
+ * comments, notes, form versions, flags). A value a spreadsheet would run as a formula —
+ * its first character, after any spaces, one of = + - @ TAB CR LF or the fullwidth
+ * ＝ ＋ － ＠ — gets a leading ' (so "-1+2" is written '-1+2). The field is then quoted
+ * when s contains , " CR LF or TAB or begins or ends with a space, quotes doubled. NULL
+ * and "" give an empty field. Not for numbers the program formats: use view_csv_num. */
+void view_csv_text(struct buf *b, const char *s);
+/* Appends a number the program computed as a plain field with decimals places ("-2.50"
+ * stays a number), or nothing (an empty field) when has is 0. */
+void view_csv_num(struct buf *b, int has, double x, int decimals);
 
 /* The page frame: <head>, header bar with navigation, user menu and language switch. */
 void view_begin(struct buf *b, const struct view_ctx *v, const char *title);

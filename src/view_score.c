@@ -29,32 +29,6 @@ int view_score_within(const struct scoring_result *r, const char *code, const ch
 
 /* ---------------------------------------------------------------- CSV and JSON */
 
-static void csv_field(struct buf *b, const char *s)
-{
-	if (!s)
-		return;
-	if (!strpbrk(s, ",\"\r\n") && s[0] != '=' && s[0] != '+' && s[0] != '-' && s[0] != '@') {
-		buf_puts(b, s);
-		return;
-	}
-	/* quoted; a leading formula character is defused for spreadsheets */
-	buf_putc(b, '"');
-	if (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')
-		buf_putc(b, '\'');
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *p);
-	}
-	buf_putc(b, '"');
-}
-
-static void csv_num(struct buf *b, int has, double x, int decimals)
-{
-	if (has)
-		buf_printf(b, "%.*f", decimals, x);
-}
-
 void view_score_csv(struct buf *b, const struct scoring_result *r, const char *within)
 {
 	buf_puts(b, "period,unit,name,kind,parent,score,rank,peers,excellent,previous,change,weighted,deductions,"
@@ -67,33 +41,33 @@ void view_score_csv(struct buf *b, const struct scoring_result *r, const char *w
 		size_t lines = u->n_ind ? u->n_ind : 1;
 		for (size_t k = 0; k < lines; k++) {
 			const struct scoring_indicator *x = u->n_ind ? &u->ind[k] : NULL;
-			csv_field(b, r->period);
+			view_csv_text(b, r->period);
 			buf_putc(b, ',');
-			csv_field(b, u->code);
+			view_csv_text(b, u->code);
 			buf_putc(b, ',');
-			csv_field(b, u->name);
+			view_csv_text(b, u->name);
 			buf_putc(b, ',');
-			csv_field(b, u->kind);
+			view_csv_text(b, u->kind);
 			buf_putc(b, ',');
-			csv_field(b, u->parent_code);
+			view_csv_text(b, u->parent_code);
 			buf_putc(b, ',');
-			csv_num(b, u->scored, u->score, 2);
+			view_csv_num(b, u->scored, u->score, 2);
 			buf_putc(b, ',');
 			if (u->rank)
 				buf_printf(b, "%zu", u->rank);
 			buf_printf(b, ",%zu,%d,", u->peers, u->excellent);
-			csv_num(b, u->has_previous, u->previous, 2);
+			view_csv_num(b, u->has_previous, u->previous, 2);
 			buf_putc(b, ',');
-			csv_num(b, u->has_previous, u->change, 2);
+			view_csv_num(b, u->has_previous, u->change, 2);
 			buf_putc(b, ',');
-			csv_num(b, u->scored, u->weighted, 2);
+			view_csv_num(b, u->scored, u->weighted, 2);
 			buf_printf(b, ",%.2f,%.2f,%.2f,", u->deductions_raw, u->bonuses_raw, u->weight_missing);
 			if (x) {
-				csv_field(b, x->code);
+				view_csv_text(b, x->code);
 				buf_putc(b, ',');
-				csv_num(b, x->has_actual, x->actual, 4);
+				view_csv_num(b, x->has_actual, x->actual, 4);
 				buf_putc(b, ',');
-				csv_num(b, x->has_data, x->score, 2);
+				view_csv_num(b, x->has_data, x->score, 2);
 				buf_printf(b, ",%g,%.2f,", x->weight, x->effective_weight);
 				if (x->kind == INDICATOR_CUSTOMER_EVALUATION)
 					buf_printf(b, "%lld,%lld,%.4f,%.4f", (long long)x->responses, (long long)x->satisfied,
@@ -101,14 +75,14 @@ void view_score_csv(struct buf *b, const struct scoring_result *r, const char *w
 				else
 					buf_puts(b, ",,,");
 				buf_putc(b, ',');
-				csv_field(b, x->rate_from);
+				view_csv_text(b, x->rate_from);
 				buf_putc(b, ',');
 				if (x->kind == INDICATOR_COVERAGE)
 					buf_printf(b, "%ld,%ld", x->points, x->smart);
 				else
 					buf_putc(b, ',');
 				buf_putc(b, ',');
-				csv_field(b, x->note);
+				view_csv_text(b, x->note);
 			} else {
 				buf_puts(b, ",,,,,,,,,,,,");
 			}

@@ -301,24 +301,10 @@ enum gs_result web_api_coverage(struct http_request *req, struct http_response *
 	return r;
 }
 
-/* One CSV field: quoted when needed; a leading = + - @ is neutralised so a spreadsheet
- * never runs a formula from a file's data. */
+/* One text field of a file's data (view_csv_text defuses formulas), then its separator. */
 static void csv_field(struct buf *b, const char *s, int last)
 {
-	if (!s)
-		s = "";
-	int formula = s[0] && strchr("=+-@", s[0]) != NULL;
-	if (formula || strpbrk(s, ",\"\r\n")) {
-		buf_puts(b, formula ? "\"'" : "\"");
-		for (const char *p = s; *p; p++) {
-			if (*p == '"')
-				buf_putc(b, '"');
-			buf_putc(b, *p);
-		}
-		buf_putc(b, '"');
-	} else {
-		buf_puts(b, s);
-	}
+	view_csv_text(b, s);
 	buf_puts(b, last ? "\r\n" : ",");
 }
 

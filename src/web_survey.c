@@ -955,28 +955,12 @@ enum gs_result web_followup_close(struct http_request *req, struct http_response
 
 /* ---- CSV ---------------------------------------------------------------------------------- */
 
-/* One CSV field: quoted when needed; a leading = + - @ is neutralised so a spreadsheet
- * never runs a formula from a customer's comment. */
+/* One text field, e.g. a customer's comment (view_csv_text defuses formulas), then its
+ * separator. Numbers go through csv_int or buf_printf, never through here. */
 static void csv_field(struct buf *b, const char *s, int last)
 {
-	if (!s)
-		s = "";
-	int quote = strpbrk(s, ",\"\r\n") != NULL || strchr("=+-@", s[0]) != NULL;
-	if (s[0] && strchr("=+-@", s[0]) && !(s[0] == '-' && s[1] >= '0' && s[1] <= '9')) {
-		buf_puts(b, "\"'");
-	} else if (quote) {
-		buf_putc(b, '"');
-	} else {
-		buf_puts(b, s);
-		buf_puts(b, last ? "\r\n" : ",");
-		return;
-	}
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *p);
-	}
-	buf_puts(b, last ? "\"\r\n" : "\",");
+	view_csv_text(b, s);
+	buf_puts(b, last ? "\r\n" : ",");
 }
 
 static void csv_int(struct buf *b, long long x, int last)

@@ -1,4 +1,5 @@
-/* test_view.c — the escaping helper and that every page routes stored values through it. */
+/* test_view.c — the escaping helper and that every page routes stored values through it;
+ * the CSV field writers (formula defusing and RFC 4180 quoting) with known answers. */
 #include <stdlib.h>
 
 #include "check.h"
@@ -86,6 +87,79 @@ static void test_pages_escape(void)
 	buf_free(&b);
 }
 
+static char *csv(const char *s)
+{
+	struct buf b;
+	buf_init(&b, 1 << 16);
+	view_csv_text(&b, s);
+	buf_putc(&b, '\0');
+	return buf_steal(&b, NULL);
+}
+
+#define CHECK_CSV(in, want)                                                                                            \
+	do {                                                                                                           \
+		char *check_csv_ = csv(in);                                                                            \
+		CHECK_STR(check_csv_, want);                                                                           \
+		free(check_csv_);                                                                                      \
+	} while (0)
+
+/* docs/SECURITY.md item 15: text a spreadsheet would run as a formula gets a leading ',
+ * then RFC 4180 quoting; numbers the program writes stay numbers. */
+static void test_csv(void)
+{
+	/* formula starts, each defused */
+	CHECK_CSV("-1+2", "'-1+2");
+	CHECK_CSV("=1", "'=1");
+	CHECK_CSV("+1", "'+1");
+	CHECK_CSV("@x", "'@x");
+	CHECK_CSV("-", "'-");
+	CHECK_CSV("=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+	CHECK_CSV("\t=1", "\"'\t=1\"");
+	CHECK_CSV("\r=1", "\"'\r=1\"");
+	CHECK_CSV("\n=1", "\"'\n=1\"");
+	CHECK_CSV("  =1", "\"'  =1\""); /* after spaces, which an import may trim */
+	CHECK_CSV("=1,2", "\"'=1,2\"");
+	/* fullwidth ＝ ＋ － ＠ as typed by a Chinese input method */
+	CHECK_CSV("＝1+2", "'＝1+2");
+	CHECK_CSV("＋1", "'＋1");
+	CHECK_CSV("－1", "'－1");
+	CHECK_CSV("＠x", "'＠x");
+	/* only the start counts */
+	CHECK_CSV("1-2", "1-2");
+	CHECK_CSV("a=b", "a=b");
+	CHECK_CSV("很好 =1", "很好 =1");
+	CHECK_CSV("QH-S01", "QH-S01");
+	CHECK_CSV("（－）", "（－）"); /* a fullwidth parenthesis shares the first two bytes */
+	/* RFC 4180 quoting */
+	CHECK_CSV("a,b", "\"a,b\"");
+	CHECK_CSV("a\"b", "\"a\"\"b\"");
+	CHECK_CSV("\"", "\"\"\"\"");
+	CHECK_CSV("line\r\nbreak", "\"line\r\nbreak\"");
+	CHECK_CSV("a\tb", "\"a\tb\"");
+	CHECK_CSV(" lead", "\" lead\"");
+	CHECK_CSV("trail ", "\"trail \"");
+	CHECK_CSV("plain text", "plain text");
+	CHECK_CSV("", "");
+	CHECK_CSV(NULL, "");
+	CHECK_CSV("排队时间太长，但服务很好", "排队时间太长，但服务很好"); /* a fullwidth comma is no separator */
+	CHECK_CSV("城关供电所", "城关供电所");
+	CHECK_CSV("{\"rating\":\"5\"}", "\"{\"\"rating\"\":\"\"5\"\"}\"");
+
+	/* numbers the program formats: as they are, a minus sign included */
+	struct buf b;
+	buf_init(&b, 1024);
+	view_csv_num(&b, 1, -2.5, 2);
+	buf_putc(&b, ',');
+	view_csv_num(&b, 1, 0.81512, 4);
+	buf_putc(&b, ',');
+	view_csv_num(&b, 0, 99.0, 2); /* no value: an empty field */
+	buf_putc(&b, ',');
+	view_csv_num(&b, 1, -3.0, 2);
+	buf_putc(&b, '\0');
+	CHECK_STR(b.data, "-2.50,0.8151,,-3.00");
+	buf_free(&b);
+}
+
 static void test_cap(void)
 {
 	struct view_ctx v = {.lang = "zh", .csrf = "", .path = "/"};
@@ -102,5 +176,6 @@ int main(void)
 	test_escape();
 	test_pages_escape();
 	test_cap();
+	test_csv();
 	return check_finish("test_view");
 }
