@@ -2,9 +2,12 @@
  * test covered: rollout files with a DOCTYPE (external entity, entity expansion) are
  * refused before anything is read or imported, through the CLI and the upload API; the
  * session and pre-login cookies carry HttpOnly, SameSite=Strict and Path=/, and Secure
- * when the public base URL is https. */
+ * when the public base URL is https; customers' comments that a spreadsheet would run as
+ * a formula come out of the responses CSV defused. */
 #include "server.h"
 #include "check.h"
+
+#include "db.h"
 
 static char dir[512], db[600];
 
@@ -116,6 +119,73 @@ static void test_cookie_flags(void)
 	}
 }
 
+/* Item 15: a customer's comment reaches the responses CSV as text, never as a formula.
+ * Each comment is submitted through the survey form like a customer's; the CSV is read
+ * as a station user would download it. */
+static void test_csv_formula(void)
+{
+	/* Show groups of any size and do not flag fast answers, so four responses are listed. */
+	struct db *d = NULL;
+	char err[256], out[4096];
+	CHECK_INT(db_open(db, 0, &d, err, sizeof err), GS_OK);
+	CHECK_INT(db_exec(d, "INSERT OR REPLACE INTO settings(name, value) VALUES('survey.min_breakdown', '1'), "
+			     "('survey.fast_seconds', '0')"),
+		  GS_OK);
+	db_close(d);
+	CHECK_INT(test_run("csv-password-1\n", out, sizeof out, "--db", db, "user", "add", "csvst", "--role", "station",
+			   "--unit", "T-S1", NULL),
+		  0);
+	char tok[128] = "";
+	CHECK_INT(test_run(NULL, out, sizeof out, "--db", db, "token", "add", "csv", NULL), 0);
+	sscanf(out, "%127s", tok);
+	struct test_server srv;
+	char log[700];
+	snprintf(log, sizeof log, "%s/server-csv.log", dir);
+	CHECK_INT(test_server_start(&srv, db, log), 0);
+
+	/* =1+2, -1+2, @SUM(A1) and a fullwidth ＋1 (urlencoded) */
+	static const char *const comments[] = {"%3D1%2B2", "-1%2B2", "%40SUM(A1)", "%EF%BC%8B1"};
+	char path[160] = "";
+	CHECK_INT(test_survey_path(srv.port, tok, "T-H1", path, sizeof path), 0);
+	for (size_t i = 0; i < sizeof comments / sizeof *comments; i++) {
+		struct test_response r;
+		char inst[64] = "", stamp[96] = "", hdr[256], body[512];
+		CHECK_INT(test_request(srv.port, "GET", path, NULL, NULL, &r), 0);
+		CHECK_INT(test_form_value(r.body, "_i", inst, sizeof inst), 0);
+		CHECK_INT(test_form_value(r.body, "_t", stamp, sizeof stamp), 0);
+		test_response_free(&r);
+		snprintf(hdr, sizeof hdr, "Content-Type: application/x-www-form-urlencoded\r\nUser-Agent: csv-%zu\r\n", i);
+		snprintf(body, sizeof body, "_i=%s&_t=%s&rating=4&comment=%s", inst, stamp, comments[i]);
+		CHECK_INT(test_request(srv.port, "POST", path, hdr, body, &r), 0);
+		CHECK_INT(r.status, 303);
+		test_response_free(&r);
+	}
+
+	char sid[128] = "";
+	CHECK_INT(test_login(srv.port, "csvst", "csv-password-1", sid, sizeof sid), 0);
+	struct test_response r;
+	CHECK_INT(test_session_get(srv.port, sid, "/halls/T-H1/responses.csv", &r), 0);
+	CHECK_INT(r.status, 200);
+	/* the comment field, before the answers' JSON: defused; the rating on its row stays a number */
+	static const char *const want[] = {",'=1+2,\"{", ",'-1+2,\"{", ",'@SUM(A1),\"{", ",'＋1,\"{"};
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		const char *hit = strstr(r.body, want[i]);
+		CHECK_CONTAINS(r.body, want[i]);
+		const char *line = hit;
+		while (line && line > r.body && line[-1] != '\n')
+			line--;
+		char row[512] = "";
+		if (line)
+			snprintf(row, sizeof row, "%.*s", (int)strcspn(line, "\r\n"), line);
+		CHECK_CONTAINS(row, ",T-H1,");
+		CHECK_CONTAINS(row, ",4,");
+	}
+	CHECK(strstr(r.body, ",=1+2") == NULL);
+	CHECK(strstr(r.body, ",-1+2") == NULL);
+	test_response_free(&r);
+	CHECK_INT(test_server_stop(&srv), 0);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "%s", test_tmpdir("test_security"));
@@ -125,5 +195,6 @@ int main(void)
 	CHECK_INT(test_run(NULL, out, sizeof out, "--db", db, "org", "load", "tests/data/http/org.xml", NULL), 0);
 	test_rollout_doctype();
 	test_cookie_flags();
+	test_csv_formula();
 	return check_finish("test_security");
 }
