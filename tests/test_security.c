@@ -154,7 +154,8 @@ static void test_csv_formula(void)
 		CHECK_INT(test_form_value(r.body, "_i", inst, sizeof inst), 0);
 		CHECK_INT(test_form_value(r.body, "_t", stamp, sizeof stamp), 0);
 		test_response_free(&r);
-		snprintf(hdr, sizeof hdr, "Content-Type: application/x-www-form-urlencoded\r\nUser-Agent: csv-%zu\r\n", i);
+		snprintf(hdr, sizeof hdr, "Content-Type: application/x-www-form-urlencoded\r\nUser-Agent: csv-%zu\r\n",
+			 i);
 		snprintf(body, sizeof body, "_i=%s&_t=%s&rating=4&comment=%s", inst, stamp, comments[i]);
 		CHECK_INT(test_request(srv.port, "POST", path, hdr, body, &r), 0);
 		CHECK_INT(r.status, 303);
