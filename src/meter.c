@@ -167,7 +167,24 @@ struct imp {
 	int already;          /* the header showed an already imported MessageID */
 	int forbidden;
 	sqlite3_stmt *ins;
+	int in_stage, in_write, fk_off; /* the staging transaction, the write transaction, FKs off */
+	/* The first-import fast path (fast_begin): the file's rows are written as they are
+	 * read, in the write transaction; ids above p0/m0/l0 are this file's rows. */
+	int allow_fast;       /* it may be taken (native file, not a re-run) */
+	int fast;             /* it is being taken */
+	int bail;             /* it cannot apply the file: roll back, the general path runs */
+	const char *bail_why;
+	long bail_line;
+	int64_t p0, m0, l0;
+	struct fast_point *pts; /* the file's points by ordinal (id - p0 - 1) */
+	size_t n_pts, cap_pts;
+	unsigned char *legacy;  /* bit per meter ordinal (id - m0 - 1): a legacy meter */
+	size_t cap_legacy;
 };
+
+static enum gs_result fast_begin(struct imp *c);
+static enum gs_result fast_record(struct imp *c, const struct rollout_record *r, const char *mkey, const char *okey);
+static int has_errors(const struct imp *c);
 
 static int is_iec(enum rollout_format f)
 {
@@ -354,6 +371,8 @@ static enum gs_result on_header(void *ctx, const struct rollout_header *h)
 			return GS_ERR_CONFLICT; /* stops the reading; not an error of the file */
 		}
 	}
+	if (c->allow_fast && h->format == ROLLOUT_NATIVE && c->station_id && !has_errors(c))
+		return fast_begin(c);
 	return GS_OK;
 }
 
@@ -409,6 +428,16 @@ static enum gs_result on_record(void *ctx, const struct rollout_record *r)
 				  r->point ? "date" : "point");
 	if (r->kind == ROLLOUT_POINT && !r->point)
 		rollout_error_add(errs, r->line, r->column, "code", "a metering point needs a code");
+	if (c->fast) {
+		/* after an error the file is rejected with the reader's errors, as on the general path */
+		if (!c->bail && !has_errors(c)) {
+			enum gs_result fr = fast_record(c, r, mkey, okey);
+			if (fr != GS_OK)
+				return fr;
+		}
+		c->rep->records++;
+		return GS_OK;
+	}
 	sqlite3_stmt *st = c->ins;
 	sqlite3_bind_int(st, 1, (int)r->kind);
 	sqlite3_bind_int64(st, 2, r->line);
@@ -1002,6 +1031,342 @@ static enum gs_result apply_staged(struct imp *c)
 	return GS_OK;
 }
 
+/* ---- The first-import fast path ------------------------------------------------------ */
+
+/* A native file none of whose metering points and meters is stored yet (a station's
+ * first file: the bulk case) is applied while it is read, in the write transaction the
+ * header opens: each point, meter and link is inserted as its record arrives (the reader
+ * parses the next batch on the other core meanwhile), each end is looked up and applied
+ * at once, and after the reading one scan of the new links checks overlaps and gives
+ * the coverage rows, summed in memory by day. None of the general path's staging,
+ * statuses, touched sets or before/after passes is needed: every row the file touches
+ * is new (ids above p0/m0/l0), so the file's rows are the whole history of its points.
+ * Anything else — a stored point or meter key, a key twice, an end before its start in
+ * the file or not matching it, a day after today, points whose events are not in date
+ * order, two smart meters on one point, a file past FAST_MAX_POINTS — makes it bail:
+ * everything is rolled back and the general path imports the file from the start, so
+ * its checks give the same errors and results as always (tests/test_meter.c compares). */
+
+#define FAST_FAR 0xFFFFu                   /* "open": no end */
+#define FAST_MAX_POINTS ((size_t)1 << 21)  /* 16 MiB of point state; larger files: general path */
+
+struct fast_point {
+	uint16_t since, until;    /* days since 1900-01-01; until FAST_FAR while in service */
+	uint16_t last_sb, max_se; /* overlap scan: the latest served start and end seen so far */
+};
+
+/* "YYYY-MM-DD" → days since 1900-01-01, -1 if invalid or past 2079. */
+static long fast_day(const char *s)
+{
+	long d = day_number(s);
+	if (d == -1 && (!s || strcmp(s, "1969-12-31") != 0))
+		return -1;
+	d -= days_from_civil(1900, 1, 1);
+	return d < 0 || d >= (long)FAST_FAR ? -1 : d;
+}
+
+static void fast_day_string(long d, char out[11])
+{
+	day_string(d + days_from_civil(1900, 1, 1), out);
+}
+
+static enum gs_result fast_bail(struct imp *c, long line, const char *why)
+{
+	c->bail = 1;
+	c->bail_why = why;
+	c->bail_line = line;
+	return GS_ERR_CONFLICT; /* stops the reading */
+}
+
+/* Opens the write transaction at the header (the staging one held nothing yet). */
+static enum gs_result fast_begin(struct imp *c)
+{
+	enum gs_result r;
+	if (c->in_stage) {
+		if ((r = db_exec(c->db, "COMMIT")) != GS_OK)
+			return r;
+		c->in_stage = 0;
+	}
+	/* as on the general path: every reference written comes from a row just looked up */
+	if ((r = db_exec(c->db, "PRAGMA foreign_keys = OFF")) != GS_OK)
+		return r;
+	c->fk_off = 1;
+	if ((r = db_begin(c->db)) != GS_OK)
+		return r;
+	c->in_write = 1;
+	int64_t earlier = earlier_by_sha(c->db, c->rep->sha256);
+	if (earlier < 0)
+		return GS_ERR_DB;
+	if (earlier > 0) /* imported by someone else while this one started: the general path answers */
+		return fast_bail(c, c->header_line, "imported meanwhile");
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT (SELECT coalesce(max(id), 0) FROM meter_points), (SELECT "
+					  "coalesce(max(id), 0) FROM meters), (SELECT coalesce(max(id), 0) FROM meter_links)");
+	if (!st || db_step_row(c->db, st) != 1) {
+		if (st)
+			sqlite3_reset(st);
+		return GS_ERR_DB;
+	}
+	c->p0 = sqlite3_column_int64(st, 0);
+	c->m0 = sqlite3_column_int64(st, 1);
+	c->l0 = sqlite3_column_int64(st, 2);
+	sqlite3_reset(st);
+	c->fast = 1;
+	log_msg(LOG_DEBUG, "import: the fast path writes while reading");
+	return GS_OK;
+}
+
+/* Steps an insert or update: a constraint (a stored or repeated key) means the file is
+ * not a first import. */
+static enum gs_result fast_step(struct imp *c, sqlite3_stmt *st, long line, const char *why)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return GS_OK;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return fast_bail(c, line, why);
+	return db_fail(c->db, st, rc);
+}
+
+/* A new meter; *id its row. */
+static enum gs_result fast_meter(struct imp *c, const char *key, const char *mrid, const char *serial,
+				 const char *maker, const char *model, int smart, long line, int64_t *id)
+{
+	sqlite3_stmt *st = db_stmt(c->db, "INSERT INTO meters(key, mrid, serial, manufacturer, model, smart) VALUES "
+					  "(?1, ?2, ?3, ?4, ?5, ?6)");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	bind_opt(st, 2, mrid);
+	bind_opt(st, 3, serial);
+	bind_opt(st, 4, maker);
+	bind_opt(st, 5, model);
+	sqlite3_bind_int(st, 6, smart);
+	enum gs_result r = fast_step(c, st, line, "a meter stored before or named twice");
+	if (r != GS_OK)
+		return r;
+	*id = sqlite3_last_insert_rowid(db_handle(c->db));
+	int64_t ord = *id - c->m0 - 1;
+	if (ord < 0)
+		return fast_bail(c, line, "meter ids");
+	if ((size_t)ord / 8 >= c->cap_legacy) {
+		size_t cap = c->cap_legacy ? c->cap_legacy * 2 : 4096;
+		while ((size_t)ord / 8 >= cap)
+			cap *= 2;
+		c->legacy = xrealloc(c->legacy, cap);
+		memset(c->legacy + c->cap_legacy, 0, cap - c->cap_legacy);
+		c->cap_legacy = cap;
+	}
+	if (!smart)
+		c->legacy[ord / 8] |= (unsigned char)(1u << (ord % 8));
+	return GS_OK;
+}
+
+static enum gs_result fast_link(struct imp *c, int64_t meter, int64_t point, const char *since, const char *until,
+				long line)
+{
+	sqlite3_stmt *st = db_stmt(c->db, "INSERT INTO meter_links(meter_id, point_id, since, until) VALUES (?1, ?2, "
+					  "?3, ?4)");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, meter);
+	sqlite3_bind_int64(st, 2, point);
+	sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
+	bind_opt(st, 4, until);
+	return fast_step(c, st, line, "a link stored before");
+}
+
+/* Ends the one link of the file's meter `key` on the point at `date`: it must have
+ * started there on or before that day and still be open. */
+static enum gs_result fast_end(struct imp *c, const char *key, int64_t point, const char *date, long line)
+{
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT m.id, l.id, l.point_id, l.since, l.until FROM meters m JOIN "
+					  "meter_links l ON l.meter_id = m.id WHERE m.key = ?1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int row = db_step_row(c->db, st);
+	int ok = row == 1 && sqlite3_column_int64(st, 0) > c->m0 && sqlite3_column_int64(st, 2) == point &&
+		 strcmp((const char *)sqlite3_column_text(st, 3), date) <= 0 &&
+		 sqlite3_column_type(st, 4) == SQLITE_NULL;
+	int64_t link = ok ? sqlite3_column_int64(st, 1) : 0;
+	if (ok && db_step_row(c->db, st) != 0)
+		ok = 0; /* a second link: not this path's case */
+	sqlite3_reset(st);
+	if (row < 0)
+		return GS_ERR_DB;
+	if (!ok)
+		return fast_bail(c, line, "an end that does not close its meter's one open link in this file");
+	st = db_stmt(c->db, "UPDATE meter_links SET until = ?2 WHERE id = ?1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_int64(st, 1, link);
+	sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
+	return fast_step(c, st, line, "link end");
+}
+
+static enum gs_result fast_record(struct imp *c, const struct rollout_record *r, const char *mkey, const char *okey)
+{
+	long line = r->line;
+	if (r->kind == ROLLOUT_POINT) {
+		long since = fast_day(r->since), until = r->until ? fast_day(r->until) : (long)FAST_FAR;
+		if (since < 0 || until < 0)
+			return fast_bail(c, line, "a day out of range");
+		if (strcmp(r->since, c->today) > 0 || (r->until && strcmp(r->until, c->today) > 0) || until < since)
+			return fast_bail(c, line, "a day after today, or until before since");
+		if (c->n_pts >= FAST_MAX_POINTS)
+			return fast_bail(c, line, "more points than the fast path keeps");
+		sqlite3_stmt *st = db_stmt(c->db, "INSERT INTO meter_points(code, station_id, customer_class, since, "
+						  "until) VALUES (?1, ?2, ?3, ?4, ?5)");
+		if (!st)
+			return GS_ERR_DB;
+		sqlite3_bind_text(st, 1, r->point, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, c->station_id);
+		bind_opt(st, 3, r->customer_class);
+		sqlite3_bind_text(st, 4, r->since, -1, SQLITE_STATIC);
+		bind_opt(st, 5, r->until);
+		enum gs_result res = fast_step(c, st, line, "a point stored before or named twice");
+		if (res != GS_OK)
+			return res;
+		if (sqlite3_last_insert_rowid(db_handle(c->db)) - c->p0 - 1 != (int64_t)c->n_pts)
+			return fast_bail(c, line, "point ids");
+		if (c->n_pts == c->cap_pts) {
+			c->cap_pts = c->cap_pts ? c->cap_pts * 2 : 4096;
+			c->pts = xrealloc(c->pts, c->cap_pts * sizeof *c->pts);
+		}
+		c->pts[c->n_pts++] = (struct fast_point){(uint16_t)since, (uint16_t)until, 0, 0};
+		return GS_OK;
+	}
+	if (r->kind != ROLLOUT_INSTALL && r->kind != ROLLOUT_REPLACE && r->kind != ROLLOUT_REMOVE)
+		return fast_bail(c, line, "not a native event");
+	long day = fast_day(r->date);
+	if (day < 0 || strcmp(r->date, c->today) > 0)
+		return fast_bail(c, line, "a day out of range or after today");
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT id FROM meter_points WHERE code = ?1");
+	if (!st)
+		return GS_ERR_DB;
+	sqlite3_bind_text(st, 1, r->point, -1, SQLITE_STATIC);
+	int row = db_step_row(c->db, st);
+	int64_t point = row == 1 ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (row < 0)
+		return GS_ERR_DB;
+	if (point <= c->p0) /* stored before, or unknown */
+		return fast_bail(c, line, "an event on a point not in this file's inventory");
+	enum gs_result res = GS_OK;
+	int64_t meter;
+	if (r->kind != ROLLOUT_REMOVE) {
+		if ((res = fast_meter(c, mkey, r->meter, r->serial, r->manufacturer, r->model, 1, line, &meter)) != GS_OK ||
+		    (res = fast_link(c, meter, point, r->date, NULL, line)) != GS_OK)
+			return res;
+	}
+	if (r->kind == ROLLOUT_INSTALL && okey[0]) { /* the legacy meter it replaces, new: on the point until now */
+		int64_t legacy;
+		long psince = c->pts[point - c->p0 - 1].since;
+		char since[11];
+		fast_day_string(psince < day ? psince : day, since);
+		if ((res = fast_meter(c, okey, r->replaces, NULL, NULL, NULL, 0, line, &legacy)) != GS_OK ||
+		    (res = fast_link(c, legacy, point, since, r->date, line)) != GS_OK)
+			return res;
+	}
+	if (r->kind == ROLLOUT_REPLACE)
+		res = fast_end(c, okey, point, r->date, line);
+	else if (r->kind == ROLLOUT_REMOVE)
+		res = fast_end(c, mkey, point, r->date, line);
+	return res;
+}
+
+/* After the reading: one scan of the file's links in id order checks that no two smart
+ * meters serve a point on overlapping days and sums the coverage changes by day (the
+ * events of SQL_DAILY_BODY), which go into meter_daily as on the general path. */
+static enum gs_result fast_finish(struct imp *c)
+{
+	int64_t t0 = util_monotonic_us(), cpu0 = thread_cpu_us();
+	int32_t *dp = xcalloc(2 * (size_t)(FAST_FAR + 1), sizeof *dp), *ds = dp + FAST_FAR + 1;
+	for (size_t i = 0; i < c->n_pts; i++) {
+		dp[c->pts[i].since]++;
+		if (c->pts[i].until != FAST_FAR)
+			dp[c->pts[i].until]--;
+	}
+	enum gs_result r = GS_OK;
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT point_id, meter_id, since, until FROM meter_links WHERE id > ?1 "
+					  "ORDER BY id");
+	if (!st) {
+		free(dp);
+		return GS_ERR_DB;
+	}
+	sqlite3_bind_int64(st, 1, c->l0);
+	int row;
+	while (r == GS_OK && (row = db_step_row(c->db, st)) == 1) {
+		int64_t pord = sqlite3_column_int64(st, 0) - c->p0 - 1, mord = sqlite3_column_int64(st, 1) - c->m0 - 1;
+		if (pord < 0 || (size_t)pord >= c->n_pts || mord < 0 || (size_t)mord / 8 >= c->cap_legacy) {
+			r = fast_bail(c, 0, "a link outside the file's rows");
+			break;
+		}
+		if (c->legacy[mord / 8] & (1u << (mord % 8)))
+			continue;
+		struct fast_point *p = &c->pts[pord];
+		long sb = fast_day((const char *)sqlite3_column_text(st, 2));
+		long se = sqlite3_column_type(st, 3) == SQLITE_NULL ? (long)FAST_FAR
+								       : fast_day((const char *)sqlite3_column_text(st, 3));
+		if (sb < 0 || se < 0) {
+			r = fast_bail(c, 0, "a day out of range");
+			break;
+		}
+		if (sb < se) {
+			if (sb < p->last_sb) {
+				r = fast_bail(c, 0, "a point's installs not in date order");
+				break;
+			}
+			if (p->max_se > sb) {
+				r = fast_bail(c, 0, "two smart meters on one point");
+				break;
+			}
+			p->last_sb = (uint16_t)sb;
+			if (se > p->max_se)
+				p->max_se = (uint16_t)se;
+		}
+		long b = sb > p->since ? sb : p->since, e = se < p->until ? se : p->until;
+		if (b < e) {
+			ds[b]++;
+			if (e != (long)FAST_FAR)
+				ds[e]--;
+		}
+	}
+	sqlite3_reset(st);
+	if (r == GS_ERR_CONFLICT) { /* bailed: not an error */
+		free(dp);
+		return GS_OK;
+	}
+	if (r == GS_OK && row < 0)
+		r = GS_ERR_DB;
+	sqlite3_stmt *ins = r == GS_OK ? db_stmt(c->db, "INSERT INTO temp.mi_dd(sid, day, dp, ds) VALUES (?1, ?2, ?3, "
+							"?4)")
+				       : NULL;
+	if (r == GS_OK && !ins)
+		r = GS_ERR_DB;
+	for (long d = 0; r == GS_OK && d < (long)FAST_FAR; d++) {
+		if (!dp[d] && !ds[d])
+			continue;
+		char day[11];
+		fast_day_string(d, day);
+		sqlite3_bind_int64(ins, 1, c->station_id);
+		sqlite3_bind_text(ins, 2, day, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(ins, 3, dp[d]);
+		sqlite3_bind_int(ins, 4, ds[d]);
+		r = db_step_done(c->db, ins);
+	}
+	free(dp);
+	log_msg(LOG_DEBUG, "import: %.3f s (cpu %.3f s) in: the fast path's link scan and daily sums",
+		(double)(util_monotonic_us() - t0) / 1e6, (double)(thread_cpu_us() - cpu0) / 1e6);
+	static const char *const daily[] = {sql_daily_merge, sql_daily_drop_zero, sql_daily_running};
+	for (size_t i = 0; r == GS_OK && i < GS_ARRAY_LEN(daily); i++)
+		r = run_sql(c, daily[i], 0);
+	c->rep->inserted = c->rep->records;
+	c->rep->updated = c->rep->unchanged = 0;
+	return r;
+}
+
 enum gs_result meter_daily_rebuild(struct db *db, int64_t station_id)
 {
 	enum gs_result r = db_begin(db);
@@ -1346,12 +1711,13 @@ static double elapsed(int64_t t0)
 	return (double)(util_monotonic_us() - t0) / 1e6;
 }
 
-enum gs_result meter_import_run(struct db *db, const char *path, const struct meter_import_opts *opts,
-				struct meter_import_report *report)
+/* One attempt at an import. allow_fast: the first-import fast path may be taken; when
+ * it finds the file is not a first import (or anything it does not handle), *bailed is
+ * set, everything is rolled back and the caller runs the general path. */
+static enum gs_result import_run(struct db *db, const char *path, const struct meter_import_opts *opts,
+				 struct meter_import_report *report, int64_t t0, int allow_fast, int *bailed)
 {
-	int64_t t0 = util_monotonic_us();
-	if (getenv("GS_IMPORT_TIMINGS")) /* per-step wall and CPU times on the log (bench/import.sh) */
-		log_set_level(LOG_DEBUG);
+	*bailed = 0;
 	memset(report, 0, sizeof *report);
 	snprintf(report->format, sizeof report->format, "%s", rollout_format_name(ROLLOUT_UNKNOWN));
 	const char *name = opts->name;
@@ -1359,7 +1725,7 @@ enum gs_result meter_import_run(struct db *db, const char *path, const struct me
 		const char *slash = strrchr(path, '/');
 		name = slash ? slash + 1 : path;
 	}
-	struct imp c = {.db = db, .opts = opts, .rep = report};
+	struct imp c = {.db = db, .opts = opts, .rep = report, .allow_fast = allow_fast};
 	if (opts->today) {
 		if (day_number(opts->today) < 0)
 			return GS_ERR_INVALID;
@@ -1368,7 +1734,6 @@ enum gs_result meter_import_run(struct db *db, const char *path, const struct me
 		meter_today(c.today);
 	}
 	enum gs_result r = GS_OK, verdict = GS_OK;
-	int in_stage = 0, in_write = 0, fk_off = 0;
 	struct pipe *pipe = NULL;
 	pthread_t reader;
 	struct stat sb;
@@ -1423,7 +1788,7 @@ enum gs_result meter_import_run(struct db *db, const char *path, const struct me
 	}
 	if ((r = db_exec(db, "BEGIN")) != GS_OK)
 		goto fail;
-	in_stage = 1;
+	c.in_stage = 1;
 	enum gs_result rr;
 	if (!pipe->threaded) { /* no reading thread could be made: read here */
 		struct rollout_sink sink = {.header = on_header, .record = on_record, .ctx = &c};
@@ -1439,9 +1804,11 @@ enum gs_result meter_import_run(struct db *db, const char *path, const struct me
 	sqlite3_reset(c.ins);
 	log_msg(LOG_DEBUG, "import: %.3f s (cpu %.3f s) reading and staging", elapsed(t0),
 		(double)thread_cpu_us() / 1e6);
-	if ((r = db_exec(db, "COMMIT")) != GS_OK)
+	if (c.in_stage && (r = db_exec(db, "COMMIT")) != GS_OK)
 		goto fail;
-	in_stage = 0;
+	c.in_stage = 0;
+	if (c.bail)
+		goto bail;
 	if (c.already)
 		goto already;
 	if (c.forbidden) {
@@ -1460,16 +1827,24 @@ enum gs_result meter_import_run(struct db *db, const char *path, const struct me
 		r = rr;
 		goto fail;
 	}
+	if (c.fast) { /* the rows are written: the coverage rows and the overlap check */
+		if ((r = fast_finish(&c)) != GS_OK)
+			goto fail;
+		if (c.bail)
+			goto bail;
+		report->fast = 1;
+		goto applied;
+	}
 
 	/* The merges join every reference they write (a link's meter and point come from
 	 * the rows just merged), so per-row foreign-key lookups would only cost time:
 	 * off for this transaction (the pragma cannot change inside one), on again after. */
 	if ((r = db_exec(db, "PRAGMA foreign_keys = OFF")) != GS_OK)
 		goto fail;
-	fk_off = 1;
+	c.fk_off = 1;
 	if ((r = db_begin(db)) != GS_OK)
 		goto fail;
-	in_write = 1;
+	c.in_write = 1;
 	earlier = earlier_by_sha(db, report->sha256);
 	if (earlier == 0 && is_iec(c.format) && report->file_id[0])
 		earlier = earlier_by_file_id(db, report->file_id);
@@ -1484,7 +1859,7 @@ enum gs_result meter_import_run(struct db *db, const char *path, const struct me
 			goto fail;
 		}
 		db_rollback(db);
-		in_write = 0;
+		c.in_write = 0;
 		if (!ok) {
 			verdict = GS_ERR_FORBIDDEN;
 			goto reject;
@@ -1496,10 +1871,11 @@ enum gs_result meter_import_run(struct db *db, const char *path, const struct me
 		goto fail;
 	if (has_errors(&c)) {
 		db_rollback(db);
-		in_write = 0;
+		c.in_write = 0;
 		verdict = GS_ERR_INVALID;
 		goto reject;
 	}
+applied:
 	report->seconds = elapsed(t0);
 	if (opts->dry_run) {
 		db_rollback(db);
@@ -1511,8 +1887,18 @@ enum gs_result meter_import_run(struct db *db, const char *path, const struct me
 		report->id = 0;
 		goto fail;
 	}
-	in_write = 0;
+	c.in_write = 0;
 	snprintf(report->status, sizeof report->status, "imported");
+	goto out;
+
+bail:
+	if (c.in_write)
+		db_rollback(db);
+	c.in_write = 0;
+	log_msg(LOG_DEBUG, "import: %.3f s the fast path left at line %ld (%s); the general path runs",
+		elapsed(t0), c.bail_line, c.bail_why ? c.bail_why : "?");
+	*bailed = 1;
+	r = GS_OK;
 	goto out;
 
 already:
@@ -1521,12 +1907,12 @@ already:
 	goto out;
 
 reject:
-	if (in_stage)
+	if (c.in_stage)
 		db_exec(db, "ROLLBACK");
-	in_stage = 0;
-	if (in_write)
+	c.in_stage = 0;
+	if (c.in_write)
 		db_rollback(db);
-	in_write = 0;
+	c.in_write = 0;
 	snprintf(report->status, sizeof report->status, "rejected");
 	/* the reader's errors and those of the checks, in the order of the file */
 	qsort(report->errors.e, report->errors.n, sizeof report->errors.e[0], error_cmp);
@@ -1549,9 +1935,9 @@ reject:
 	goto out;
 
 fail:
-	if (in_stage)
+	if (c.in_stage)
 		db_exec(db, "ROLLBACK");
-	if (in_write)
+	if (c.in_write)
 		db_rollback(db);
 	snprintf(report->status, sizeof report->status, "failed");
 out:
@@ -1559,14 +1945,29 @@ out:
 		pipe->stop = GS_ERR_CONFLICT;
 		pipe_finish(pipe, reader, &report->errors);
 	}
-	if (fk_off && in_write)
+	if (c.fk_off && c.in_write)
 		db_rollback(db);
-	if (fk_off)
+	if (c.fk_off)
 		sqlite3_exec(db_handle(db), "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 	/* leave the temp tables empty: their file space is reused by the next import */
 	for (size_t i = 0; i < GS_ARRAY_LEN(stage_clear); i++)
 		sqlite3_exec(db_handle(db), stage_clear[i], NULL, NULL, NULL);
+	free(c.pts);
+	free(c.legacy);
 	report->seconds = elapsed(t0);
+	return r;
+}
+
+enum gs_result meter_import_run(struct db *db, const char *path, const struct meter_import_opts *opts,
+				struct meter_import_report *report)
+{
+	int64_t t0 = util_monotonic_us();
+	if (getenv("GS_IMPORT_TIMINGS")) /* per-step wall and CPU times on the log (bench/import.sh) */
+		log_set_level(LOG_DEBUG);
+	int bailed = 0;
+	enum gs_result r = import_run(db, path, opts, report, t0, !opts->no_fast, &bailed);
+	if (r == GS_OK && bailed) /* not a first import after all: the general path, from the file again */
+		r = import_run(db, path, opts, report, t0, 0, &bailed);
 	return r;
 }
 

@@ -31,6 +31,8 @@ struct meter_import_opts {
 	int cov_plan;            /* how the touched points' served intervals are read: 0 by
 				  * size (the default), 1 per point, 2 one pass over the links;
 				  * both give the same rows (tests run each) */
+	int no_fast;             /* 1: never the first-import fast path (tests compare the two
+				  * paths; docs/coverage.md) */
 	struct rollout_limits limits;
 };
 /* Zeroes opts and sets the default limits. */
@@ -47,6 +49,7 @@ struct meter_import_report {
 	long records;            /* records read from the file */
 	long inserted, updated, unchanged;
 	double seconds;
+	int fast;                /* 1: applied by the first-import fast path (docs/coverage.md) */
 	struct rollout_errors errors;
 };
 

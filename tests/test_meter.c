@@ -80,12 +80,15 @@ static char *dump(struct db *db, int with_log)
 /* The plan every import of the tests uses for the touched points' intervals (main runs
  * the suites with each). */
 static int cov_plan;
+/* 1: the general path only (main runs the suites with and without the fast path) */
+static int no_fast;
 
 static void opts_pin(struct meter_import_opts *o, const char *today)
 {
 	meter_import_opts_init(o);
 	o->today = today;
 	o->cov_plan = cov_plan;
+	o->no_fast = no_fast;
 }
 
 static enum gs_result import(struct db *db, const char *path, const char *today, struct meter_import_report *rep)
@@ -678,6 +681,175 @@ static void test_edges(void)
 	db_close(db);
 }
 
+
+/* The stored history by natural keys (ids differ between the two paths: the fast one
+ * inserts a legacy meter beside the meter that replaces it, the general one after all). */
+static char *dump_keys(struct db *db)
+{
+	static const char *const q[] = {
+		"SELECT p.code, u.code, p.customer_class, p.since, p.until FROM meter_points p JOIN units u ON u.id = "
+		"p.station_id ORDER BY p.code",
+		"SELECT key, mrid, serial, manufacturer, model, smart, installed, removed, status FROM meters ORDER BY key",
+		"SELECT m.key, p.code, l.since, l.until FROM meter_links l JOIN meters m ON m.id = l.meter_id JOIN "
+		"meter_points p ON p.id = l.point_id ORDER BY 1, 2, 3",
+		"SELECT u.code, d.day, d.d_points, d.d_smart, d.points, d.smart FROM meter_daily d JOIN units u ON u.id = "
+		"d.station_id ORDER BY 1, 2",
+		"SELECT file_name, format, status, records, inserted, updated, unchanged, n_errors FROM meter_imports "
+		"ORDER BY id",
+		"SELECT seq, line, col, field, message FROM meter_import_errors ORDER BY import_id, seq",
+	};
+	struct buf b;
+	buf_init(&b, 16u << 20);
+	for (size_t k = 0; k < sizeof q / sizeof q[0]; k++) {
+		sqlite3_stmt *s;
+		CHECK_INT(sqlite3_prepare_v2(db_handle(db), q[k], -1, &s, NULL), SQLITE_OK);
+		buf_printf(&b, "[%zu]\n", k);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			for (int i = 0; i < sqlite3_column_count(s); i++) {
+				const unsigned char *v = sqlite3_column_text(s, i);
+				buf_printf(&b, "%s|", v ? (const char *)v : "NULL");
+			}
+			buf_putc(&b, '\n');
+		}
+		sqlite3_finalize(s);
+	}
+	return buf_steal(&b, NULL);
+}
+
+/* One file imported after `before` (NULL: none) by the fast path (allowed) and by the
+ * general path only, each on a fresh database: the same result, the same report and
+ * errors, the same stored history, meter_daily equal to a rebuild. fast: whether the
+ * fast path is expected to apply it. */
+static void fast_same(const char *name, const char *before, const char *text, enum gs_result want, int fast)
+{
+	char *out[2];
+	struct meter_import_report rep[2];
+	for (int k = 0; k < 2; k++) {
+		struct db *db = open_fixture();
+		struct meter_import_opts o;
+		opts_pin(&o, "2026-07-10");
+		if (before) {
+			o.no_fast = 1;
+			CHECK_INT(meter_import_run(db, before, &o, &rep[k]), GS_OK);
+		}
+		o.no_fast = k;
+		enum gs_result r = meter_import_run(db, write_tmp(name, text), &o, &rep[k]);
+		if (r != want)
+			fprintf(stderr, "fast_same %s (%s): %s, expected %s\n", name, k ? "general" : "fast",
+				gs_result_str(r), gs_result_str(want));
+		for (size_t i = 0; r != want && i < rep[k].errors.n; i++)
+			fprintf(stderr, "  %ld:%ld %s: %s\n", rep[k].errors.e[i].line, rep[k].errors.e[i].column,
+				rep[k].errors.e[i].field, rep[k].errors.e[i].message);
+		CHECK_INT(r, want);
+		CHECK_INT(rep[k].fast, k == 0 && fast);
+		check_daily_rebuilt(db);
+		out[k] = dump_keys(db);
+		db_close(db);
+	}
+	if (strcmp(out[0], out[1]) != 0)
+		fprintf(stderr, "fast_same %s: the paths differ\n--- fast\n%s--- general\n%s", name, out[0], out[1]);
+	CHECK_STR(out[0], out[1]);
+	CHECK_STR(rep[0].status, rep[1].status);
+	CHECK_INT(rep[0].records, rep[1].records);
+	CHECK_INT(rep[0].inserted, rep[1].inserted);
+	CHECK_INT(rep[0].updated, rep[1].updated);
+	CHECK_INT(rep[0].unchanged, rep[1].unchanged);
+	CHECK_INT(rep[0].errors.total, rep[1].errors.total);
+	for (size_t i = 0; i < rep[0].errors.n && i < rep[1].errors.n; i++) {
+		CHECK_INT(rep[0].errors.e[i].line, rep[1].errors.e[i].line);
+		CHECK_INT(rep[0].errors.e[i].column, rep[1].errors.e[i].column);
+		CHECK_STR(rep[0].errors.e[i].field, rep[1].errors.e[i].field);
+		CHECK_STR(rep[0].errors.e[i].message, rep[1].errors.e[i].message);
+	}
+	free(out[0]);
+	free(out[1]);
+}
+
+#define FAST_HEAD                                                                                                 \
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"T-S1\" "  \
+	"file-id=\"f\" generated-at=\"2026-07-01T10:00:00+08:00\">\n<inventory>\n<point code=\"F1\" class=\"residential\" "         \
+	"since=\"2020-01-01\"/>\n<point code=\"F2\" class=\"other\" since=\"2026-03-01\"/>\n<point code=\"F3\" class=\"other\" since=\"2019-05-01\" " \
+	"until=\"2026-05-01\"/>\n</inventory>\n<events>\n"
+#define FAST_TAIL "</events>\n</rollout>\n"
+
+/* The first-import fast path against the general path, on files it applies and on
+ * files it hands over (stored keys, conflicts, orders it does not handle). */
+static void test_fast_path(void)
+{
+	/* applied by the fast path: legacy replaces, a replace, removals, a point closed, a
+	 * meter without mRID, a zero-length link, installs before the point's service */
+	fast_same("f-ok.xml", NULL,
+		  FAST_HEAD "<install meter=\"A\" serial=\"1\" manufacturer=\"X\" point=\"F1\" date=\"2026-02-10\" "
+			    "replaces=\"L1\"/>\n<install serial=\"2\" manufacturer=\"X\" point=\"F2\" date=\"2026-01-15\"/>\n"
+			    "<install meter=\"C\" point=\"F3\" date=\"2026-03-01\" replaces=\"L3\"/>\n"
+			    "<replace meter=\"B\" point=\"F1\" date=\"2026-05-20\" old-meter=\"A\"/>\n"
+			    "<remove meter=\"C\" point=\"F3\" date=\"2026-04-20\"/>\n"
+			    "<remove meter=\"B\" point=\"F1\" date=\"2026-06-01\"/>\n"
+			    "<install meter=\"D\" point=\"F1\" date=\"2026-06-01\"/>\n"
+			    "<replace meter=\"E\" point=\"F1\" date=\"2026-06-01\" old-meter=\"D\"/>\n" FAST_TAIL,
+		  GS_OK, 1);
+	fast_same("f-inventory.xml", NULL, FAST_HEAD FAST_TAIL, GS_OK, 1);
+	/* valid, but an end before its start in the file: the general path applies it */
+	fast_same("f-order.xml", NULL,
+		  FAST_HEAD "<remove meter=\"C\" point=\"F3\" date=\"2026-04-20\"/>\n"
+			    "<install meter=\"C\" point=\"F3\" date=\"2026-03-01\"/>\n" FAST_TAIL,
+		  GS_OK, 0);
+	/* valid, a point's installs out of date order in the file */
+	fast_same("f-dates.xml", NULL,
+		  FAST_HEAD "<install meter=\"B\" point=\"F1\" date=\"2026-05-01\"/>\n"
+			    "<install meter=\"A\" point=\"F1\" date=\"2026-02-01\"/>\n"
+			    "<remove meter=\"A\" point=\"F1\" date=\"2026-03-01\"/>\n" FAST_TAIL,
+		  GS_OK, 0);
+	/* new points and meters beside stored ones: still a first import */
+	fast_same("f-beside.xml", DATA "a.xml",
+		  FAST_HEAD "<install meter=\"Z\" point=\"F1\" date=\"2026-02-10\"/>\n" FAST_TAIL, GS_OK, 1);
+	/* stored points and meters: a second file goes the general path */
+	fast_same("f-second.xml", DATA "a.xml",
+		  FAST_HEAD "<install meter=\"Z\" point=\"F1\" date=\"2026-02-10\"/>\n<replace meter=\"Y\" "
+			    "point=\"P1\" date=\"2026-06-10\" old-meter=\"M1\"/>\n" FAST_TAIL,
+		  GS_OK, 0);
+	fast_same("f-stored-meter.xml", DATA "a.xml",
+		  "<?xml version=\"1.0\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"T-S1\">\n<inventory>\n"
+		  "<point code=\"N1\" class=\"other\" since=\"2020-01-01\"/>\n</inventory>\n<events>\n"
+		  "<install meter=\"M1\" point=\"N1\" date=\"2026-06-10\"/>\n" FAST_TAIL,
+		  GS_ERR_INVALID, 0);
+	/* errors in first files: the same errors as the general path */
+	static const char *const bad[] = {
+		"<install meter=\"A\" point=\"F1\" date=\"2026-08-01\"/>\n",                       /* future */
+		"<install meter=\"A\" point=\"F9\" date=\"2026-02-01\"/>\n",                       /* unknown point */
+		"<install meter=\"A\" point=\"F1\" date=\"2026-02-01\"/>\n<install meter=\"A\" point=\"F2\" "
+		"date=\"2026-04-01\"/>\n",                                                         /* meter twice */
+		"<install meter=\"A\" point=\"F1\" date=\"2026-02-01\"/>\n<install meter=\"B\" point=\"F1\" "
+		"date=\"2026-04-01\"/>\n",                                                         /* two smart */
+		"<remove meter=\"A\" point=\"F1\" date=\"2026-02-01\"/>\n",                        /* unknown meter */
+		"<install meter=\"A\" point=\"F1\" date=\"2026-02-01\"/>\n<remove meter=\"A\" point=\"F2\" "
+		"date=\"2026-04-01\"/>\n",                                                         /* other point */
+		"<install meter=\"A\" point=\"F1\" date=\"2026-04-01\"/>\n<remove meter=\"A\" point=\"F1\" "
+		"date=\"2026-02-01\"/>\n",                                                         /* before install */
+		"<install meter=\"A\" point=\"F1\" date=\"2026-02-01\"/>\n<remove meter=\"A\" point=\"F1\" "
+		"date=\"2026-03-01\"/>\n<remove meter=\"A\" point=\"F1\" date=\"2026-04-01\"/>\n", /* twice */
+		"<replace meter=\"B\" point=\"F1\" date=\"2026-02-01\" old-meter=\"Q\"/>\n",       /* old unknown */
+		"<install meter=\"A\" point=\"F1\" date=\"2026-02-01\" replaces=\"L\"/>\n<install meter=\"B\" "
+		"point=\"F2\" date=\"2026-04-01\" replaces=\"L\"/>\n",                             /* legacy twice */
+		"<install meter=\"A\" point=\"F1\" date=\"2026-02-01\"/>\n<install meter=\"B\" point=\"F2\" "
+		"date=\"2026-04-01\" replaces=\"A\"/>\n",                                          /* smart as legacy */
+		"<install point=\"F1\" date=\"2026-02-01\"/>\n",                                   /* no meter key */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *text = xasprintf(FAST_HEAD "%s" FAST_TAIL, bad[i]);
+		char name[32];
+		snprintf(name, sizeof name, "f-bad-%zu.xml", i);
+		/* "smart as legacy" and "legacy twice" are valid files: compared all the same */
+		fast_same(name, NULL, text, i == 9 || i == 10 ? GS_OK : GS_ERR_INVALID, 0);
+		free(text);
+	}
+	fast_same("f-dup-point.xml", NULL,
+		  "<?xml version=\"1.0\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"T-S1\">\n<inventory>\n"
+		  "<point code=\"D1\" class=\"other\" since=\"2020-01-01\"/>\n<point code=\"D1\" class=\"other\" since=\"2021-01-01\"/>\n"
+		  "<point code=\"D2\" class=\"other\" since=\"2021-01-01\" until=\"2020-01-01\"/>\n</inventory>\n</rollout>\n",
+		  GS_ERR_INVALID, 0);
+}
+
 int main(void)
 {
 	const char *base = getenv("GS_TMP") ? getenv("GS_TMP") : "/tmp";
@@ -685,13 +857,18 @@ int main(void)
 	snprintf(tmpdir, sizeof tmpdir, "%s/test_meter.%d", base, (int)getpid());
 	mkdir(tmpdir, 0700);
 	/* auto (one pass: the fixtures are small), then per point, then one pass forced */
-	for (cov_plan = 0; cov_plan <= 2; cov_plan++) {
+	for (int k = 0; k < 4; k++) {
+		/* each cov_plan with the fast path allowed, then the general path only */
+		cov_plan = k < 3 ? k : 0;
+		no_fast = k == 3;
 		test_native();
 		test_conflicts();
 		test_iec(0);
 		test_iec(1);
 		test_iec_conflicts();
 	}
+	cov_plan = no_fast = 0;
 	test_edges();
+	test_fast_path();
 	return check_finish("test_meter");
 }
