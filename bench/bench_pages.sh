@@ -44,9 +44,10 @@ if [ "${RAW:-0}" -gt 0 ]; then
   sqlite3 "$work/g.db" <<SQL >/dev/null
 INSERT OR IGNORE INTO survey_forms(form_id, version, sha256, source, loaded_at)
   VALUES('bench-raw', '1', 'bench', '<bench/>', $now);
-CREATE TEMP TABLE hl AS SELECT row_number() OVER (ORDER BY id) - 1 AS k, id FROM halls;
+CREATE TEMP TABLE hl(k INTEGER PRIMARY KEY, id INTEGER NOT NULL);
+INSERT INTO hl SELECT row_number() OVER (ORDER BY id) - 1, id FROM halls;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${RAW}),
-  r(i, t, h) AS (SELECT i, $now - 365 * 86400 + i * (365 * 86400 / ${RAW}), abs(random()) % (SELECT count(*) FROM hl) FROM n)
+  r(i, t, h) AS (SELECT i, $now - 365 * 86400 + i * (365 * 86400 / ${RAW}), (i * 2654435761) % (SELECT count(*) FROM hl) FROM n)
 INSERT INTO survey_responses(hall_id, form, submitted_at, day, hour, rating, satisfied, answers, comment, verified,
                              instance, duration_s)
   SELECT (SELECT id FROM hl WHERE k = r.h), (SELECT id FROM survey_forms WHERE form_id = 'bench-raw'), t,

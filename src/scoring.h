@@ -128,6 +128,16 @@ enum gs_result scoring_compute(struct db *db, const char *period, int64_t now, s
 enum gs_result scoring_report(struct db *db, const char *period, int64_t now, struct scoring_result **out, char *err,
 			      size_t errlen);
 void scoring_free(struct scoring_result *r); /* NULL is a no-op */
+/* The same report, except that while customers' responses arrive a cached report that
+ * differs from the data only by responses stored since it was computed is good enough
+ * if it was computed at most max_age_s seconds ago: the league table on the dashboard
+ * and unit pages (which say when it was computed), so that a page after each new
+ * response does not compute the period itself — the server's warmer (below) computes
+ * the new version within seconds. Any other change (an import, an entry, an
+ * adjustment, a closing, a load, the settings, the clock's expiry) is never lagged.
+ * /scores, the reports and the API use scoring_report. */
+enum gs_result scoring_report_recent(struct db *db, const char *period, int64_t now, int max_age_s,
+				     struct scoring_result **out, char *err, size_t errlen);
 
 /* Computes the period and closes it with the scores in its snapshot (see
  * indicator_period_close for who may and the refusals). sha256_out may be NULL. */

@@ -707,7 +707,10 @@ static int fold_range(struct db *db, int64_t *folded, int64_t *newest)
 	return row > 0 ? 0 : -1;
 }
 
-/* Folds the responses (from, to] into the aggregates, inside the caller's transaction. */
+/* Folds the responses (from, to] into the aggregates, inside the caller's transaction.
+ * CROSS JOIN keeps the responses as the outer loop (their rowid range, a few rows):
+ * joined the other way, SQLite walked every hall's responses by the (hall_id, day)
+ * index to find the new ids, 2.5 s per fold with two million stored responses. */
 static enum gs_result fold_locked(struct db *db, int64_t from, int64_t to)
 {
 	enum gs_result r = fold_step(
@@ -715,7 +718,7 @@ static enum gs_result fold_locked(struct db *db, int64_t from, int64_t to)
 		KEYS_CTE "INSERT INTO survey_daily(scope, day, verified, flagged, n1, n2, n3, n4, n5, satisfied) "
 			 "SELECT keys.k, r.day, r.verified, r.flags <> 0, sum(r.rating = 1), sum(r.rating = 2), "
 			 "sum(r.rating = 3), sum(r.rating = 4), sum(r.rating = 5), sum(r.satisfied) "
-			 "FROM survey_responses r JOIN keys ON keys.hall = r.hall_id WHERE r.id > ?1 AND r.id <= ?2 "
+			 "FROM survey_responses r CROSS JOIN keys ON keys.hall = r.hall_id WHERE r.id > ?1 AND r.id <= ?2 "
 			 "GROUP BY keys.k, r.day, r.verified, r.flags <> 0 "
 			 "ON CONFLICT DO UPDATE SET n1 = n1 + excluded.n1, n2 = n2 + excluded.n2, n3 = n3 + excluded.n3, "
 			 "n4 = n4 + excluded.n4, n5 = n5 + excluded.n5, satisfied = satisfied + excluded.satisfied",
@@ -724,7 +727,7 @@ static enum gs_result fold_locked(struct db *db, int64_t from, int64_t to)
 		r = fold_step(db,
 			      KEYS_CTE "INSERT INTO survey_hourly(scope, day, hour, n, satisfied) "
 				       "SELECT keys.k, r.day, r.hour, count(*), sum(r.satisfied) FROM survey_responses r "
-				       "JOIN keys ON keys.hall = r.hall_id WHERE r.id > ?1 AND r.id <= ?2 AND r.flags = 0 "
+				       "CROSS JOIN keys ON keys.hall = r.hall_id WHERE r.id > ?1 AND r.id <= ?2 AND r.flags = 0 "
 				       "GROUP BY keys.k, r.day, r.hour "
 				       "ON CONFLICT DO UPDATE SET n = n + excluded.n, satisfied = satisfied + excluded.satisfied",
 			      from, to);
@@ -732,7 +735,7 @@ static enum gs_result fold_locked(struct db *db, int64_t from, int64_t to)
 		r = fold_step(db,
 			      KEYS_CTE "INSERT INTO survey_answer_daily(scope, day, question, value, n) "
 				       "SELECT keys.k, r.day, json_extract(c.value, '$[0]'), json_extract(c.value, '$[1]'), "
-				       "count(*) FROM survey_responses r JOIN keys ON keys.hall = r.hall_id, "
+				       "count(*) FROM survey_responses r CROSS JOIN keys ON keys.hall = r.hall_id, "
 				       "json_each(r.choices) c WHERE r.id > ?1 AND r.id <= ?2 AND r.flags = 0 "
 				       "AND r.choices IS NOT NULL GROUP BY 1, 2, 3, 4 "
 				       "ON CONFLICT DO UPDATE SET n = n + excluded.n",

@@ -154,6 +154,30 @@ int main(void)
 			sat = &station(i)->ind[k];
 	CHECK(sat && sat->responses == 3);
 	scoring_free(h);
+
+	/* the league table's reader: a report computed before the newest responses serves
+	 * for max_age seconds, not longer, and never across another kind of change */
+	int64_t t1 = due + 12;
+	struct scoring_result *l = report("2026Q2", t1);
+	CHECK(l == i);
+	respond("QH-S01", at("2026-06-03", 11), 5);
+	struct scoring_result *m = NULL;
+	CHECK_INT(scoring_report_recent(db, "2026Q2", t1 + 30, 60, &m, err, sizeof err), GS_OK);
+	CHECK(m == i); /* lagging by one response, 40 s old */
+	scoring_free(m);
+	CHECK_INT(scoring_report_recent(db, "2026Q2", due + 2 + 61, 60, &m, err, sizeof err), GS_OK);
+	CHECK(m && m != i && m->computed_at == due + 2 + 61); /* 61 s old by then: computed */
+	struct scoring_result *exact = report("2026Q2", due + 2 + 61);
+	CHECK(exact == m); /* the exact version, cached */
+	scoring_free(exact);
+	scoring_free(m);
+	respond("QH-S01", at("2026-06-03", 13), 5);
+	CHECK(db_exec(db, "INSERT INTO settings(name, value) VALUES('test.other', '1')") == GS_OK);
+	CHECK_INT(scoring_report_recent(db, "2026Q2", due + 2 + 62, 60, &m, err, sizeof err), GS_OK);
+	CHECK(m && m->computed_at == due + 2 + 62); /* never lagged across a settings change */
+	scoring_free(m);
+	CHECK_INT(scoring_report_recent(db, "2026Q9", due, 60, &m, err, sizeof err), GS_ERR_INVALID);
+	scoring_free(l);
 	scoring_free(i);
 
 	/* the warmer: the current quarter's report is computed before a page asks */
