@@ -10,6 +10,14 @@
 #   `build/bench_scores /tmp/province.db` leaves behind (1 company, 4 departments, 200
 #   stations, 2,000 halls; its survey and meter rows are aggregates only); default: a
 #   fresh `gridscore init --demo`. The copy gets the bench logins; DB is not changed. GS_BIN picks the binary (default ./build/gridscore).
+# RAW=N adds N raw responses to the copy (the province has aggregates only): spread over
+#   every hall and the last 365 days, one in five with a comment, written with SQL and
+#   marked as folded, so the aggregates stay the bench's and the pages' raw-row readers
+#   (newest comments, exports, verified-only heatmaps) have a province's worth to read.
+# After the pages, two more rows: a response is submitted to the station's hall, and the
+#   dashboard is fetched once at once ("new data, at once": scores computed by the page)
+#   and once after another response and 3 s ("new data, after 3 s": the server's warmer
+#   had time to compute them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-5}
@@ -31,6 +39,26 @@ echo "bench-password-2" | "$bin" --db "$work/g.db" user add bench-st --role stat
 company=$(sqlite3 "$work/g.db" "SELECT code FROM units WHERE kind = 'company'")
 dept=$(sqlite3 "$work/g.db" "SELECT code FROM units WHERE kind = 'department' ORDER BY code LIMIT 1")
 hall=$(sqlite3 "$work/g.db" "SELECT h.code FROM halls h JOIN units u ON u.id = h.station_id WHERE u.code = '$station' ORDER BY h.code LIMIT 1")
+if [ "${RAW:-0}" -gt 0 ]; then
+  now=$(date +%s)
+  sqlite3 "$work/g.db" <<SQL >/dev/null
+INSERT OR IGNORE INTO survey_forms(form_id, version, sha256, source, loaded_at)
+  VALUES('bench-raw', '1', 'bench', '<bench/>', $now);
+CREATE TEMP TABLE hl(k INTEGER PRIMARY KEY, id INTEGER NOT NULL);
+INSERT INTO hl SELECT row_number() OVER (ORDER BY id) - 1, id FROM halls;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${RAW}),
+  r(i, t, h) AS (SELECT i, $now - 365 * 86400 + i * (365 * 86400 / ${RAW}), (i * 2654435761) % (SELECT count(*) FROM hl) FROM n)
+INSERT INTO survey_responses(hall_id, form, submitted_at, day, hour, rating, satisfied, answers, comment, verified,
+                             instance, duration_s)
+  SELECT (SELECT id FROM hl WHERE k = r.h), (SELECT id FROM survey_forms WHERE form_id = 'bench-raw'), t,
+         date(t + 8 * 3600, 'unixepoch'), CAST(strftime('%H', t + 8 * 3600, 'unixepoch') AS INTEGER), 1 + i % 5,
+         i % 5 >= 3, '{"rating":"' || (1 + i % 5) || '"}', CASE WHEN i % 5 = 0 THEN 'bench comment ' || i END,
+         i % 3 = 0, 'bench-raw-' || i, 60
+  FROM r;
+INSERT INTO settings(name, value) VALUES('survey.folded_upto', (SELECT max(id) FROM survey_responses))
+  ON CONFLICT(name) DO UPDATE SET value = excluded.value;
+SQL
+fi
 "$bin" --db "$work/g.db" serve --listen 127.0.0.1:0 --threads "${THREADS:-2}" >"$work/port" 2>"$work/log" &
 pid=$!
 for _ in $(seq 100); do grep -qs listening "$work/port" && break; sleep 0.1; done
@@ -94,5 +122,31 @@ run "station" "$sid_mgr" "/units/$station"
 run "hall" "$sid_mgr" "/halls/$hall"
 run "dashboard (station login)" "$sid_st" "/"
 run "hall (station login)" "$sid_st" "/halls/$hall"
+
+# New data: a response at the station's hall, then the dashboard at once (the page
+# computes the scores' new version) and, after another response, 3 s later (the warmer
+# has computed it). Each row is one request's server time.
+url=$("$bin" --db "$work/g.db" qr "$hall" --base-url "$base" 2>&1 >/dev/null)
+submit() {
+  local page stamp inst
+  page=$(curl -s "$url")
+  stamp=$(printf '%s' "$page" | sed -n 's/.*name="_t" value="\([^"]*\)".*/\1/p' | head -n1)
+  inst=$(printf '%s' "$page" | sed -n 's/.*name="_i" value="\([^"]*\)".*/\1/p' | head -n1)
+  sleep 3 # not "implausibly fast" (flagged responses count the same for the version)
+  curl -s -o /dev/null -A "bench-$1" --data "_i=$inst&_t=$stamp&rating=5&waiting=lt5&attitude=5&one_visit=yes&service=enquiry" "$url"
+}
+once() { # label: one request, its server time
+  : >"$work/log"
+  curl -s -o /dev/null -H "Cookie: gs_session=$sid_mgr" "$base/"
+  for _ in $(seq 40); do grep -q ' access GET / ' "$work/log" && break; sleep 0.05; done
+  awk -v label="$1" '$0 ~ / access GET \/ / {us = $NF; st = $(NF - 2)} END {printf "| %s | `/` | %s | %.1f | - | - | - | - | - |\n", label, st, us / 1000}' "$work/log"
+}
+if [ -n "$url" ]; then
+  submit 1
+  once "dashboard, new data, at once"
+  submit 2
+  sleep 3
+  once "dashboard, new data, after 3 s"
+fi
 echo
 echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"

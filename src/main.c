@@ -292,6 +292,11 @@ static int cmd_serve(const char *db_path, struct args *a)
 		web_app_free(app);
 		return EXIT_REJECTED;
 	}
+	/* The current quarter's scores and the unit rows made ready in the background, so
+	 * the first dashboard after a start or after new data does not wait for them. */
+	struct scoring_warmer *warmer = NULL;
+	if (scoring_warmer_start(db_path, 2000, &warmer, err, sizeof err) != GS_OK)
+		log_warn("no scores warmer (%s): the first page after new data computes the scores", err);
 	log_info("gridscore %s serving %s on port %u (database %s, %u threads)", GS_VERSION, cfg.listen,
 		 http_server_port(server), db_path, cfg.threads);
 	printf("listening on port %u\n", http_server_port(server));
@@ -300,6 +305,7 @@ static int cmd_serve(const char *db_path, struct args *a)
 	sigwait(&set, &sig);
 	log_info("signal %d: finishing in-flight requests and stopping", sig);
 	http_server_stop(server);
+	scoring_warmer_stop(warmer);
 	web_app_free(app);
 	log_info("stopped");
 	return 0;

@@ -1,7 +1,10 @@
 /* scoring.c — computes a period's scores from the stored data (see scoring.h): it
  * gathers the inputs through survey.h, meter.h, org.h and indicator.h, applies the
- * formulas of score.h, and reads a closed period back from its snapshot. Its only SQL
- * is the settings lookup; everything else goes through the owning modules. */
+ * formulas of score.h, and reads a closed period back from its snapshot. Its own SQL
+ * is the settings lookup and the report cache's version and expiry (which read other
+ * modules' tables: see the cache below); everything else goes through the owning
+ * modules. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "scoring.h"
 
 #include <jansson.h>
@@ -12,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "meter_bulk.h"
 #include "org.h"
@@ -865,9 +869,9 @@ enum gs_result scoring_compute(struct db *db, const char *period, int64_t now, s
 }
 
 static enum gs_result from_json_value(json_t *root, struct scoring_result **out);
-static char *cache_key(struct db *db, const char *period, int64_t now);
-static struct scoring_result *cache_get(const char *key);
-static void cache_put(char *key, struct scoring_result *r);
+static char *cache_key(struct db *db, const char *period);
+static struct scoring_result *cache_get(const char *key, int64_t now);
+static void cache_put(char *key, struct scoring_result *r, int64_t valid_until);
 
 /* A closed period from its latest snapshot; GS_ERR_NOT_FOUND if it is open (or was
  * closed before scores were stored in snapshots). A snapshot never changes, so its
@@ -888,7 +892,7 @@ static enum gs_result from_snapshot(struct db *db, const char *period, struct sc
 		return r;
 	const char *file = sqlite3_db_filename(db_handle(db), "main");
 	char *key = file && *file ? xasprintf("snapshot|%s|%s|%lld|%s", file, period, (long long)id, latest) : NULL;
-	if (key && (*out = cache_get(key)) != NULL) {
+	if (key && (*out = cache_get(key, 0)) != NULL) {
 		free(key);
 		return GS_OK;
 	}
@@ -906,7 +910,7 @@ static enum gs_result from_snapshot(struct db *db, const char *period, struct sc
 		(*out)->closed = 1;
 		memcpy((*out)->sha256, sha, sizeof sha);
 		if (key && strcmp(sha, latest) == 0) { /* not re-closed in between */
-			cache_put(key, *out);
+			cache_put(key, *out, 0);
 			key = NULL;
 		}
 	}
@@ -928,41 +932,54 @@ static enum gs_result report_inner(struct db *db, const struct score_period *per
 /* ---- The report cache. A report is kept, per database file and period, together with
  * a version of everything it is made of: the newest response, import, manual entry,
  * adjustment and decision, period event, org and catalog load, follow-up close and
- * milestone mark, the settings, and the minute (overdue counts depend on the clock).
- * Any change makes a new version, so a page never shows a stale score; an unchanged
- * database answers from memory. In-memory databases are not cached. */
+ * milestone mark and the settings. Any change makes a new version, so a page never
+ * shows a stale score; an unchanged database answers from memory. What depends on the
+ * clock alone (a follow-up becoming overdue, milestones due from today on) gives the
+ * report an expiry instead: the next open follow-up's due time or the next local
+ * midnight, whichever comes first. The settings that reading itself writes (the fold's
+ * watermark, the unit rows' org stamp) are left out of the version: the responses and
+ * org loads they follow are in it. In-memory databases are not cached. */
 #define CACHE_SLOTS 8
 
 struct cache_slot {
 	char *key;
 	struct scoring_result *r;
 	uint64_t used;
+	int64_t valid_until; /* the report holds while now < valid_until; 0: for ever */
 };
 static struct cache_slot cache[CACHE_SLOTS];
 static uint64_t cache_clock;
 
-static char *cache_key(struct db *db, const char *period, int64_t now)
+/* The version is "file|period|...": what an explicit change makes (imports, entries,
+ * adjustments, periods, loads, follow-up closes, milestones, settings), then after
+ * RESPONSES_MARK the newest response id, which customers move all day long. */
+#define RESPONSES_MARK "#responses="
+
+static char *cache_key(struct db *db, const char *period)
 {
 	const char *file = sqlite3_db_filename(db_handle(db), "main");
 	if (!file || !*file)
 		return NULL;
 	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT (SELECT max(id) FROM survey_responses), (SELECT max(id) FROM meter_imports), "
+	    db, "SELECT (SELECT max(id) FROM meter_imports), "
 		"(SELECT max(id) FROM score_manual_history), (SELECT max(id) FROM score_adjustments), "
 		"(SELECT max(decided_at) FROM score_adjustments), (SELECT max(id) FROM score_period_events), "
 		"(SELECT max(id) FROM org_loads), (SELECT max(id) FROM indicator_loads), "
 		"(SELECT max(closed_at) FROM survey_followups), (SELECT max(done_at) FROM indicator_milestones), "
-		"(SELECT group_concat(name || '=' || value, ';') FROM settings WHERE name NOT LIKE 'survey.folded%')");
+		"(SELECT group_concat(name || '=' || value, ';') FROM settings "
+		"WHERE name NOT LIKE 'survey.folded%' AND name <> 'survey.aggregates_org'), "
+		"(SELECT max(id) FROM survey_responses)");
 	if (!st)
 		return NULL;
 	char *key = NULL;
 	if (db_step_row(db, st) == 1) {
 		struct buf b;
 		buf_init(&b, 64 * 1024);
-		buf_printf(&b, "%s|%s|%lld", file, period, (long long)(now / 60));
-		for (int i = 0; i < sqlite3_column_count(st); i++) {
+		buf_printf(&b, "%s|%s", file, period);
+		int n = sqlite3_column_count(st);
+		for (int i = 0; i < n; i++) {
 			const char *v = (const char *)sqlite3_column_text(st, i);
-			buf_printf(&b, "|%s", v ? v : "");
+			buf_printf(&b, "%s%s", i == n - 1 ? RESPONSES_MARK : "|", v ? v : "");
 		}
 		key = b.failed ? NULL : buf_steal(&b, NULL);
 		buf_free(&b);
@@ -971,13 +988,36 @@ static char *cache_key(struct db *db, const char *period, int64_t now)
 	return key;
 }
 
-/* A shared report for key, or NULL. */
-static struct scoring_result *cache_get(const char *key)
+/* When a report computed at now stops being true by the clock alone: the first open
+ * follow-up to become overdue (overdue means due_at < now) or the next local midnight
+ * (milestones due, today's date), whichever is first. 0 if it cannot be read. */
+static int64_t report_valid_until(struct db *db, int64_t now)
+{
+	int64_t local = now + SURVEY_TZ_OFFSET_S;
+	int64_t day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+	int64_t until = (day + 1) * 86400 - SURVEY_TZ_OFFSET_S;
+	sqlite3_stmt *st =
+		db_stmt(db, "SELECT min(due_at) FROM survey_followups WHERE closed_at IS NULL AND due_at >= ?1");
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, now);
+	int row = db_step_row(db, st);
+	if (row < 0)
+		until = 0;
+	else if (row > 0 && sqlite3_column_type(st, 0) != SQLITE_NULL && sqlite3_column_int64(st, 0) + 1 < until)
+		until = sqlite3_column_int64(st, 0) + 1;
+	sqlite3_reset(st);
+	return until;
+}
+
+/* A shared report for key that still holds at now, or NULL. */
+static struct scoring_result *cache_get(const char *key, int64_t now)
 {
 	struct scoring_result *r = NULL;
 	pthread_mutex_lock(&cache_mutex);
 	for (int i = 0; i < CACHE_SLOTS; i++)
-		if (cache[i].key && strcmp(cache[i].key, key) == 0) {
+		if (cache[i].key && strcmp(cache[i].key, key) == 0 &&
+		    (cache[i].valid_until == 0 || now < cache[i].valid_until)) {
 			r = cache[i].r;
 			r->refs++;
 			cache[i].used = ++cache_clock;
@@ -987,8 +1027,34 @@ static struct scoring_result *cache_get(const char *key)
 	return r;
 }
 
-/* Keeps r under key (the least recently used slot gives way); r becomes shared. */
-static void cache_put(char *key, struct scoring_result *r)
+/* The newest cached report whose version differs from key at most in the responses
+ * part, computed at or after not_before and still holding at now; NULL if none. */
+static struct scoring_result *cache_get_recent(const char *key, int64_t now, int64_t not_before)
+{
+	const char *mark = strstr(key, RESPONSES_MARK);
+	if (!mark)
+		return NULL;
+	size_t hard = (size_t)(mark - key) + strlen(RESPONSES_MARK);
+	struct scoring_result *r = NULL;
+	int best = -1;
+	pthread_mutex_lock(&cache_mutex);
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].key && strncmp(cache[i].key, key, hard) == 0 && cache[i].r->computed_at >= not_before &&
+		    (cache[i].valid_until == 0 || now < cache[i].valid_until) &&
+		    (best < 0 || cache[i].r->computed_at > cache[best].r->computed_at))
+			best = i;
+	if (best >= 0) {
+		r = cache[best].r;
+		r->refs++;
+		cache[best].used = ++cache_clock;
+	}
+	pthread_mutex_unlock(&cache_mutex);
+	return r;
+}
+
+/* Keeps r under key until valid_until (0: for ever); a slot of the same key, else the
+ * least recently used one, gives way. r becomes shared. */
+static void cache_put(char *key, struct scoring_result *r, int64_t valid_until)
 {
 	struct scoring_result *old = NULL;
 	char *old_key = NULL;
@@ -997,11 +1063,15 @@ static void cache_put(char *key, struct scoring_result *r)
 	for (int i = 1; i < CACHE_SLOTS; i++)
 		if (cache[i].used < cache[victim].used)
 			victim = i;
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].key && strcmp(cache[i].key, key) == 0)
+			victim = i; /* an expired report of the same version */
 	old = cache[victim].r;
 	old_key = cache[victim].key;
 	cache[victim].key = key;
 	cache[victim].r = r;
 	cache[victim].used = ++cache_clock;
+	cache[victim].valid_until = valid_until;
 	r->refs++; /* the cache's reference */
 	pthread_mutex_unlock(&cache_mutex);
 	free(old_key);
@@ -1020,19 +1090,161 @@ enum gs_result scoring_report(struct db *db, const char *period, int64_t now, st
 	char p[SCORE_PERIOD_MAX];
 	score_period_format(&per, p);
 	/* responses stored but not folded yet are part of the version (their ids) */
-	char *key = cache_key(db, p, now);
-	if (key && (*out = cache_get(key)) != NULL) {
+	char *key = cache_key(db, p);
+	if (key && (*out = cache_get(key, now)) != NULL) {
 		free(key);
 		return GS_OK;
 	}
+	int64_t valid_until = key ? report_valid_until(db, now) : 0;
 	enum gs_result r = report_inner(db, &per, now, 1, out);
-	if (r == GS_OK && key)
-		cache_put(key, *out);
+	if (r == GS_OK && key && valid_until > now)
+		cache_put(key, *out, valid_until);
 	else
 		free(key);
 	if (r != GS_OK)
 		set_err(err, errlen, "the report of %s could not be made (%s)", period, gs_result_str(r));
 	return r;
+}
+
+/* ---------------------------------------------------------------- warmer */
+
+struct scoring_warmer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int stop;
+	unsigned interval_ms;
+	unsigned long computed;
+	struct db *db;
+};
+
+/* One round: the current quarter's report (a cache lookup while nothing changed) and
+ * the quarter's unit sums (loads or refreshes the unit-row copy). */
+static void warm_round(struct scoring_warmer *w, int *warned)
+{
+	int64_t now = util_now();
+	char period[SCORE_PERIOD_MAX], first[11], last[11], err[256];
+	scoring_current_quarter(now, period);
+	struct score_period per;
+	if (score_period_parse(period, &per) != GS_OK)
+		return;
+	score_period_first_day(&per, first);
+	score_period_last_day(&per, last);
+
+	int64_t id = 0;
+	struct survey_bulk_count cnt;
+	memset(&cnt, 0, sizeof cnt);
+	enum gs_result r = survey_bulk_units_range(w->db, &id, 1, first, last, 0, &cnt);
+
+	char *key = cache_key(w->db, period);
+	struct scoring_result *res = key ? cache_get(key, now) : NULL;
+	free(key);
+	if (r == GS_OK && !res) {
+		r = scoring_report(w->db, period, now, &res, err, sizeof err);
+		pthread_mutex_lock(&w->lock);
+		w->computed++;
+		pthread_mutex_unlock(&w->lock);
+	}
+	scoring_free(res);
+	if (r != GS_OK && !*warned) {
+		log_warn("scores warmer: %s (pages compute on request)", gs_result_str(r));
+		*warned = 1;
+	} else if (r == GS_OK)
+		*warned = 0;
+}
+
+static void *warmer_main(void *arg)
+{
+	struct scoring_warmer *w = arg;
+	int warned = 0;
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		pthread_mutex_unlock(&w->lock);
+		warm_round(w, &warned);
+		pthread_mutex_lock(&w->lock);
+		if (w->stop)
+			break;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += w->interval_ms / 1000;
+		until.tv_nsec += (long)(w->interval_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&w->wake, &w->lock, &until);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+enum gs_result scoring_warmer_start(const char *db_path, unsigned interval_ms, struct scoring_warmer **out,
+				    char *err, size_t errlen)
+{
+	*out = NULL;
+	struct scoring_warmer *w = xcalloc(1, sizeof *w);
+	w->interval_ms = interval_ms ? interval_ms : 2000;
+	enum gs_result r = db_open(db_path, 0, &w->db, err, errlen);
+	if (r != GS_OK) {
+		free(w);
+		return r;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	if (pthread_create(&w->thread, NULL, warmer_main, w) != 0) {
+		set_err(err, errlen, "cannot start the scores warmer thread");
+		pthread_cond_destroy(&w->wake);
+		pthread_mutex_destroy(&w->lock);
+		db_close(w->db);
+		free(w);
+		return GS_ERR_DB;
+	}
+	*out = w;
+	return GS_OK;
+}
+
+void scoring_warmer_stop(struct scoring_warmer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = 1;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	db_close(w->db);
+	free(w);
+}
+
+unsigned long scoring_warmer_computed(struct scoring_warmer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	unsigned long n = w->computed;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+enum gs_result scoring_report_recent(struct db *db, const char *period, int64_t now, int max_age_s,
+				     struct scoring_result **out, char *err, size_t errlen)
+{
+	struct score_period per;
+	*out = NULL;
+	if (score_period_parse(period, &per) != GS_OK)
+		return scoring_report(db, period, now, out, err, errlen);
+	char p[SCORE_PERIOD_MAX];
+	score_period_format(&per, p);
+	char *key = cache_key(db, p);
+	if (key) {
+		*out = cache_get(key, now);
+		if (!*out)
+			*out = cache_get_recent(key, now, now - max_age_s);
+		free(key);
+		if (*out)
+			return GS_OK;
+	}
+	return scoring_report(db, period, now, out, err, errlen);
 }
 
 enum gs_result scoring_period_close(struct db *db, const struct auth_user *who, const char *period, int64_t now,

@@ -128,6 +128,16 @@ enum gs_result scoring_compute(struct db *db, const char *period, int64_t now, s
 enum gs_result scoring_report(struct db *db, const char *period, int64_t now, struct scoring_result **out, char *err,
 			      size_t errlen);
 void scoring_free(struct scoring_result *r); /* NULL is a no-op */
+/* The same report, except that while customers' responses arrive a cached report that
+ * differs from the data only by responses stored since it was computed is good enough
+ * if it was computed at most max_age_s seconds ago: the league table on the dashboard
+ * and unit pages (which say when it was computed), so that a page after each new
+ * response does not compute the period itself — the server's warmer (below) computes
+ * the new version within seconds. Any other change (an import, an entry, an
+ * adjustment, a closing, a load, the settings, the clock's expiry) is never lagged.
+ * /scores, the reports and the API use scoring_report. */
+enum gs_result scoring_report_recent(struct db *db, const char *period, int64_t now, int max_age_s,
+				     struct scoring_result **out, char *err, size_t errlen);
 
 /* Computes the period and closes it with the scores in its snapshot (see
  * indicator_period_close for who may and the refusals). sha256_out may be NULL. */
@@ -149,5 +159,20 @@ const struct scoring_unit *scoring_find_unit(const struct scoring_result *r, con
 
 /* The quarter that contains unix time t (Asia/Shanghai). */
 void scoring_current_quarter(int64_t t, char out[SCORE_PERIOD_MAX]);
+
+/* The server's warmer: a thread with its own connection to db_path that, at once and
+ * then every interval_ms, asks for the current quarter's report and sums the survey
+ * unit rows of the quarter (survey_bulk_units_range), so the report cache and the
+ * in-memory copy of the unit rows are ready before a page needs them: the first page
+ * after a start, after new data or after an expiry (scoring_report) answers from
+ * memory instead of computing the league table. Answers never depend on it; without it
+ * the first request computes. GS_ERR_DB if the database cannot be opened (err says
+ * why). Stop (joins the thread) with scoring_warmer_stop; NULL is a no-op. */
+struct scoring_warmer;
+enum gs_result scoring_warmer_start(const char *db_path, unsigned interval_ms, struct scoring_warmer **out,
+				    char *err, size_t errlen);
+void scoring_warmer_stop(struct scoring_warmer *w);
+/* How many reports the warmer's rounds computed (not found in the cache), for tests. */
+unsigned long scoring_warmer_computed(struct scoring_warmer *w);
 
 #endif

@@ -271,9 +271,35 @@ out:
 	return c;
 }
 
+/* Widens the copy to cover day d, the new days' cells zero (a day with responses but no
+ * unfiltered unit rows yet: today's first responses, or a day of only flagged ones).
+ * 0 if done, 1 if it would pass COPY_MAX_CELLS or d is too far out: load again. */
+static int copy_cover(struct unit_copy *c, long d)
+{
+	long lo = c->ndays ? c->day0 : d, hi = c->ndays ? c->day0 + c->ndays - 1 : d;
+	if (d < lo)
+		lo = d;
+	if (d > hi)
+		hi = d;
+	long nd = hi - lo + 1;
+	if (nd == c->ndays)
+		return 0;
+	if (nd > c->ndays + 366 || (double)c->nids * (double)nd > COPY_MAX_CELLS)
+		return 1;
+	struct day_cell *cells = xcalloc(c->nids * (size_t)nd + 1, sizeof *cells);
+	for (size_t u = 0; u < c->nids && c->ndays > 0; u++)
+		memcpy(&cells[u * (size_t)nd + (size_t)(c->day0 - lo)], &c->cells[u * (size_t)c->ndays],
+		       (size_t)c->ndays * sizeof *cells);
+	free(c->cells);
+	c->cells = cells;
+	c->day0 = lo;
+	c->ndays = nd;
+	return 0;
+}
+
 /* Reads the unit rows of the days of responses (from_id, to_id] again. 0 if done, 1 if
- * the copy cannot take them (a day or unit it does not have, too many days): load
- * again; -1 on error. */
+ * the copy cannot take them (a unit it does not have, too many days, a day too far
+ * out): load again; -1 on error. */
 static int copy_refresh(struct db *db, struct unit_copy *c, int64_t from_id, int64_t to_id)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT DISTINCT day FROM survey_responses WHERE id > ?1 AND id <= ?2");
@@ -286,7 +312,7 @@ static int copy_refresh(struct db *db, struct unit_copy *c, int64_t from_id, int
 	while ((row = db_step_row(db, st)) == 1) {
 		const char *day = (const char *)sqlite3_column_text(st, 0);
 		long d = day ? survey_day_number(day) : -1;
-		if (nd == COPY_MAX_NEW_DAYS || d < c->day0 || d >= c->day0 + c->ndays) {
+		if (nd == COPY_MAX_NEW_DAYS || d < 0 || copy_cover(c, d) != 0) {
 			redo = 1;
 			break;
 		}

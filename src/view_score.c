@@ -628,6 +628,11 @@ void view_score_league(struct buf *b, const struct view_ctx *v, const struct sco
 	view_esc(b, r->period);
 	buf_puts(b, "</h2>\n<p class=\"links\">");
 	buf_puts(b, r->closed ? view_tr(v, "已关账", "closed") : view_tr(v, "未关账，随数据更新", "open, follows the data"));
+	if (!r->closed) {
+		char when[20];
+		local_time(r->computed_at, when);
+		buf_printf(b, " · %s %s", view_tr(v, "计算于", "computed"), when);
+	}
 	buf_puts(b, " · <a href=\"/scores?period=");
 	view_url_segment(b, r->period);
 	buf_printf(b, "\">%s</a> · <a href=\"/reports/", view_tr(v, "全部得分与构成", "All scores and breakdowns"));

@@ -103,8 +103,11 @@ static enum gs_result render_scores(struct http_request *req, struct http_respon
 
 /* The scores block of the dashboard and unit pages (web_int.h's hook): the current
  * quarter's league table below the page's unit, which the page has checked is in the
- * caller's scope. The report comes from scoring_report's cache while nothing changed.
+ * caller's scope. The report comes from the cache while nothing changed, and while only
+ * customers' responses arrived for up to LEAGUE_MAX_AGE_S after it was computed (the
+ * block says when; the server's warmer computes the new version meanwhile).
  * NULL (no block) when the report cannot be made; the page goes on without it. */
+#define LEAGUE_MAX_AGE_S 60
 static char *scores_block(struct http_request *req, const struct view_ctx *v, const struct org_unit *unit,
 			  const struct view_filter *f)
 {
@@ -112,7 +115,7 @@ static char *scores_block(struct http_request *req, const struct view_ctx *v, co
 	struct scoring_result *r = NULL;
 	int64_t now = util_now();
 	scoring_current_quarter(now, period);
-	if (scoring_report(req->db, period, now, &r, err, sizeof err) != GS_OK) {
+	if (scoring_report_recent(req->db, period, now, LEAGUE_MAX_AGE_S, &r, err, sizeof err) != GS_OK) {
 		log_warn("dashboard scores: %s", err);
 		return NULL;
 	}

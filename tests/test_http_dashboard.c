@@ -409,8 +409,8 @@ static void units_range_equal(struct db *d, const struct survey_settings *set, c
 	org_units_free(u, n);
 }
 
-static void store_one(struct db *d, const struct survey_settings *set, int64_t hall, int64_t at, int rating,
-		      const char *inst)
+static void store_timed(struct db *d, const struct survey_settings *set, int64_t hall, int64_t at, int rating,
+			const char *inst, int duration, int flagged)
 {
 	int64_t form = 0;
 	CHECK_INT(survey_form_register(d, "test-form", "1", "<x/>", 4, &form), GS_OK);
@@ -421,9 +421,17 @@ static void store_one(struct db *d, const struct survey_settings *set, int64_t h
 				      .satisfied = rating >= 4,
 				      .answers_json = "{}",
 				      .instance = inst,
-				      .duration_s = 60};
+				      .duration_s = duration};
 	struct survey_stored st;
 	CHECK_INT(survey_store(d, set, &s, &st), GS_OK);
+	if (flagged >= 0) /* -1: either */
+		CHECK_INT(st.flags != 0, flagged);
+}
+
+static void store_one(struct db *d, const struct survey_settings *set, int64_t hall, int64_t at, int rating,
+		      const char *inst)
+{
+	store_timed(d, set, hall, at, rating, inst, 60, -1);
 }
 
 static void test_bulk_readers(void)
@@ -455,6 +463,17 @@ static void test_bulk_readers(void)
 	units_range_equal(d, &set, from, today, 0);
 	CHECK_INT(survey_aggregates_rebuild(d, 0, NULL), GS_OK);
 	units_range_equal(d, &set, from, today, 0);
+	/* days after the copy's last one: first a day of flagged responses only (the copy
+	 * widens, nothing counted), then a counted one two days later */
+	char later[11];
+	survey_day_string(survey_day_number(today) + 3, later);
+	units_range_equal(d, &set, from, later, 0);
+	store_timed(d, &set, h2.id, now + 86400, 5, "bulk-4", 1, 1);
+	units_range_equal(d, &set, from, later, 0);
+	units_range_equal(d, &set, today, later, 1);
+	store_timed(d, &set, h2.id, now + 3 * 86400, 2, "bulk-5", 60, 0);
+	units_range_equal(d, &set, from, later, 0);
+	units_range_equal(d, &set, later, later, 0);
 	/* bad ranges are refused */
 	int64_t one = h2.station_id;
 	struct survey_bulk_count c;
