@@ -1020,21 +1020,34 @@ enum gs_result survey_store(struct db *db, const struct survey_settings *set, co
 /* ---- Group commit ----------------------------------------------------------------
  * Each commit writes every page it touched to the WAL (the response and its indexes):
  * most of a submission's cost. Submissions that arrive together are stored in one
- * transaction, each inside its own savepoint, so one refused submission never affects
- * another. The thread whose submission is at the head of the queue leads: it takes
- * the queue, stores it on its own connection and wakes the owner of each item it
- * stored, and then the owner of the next head, who leads the next batch. Each waiter
- * sleeps on its own condition, so a batch wakes exactly its owners (a broadcast woke
- * every waiter, most of them to sleep again). Nobody returns before its response is
- * committed. Folding the aggregates and checkpointing the WAL are left to a
- * maintenance thread (survey_batcher_background), off the requests' path. */
+ * transaction, so one commit (and one write of each shared page) serves them all.
+ *
+ * With survey_batcher_background the batcher has a writer thread: every submission,
+ * waited for (survey_store_batched) or not (survey_store_async), goes into one queue,
+ * and the writer stores whatever has queued in one transaction on its own connection,
+ * then wakes the waiters and calls the callbacks. Batches grow by themselves with the
+ * load (everything that arrived during a commit is the next batch) and no request
+ * thread waits for another. The writer also folds the stored responses into the
+ * aggregates between batches, on the same connection (no second writer contending
+ * for the lock, and the rows to fold are still in its page cache); a maintenance
+ * thread checkpoints the WAL on a connection of its own (PASSIVE: never blocks the
+ * writer).
+ *
+ * Without the background threads (tests on in-memory databases) the waiting threads
+ * take turns: the thread whose submission is at the head of the queue leads, stores
+ * the queue on its own connection and wakes the owners of what it stored, and then the
+ * owner of the next head, who leads the next batch. Nobody is told "stored" before its
+ * response is committed. */
 
 struct batch_item {
+	const struct survey_settings *set;
 	const struct survey_submission *s;
 	struct survey_stored *out;
 	enum gs_result result;
 	int done;
-	pthread_cond_t wake;     /* the owner waits here, to be done or to lead */
+	pthread_cond_t wake;     /* survey_store_batched: the owner waits here, to be done or to lead */
+	survey_stored_fn cb;     /* survey_store_async: called once stored or refused (item on the heap) */
+	void *cb_ctx;
 	struct batch_item *next;
 };
 
@@ -1044,22 +1057,23 @@ struct survey_batcher {
 	int leading;
 	unsigned max_batch;
 	uint64_t batches, items; /* for tests and metrics */
-	/* With survey_batcher_background: the one connection every leader writes on, so
-	 * its page cache stays warm (a connection that another one wrote behind must read
-	 * its pages again), and the maintenance thread. */
+	/* With survey_batcher_background: the writer thread and its connection (the only one
+	 * that writes responses, so its page cache stays warm), and the maintenance thread. */
 	struct db *writer;
 	char *db_path;
-	pthread_t thread;
+	pthread_t writer_thread, maint_thread;
 	int running;
 	_Atomic int stop;
+	pthread_cond_t queued;   /* wakes the writer */
 	pthread_cond_t work;     /* wakes the maintenance thread early */
 	struct ratelimit *burst; /* survey_batcher_burst_window; NULL: bursts counted in the database */
-	uint64_t unfolded;       /* stored since the maintenance thread last looked */
+	uint64_t unchecked;      /* stored since the maintenance thread last looked */
 };
 
 /* Folds in steps of at most this many responses, so the write lock is never held long. */
 #define FOLD_STEP 512
-/* The maintenance thread wakes at least this often, or when this many are unfolded. */
+/* The writer folds when this many are unfolded, or at least this often while any are;
+ * the maintenance thread looks at the WAL as often, or after as many responses. */
 #define MAINT_PERIOD_MS 200
 #define MAINT_ITEMS 1024
 /* How often a leader alone in the queue yields before committing (0: never). */
@@ -1070,6 +1084,7 @@ struct survey_batcher *survey_batcher_new(unsigned max_batch)
 	struct survey_batcher *b = xcalloc(1, sizeof *b);
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->work, NULL);
+	pthread_cond_init(&b->queued, NULL);
 	b->max_batch = max_batch ? max_batch : 256;
 	return b;
 }
@@ -1079,17 +1094,21 @@ void survey_batcher_free(struct survey_batcher *b)
 	if (!b)
 		return;
 	if (b->running) {
+		/* The writer empties the queue before it stops: every caller gets its answer. */
 		pthread_mutex_lock(&b->lock);
 		b->stop = 1;
 		pthread_cond_signal(&b->work);
+		pthread_cond_signal(&b->queued);
 		pthread_mutex_unlock(&b->lock);
-		pthread_join(b->thread, NULL);
+		pthread_join(b->writer_thread, NULL);
+		pthread_join(b->maint_thread, NULL);
 		db_checkpoints_deferred(0);
 	}
 	db_close(b->writer);
 	ratelimit_free(b->burst);
 	pthread_mutex_destroy(&b->lock);
 	pthread_cond_destroy(&b->work);
+	pthread_cond_destroy(&b->queued);
 	free(b->db_path);
 	free(b);
 }
@@ -1102,31 +1121,30 @@ void survey_batcher_stats(struct survey_batcher *b, uint64_t *batches, uint64_t 
 	pthread_mutex_unlock(&b->lock);
 }
 
-/* Folds what is pending in steps of FOLD_STEP responses, each its own transaction. */
-static void fold_pending(struct db *db, const _Atomic int *stop)
+/* Folds up to FOLD_STEP pending responses in one transaction. 1 if more are pending,
+ * 0 if none are (or on error: the next call tries again). */
+static int fold_one_step(struct db *db)
 {
-	for (;;) {
-		int64_t from = 0, to = 0;
-		if (fold_range(db, &from, &to) != 0 || to <= from || *stop)
-			return;
-		if (db_begin(db) != GS_OK)
-			return;
-		enum gs_result r = fold_range(db, &from, &to) != 0 ? GS_ERR_DB : GS_OK;
-		int64_t upto = to - from > FOLD_STEP ? from + FOLD_STEP : to;
-		if (r == GS_OK && upto > from)
-			r = fold_locked(db, from, upto);
-		if (r == GS_OK)
-			r = db_commit(db);
-		if (r != GS_OK) {
-			db_rollback(db);
-			return;
-		}
-		if (upto == to)
-			return;
+	int64_t from = 0, to = 0;
+	if (fold_range(db, &from, &to) != 0 || to <= from)
+		return 0;
+	if (db_begin(db) != GS_OK)
+		return 0;
+	enum gs_result r = fold_range(db, &from, &to) != 0 ? GS_ERR_DB : GS_OK;
+	int64_t upto = to - from > FOLD_STEP ? from + FOLD_STEP : to;
+	if (r == GS_OK && upto > from)
+		r = fold_locked(db, from, upto);
+	if (r == GS_OK)
+		r = db_commit(db);
+	if (r != GS_OK) {
+		db_rollback(db);
+		return 0;
 	}
+	return upto < to;
 }
 
-static void *batcher_main(void *arg)
+/* Checkpoints the WAL in the background while the writer writes. */
+static void *maint_main(void *arg)
 {
 	struct survey_batcher *b = arg;
 	struct db *db = NULL;
@@ -1137,7 +1155,7 @@ static void *batcher_main(void *arg)
 	}
 	pthread_mutex_lock(&b->lock);
 	while (!b->stop) {
-		if (b->unfolded < MAINT_ITEMS) {
+		if (b->unchecked < MAINT_ITEMS) {
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_nsec += MAINT_PERIOD_MS * 1000000L;
@@ -1147,17 +1165,124 @@ static void *batcher_main(void *arg)
 			if (b->stop)
 				break;
 		}
-		uint64_t n = b->unfolded;
-		b->unfolded = 0;
+		b->unchecked = 0;
 		pthread_mutex_unlock(&b->lock);
-		if (n)
-			fold_pending(db, &b->stop);
 		int done = 0;
 		db_checkpoint_background(db, &done);
 		pthread_mutex_lock(&b->lock);
 	}
 	pthread_mutex_unlock(&b->lock);
 	db_close(db);
+	return NULL;
+}
+
+static void batch_store(struct db *db, struct ratelimit *window, struct batch_item *first);
+
+/* With b->lock held: takes up to max_batch items from the front of the queue. */
+static struct batch_item *queue_take(struct survey_batcher *b, unsigned *n_out)
+{
+	struct batch_item *first = b->head, *last = first;
+	unsigned n = 1;
+	while (last->next && n < b->max_batch) {
+		last = last->next;
+		n++;
+	}
+	b->head = last->next;
+	if (!b->head)
+		b->tail = NULL;
+	last->next = NULL;
+	*n_out = n;
+	return first;
+}
+
+/* With b->lock held: marks a stored batch done and wakes its waiting owners. Returns
+ * the asynchronous items, for their callbacks to run without the lock. */
+static struct batch_item *batch_finish(struct survey_batcher *b, struct batch_item *first, unsigned n,
+				       const struct batch_item *me)
+{
+	struct batch_item *async = NULL, **tail = &async;
+	/* An owner may return as soon as it sees done (under the lock, so not before we
+	 * signal it): read next first. */
+	for (struct batch_item *it = first; it;) {
+		struct batch_item *next = it->next;
+		if (it->cb) {
+			it->next = NULL;
+			*tail = it;
+			tail = &it->next;
+		} else {
+			it->done = 1;
+			if (it != me)
+				pthread_cond_signal(&it->wake);
+		}
+		it = next;
+	}
+	b->batches++;
+	b->items += n;
+	return async;
+}
+
+static void callbacks_run(struct batch_item *async)
+{
+	while (async) {
+		struct batch_item *next = async->next;
+		async->cb(async->cb_ctx, async->result);
+		free(async);
+		async = next;
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct survey_batcher *b = arg;
+	int64_t folded_us = util_monotonic_us();
+	uint64_t unfolded = 0;
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		if (!b->head) {
+			if (b->stop)
+				break;
+			/* Idle: fold what is pending, else wait for submissions. */
+			if (unfolded) {
+				pthread_mutex_unlock(&b->lock);
+				if (!fold_one_step(b->writer))
+					unfolded = 0;
+				folded_us = util_monotonic_us();
+				pthread_mutex_lock(&b->lock);
+				continue;
+			}
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += MAINT_PERIOD_MS * 1000000L;
+			until.tv_sec += until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			pthread_cond_timedwait(&b->queued, &b->lock, &until);
+			continue;
+		}
+		unsigned n;
+		struct batch_item *first = queue_take(b, &n);
+		pthread_mutex_unlock(&b->lock);
+		batch_store(b->writer, b->burst, first);
+		pthread_mutex_lock(&b->lock);
+		struct batch_item *async = batch_finish(b, first, n, NULL);
+		b->unchecked += n;
+		if (b->unchecked >= MAINT_ITEMS)
+			pthread_cond_signal(&b->work);
+		pthread_mutex_unlock(&b->lock);
+		callbacks_run(async);
+		/* Under load the queue never empties: fold a step now and then between batches. */
+		unfolded += n;
+		int64_t now = util_monotonic_us();
+		if (unfolded >= MAINT_ITEMS || now - folded_us >= MAINT_PERIOD_MS * 1000) {
+			if (!fold_one_step(b->writer))
+				unfolded = 0;
+			else if (unfolded > FOLD_STEP)
+				unfolded -= FOLD_STEP;
+			folded_us = now;
+		}
+		pthread_mutex_lock(&b->lock);
+	}
+	pthread_mutex_unlock(&b->lock);
+	fold_one_step(b->writer); /* the rest folds with the next start or statistics read */
 	return NULL;
 }
 
@@ -1175,8 +1300,22 @@ enum gs_result survey_batcher_background(struct survey_batcher *b, const char *d
 	db_exec(b->writer, "PRAGMA cache_size = -32768");
 	b->db_path = xstrdup(db_path);
 	db_checkpoints_deferred(1);
-	if (pthread_create(&b->thread, NULL, batcher_main, b) != 0) {
+	if (pthread_create(&b->writer_thread, NULL, writer_main, b) != 0) {
 		db_checkpoints_deferred(0);
+		db_close(b->writer);
+		b->writer = NULL;
+		return GS_ERR_INTERNAL;
+	}
+	if (pthread_create(&b->maint_thread, NULL, maint_main, b) != 0) {
+		pthread_mutex_lock(&b->lock);
+		b->stop = 1;
+		pthread_cond_signal(&b->queued);
+		pthread_mutex_unlock(&b->lock);
+		pthread_join(b->writer_thread, NULL);
+		b->stop = 0;
+		db_checkpoints_deferred(0);
+		db_close(b->writer);
+		b->writer = NULL;
 		return GS_ERR_INTERNAL;
 	}
 	b->running = 1;
@@ -1235,11 +1374,13 @@ static enum gs_result exec_cached(struct db *db, const char *sql)
 	return st ? db_step_done(db, st) : GS_ERR_DB;
 }
 
-/* Stores a taken batch in one transaction; sets every item's result. A batch of one
- * (the usual case unless submissions overlap) needs no savepoint: its refusal rolls
- * back the whole transaction. */
-static void batch_store(struct db *db, struct ratelimit *window, const struct survey_settings *set,
-			struct batch_item *first)
+/* Stores a batch in one transaction; 1 if the caller must store it again with
+ * savepoints (a submission failed after writing part of itself), else 0 with every
+ * item's result set. Without savepoints a refused submission must have written nothing:
+ * true of a duplicate hall-code submission (the insert found its instance and did
+ * nothing), not of a ticket's (the ticket was consumed first), nor of an error. A batch
+ * of one needs none: its refusal rolls back the whole transaction. */
+static int batch_try(struct db *db, struct ratelimit *window, struct batch_item *first, int savepoints)
 {
 	enum gs_result r = db_begin(db);
 	int alone = first->next == NULL;
@@ -1249,22 +1390,31 @@ static void batch_store(struct db *db, struct ratelimit *window, const struct su
 			it->result = r;
 			continue;
 		}
-		if (!alone && exec_cached(db, "SAVEPOINT one") != GS_OK) {
+		if (savepoints && exec_cached(db, "SAVEPOINT one") != GS_OK) {
 			it->result = GS_ERR_DB;
 			continue;
 		}
-		it->result = store_locked(db, window, set, it->s, it->out);
-		if (it->result != GS_OK && !alone) {
-			exec_cached(db, "ROLLBACK TO one");
-			it->out->response_id = it->out->followup_id = 0;
-		}
-		if (!alone)
+		it->result = store_locked(db, window, it->set, it->s, it->out);
+		if (savepoints) {
+			if (it->result != GS_OK) {
+				exec_cached(db, "ROLLBACK TO one");
+				it->out->response_id = it->out->followup_id = 0;
+			}
 			exec_cached(db, "RELEASE one");
+		} else if (!alone && it->result != GS_OK && (it->result != GS_ERR_CONFLICT || it->s->ticket)) {
+			/* Part of it may be written: roll everything back, give the burst window
+			 * its entries back, and let the caller go again with savepoints. */
+			db_rollback(db);
+			for (struct batch_item *x = first; x != it; x = x->next)
+				if (x->result == GS_OK && window && x->s->client_hash)
+					burst_record(window, x->s, 0);
+			return 1;
+		}
 	}
 	if (r == GS_OK && alone && first->result != GS_OK) {
 		db_rollback(db);
 		first->out->response_id = first->out->followup_id = 0;
-		return;
+		return 0;
 	}
 	if (r == GS_OK)
 		r = db_commit(db);
@@ -1278,12 +1428,26 @@ static void batch_store(struct db *db, struct ratelimit *window, const struct su
 					burst_record(window, it->s, 0);
 			}
 	}
+	return 0;
 }
 
-/* With b->lock held and me at the head: stores up to max_batch items from the front
- * (me first) in one transaction, wakes their owners and the next head's. Returns with
- * the lock held; 1 if the caller should fold (no maintenance thread). */
-static int lead(struct survey_batcher *b, struct db *db, const struct survey_settings *set, struct batch_item *me)
+/* Stores a taken batch in one transaction; sets every item's result. Savepoints (each
+ * submission in its own, so one refused submission never affects another) only where
+ * needed: a batch with a ticket submission, or one where a submission failed. */
+static void batch_store(struct db *db, struct ratelimit *window, struct batch_item *first)
+{
+	int tickets = 0;
+	for (struct batch_item *it = first; it; it = it->next)
+		tickets |= it->s->ticket != NULL;
+	int savepoints = first->next && tickets;
+	if (batch_try(db, window, first, savepoints))
+		batch_try(db, window, first, 1);
+}
+
+/* With b->lock held and me at the head (no writer thread): stores up to max_batch items
+ * from the front (me first) in one transaction, wakes their owners and the next head's.
+ * Returns with the lock held; 1 if the caller should fold. */
+static int lead(struct survey_batcher *b, struct db *db, struct batch_item *me)
 {
 	b->leading = 1;
 	/* Alone in the queue: let the threads that are ready to run go first (they may be
@@ -1293,68 +1457,80 @@ static int lead(struct survey_batcher *b, struct db *db, const struct survey_set
 		sched_yield();
 		pthread_mutex_lock(&b->lock);
 	}
-	struct batch_item *first = b->head, *last = first;
-	unsigned n = 1;
-	while (last->next && n < b->max_batch) {
-		last = last->next;
-		n++;
-	}
-	b->head = last->next;
-	if (!b->head)
-		b->tail = NULL;
-	last->next = NULL;
+	unsigned n;
+	struct batch_item *first = queue_take(b, &n);
 	pthread_mutex_unlock(&b->lock);
-	/* One leader at a time, and each sees the last one's writes through b->lock: the
-	 * shared connection is never used by two threads at once. */
-	batch_store(b->writer ? b->writer : db, b->burst, set, first);
+	batch_store(db, b->burst, first);
 	pthread_mutex_lock(&b->lock);
-	/* An owner may return as soon as it sees done (under the lock, so not before we
-	 * signal it): read next first. */
-	for (struct batch_item *it = first; it;) {
-		struct batch_item *next = it->next;
-		it->done = 1;
-		if (it != me)
-			pthread_cond_signal(&it->wake);
-		it = next;
-	}
-	b->batches++;
-	b->items += n;
+	/* Without a writer thread every item has a waiting owner (survey_store_async stores
+	 * through survey_store_batched then), so there are no callbacks here. */
+	struct batch_item *async = batch_finish(b, first, n, me);
+	(void)async;
 	b->leading = 0;
 	if (b->head)
 		pthread_cond_signal(&b->head->wake);
-	if (!b->running)
-		return b->batches % 16 == 0;
-	b->unfolded += n;
-	if (b->unfolded >= MAINT_ITEMS)
-		pthread_cond_signal(&b->work);
-	return 0;
+	return b->batches % 16 == 0;
+}
+
+static int submission_ok(const struct survey_submission *s)
+{
+	return s->rating >= 1 && s->rating <= 5 && s->instance && *s->instance && s->answers_json;
+}
+
+/* With b->lock held: appends it to the queue. */
+static void enqueue(struct survey_batcher *b, struct batch_item *it)
+{
+	if (b->tail)
+		b->tail->next = it;
+	else
+		b->head = it;
+	b->tail = it;
+	if (b->running)
+		pthread_cond_signal(&b->queued);
 }
 
 enum gs_result survey_store_batched(struct survey_batcher *b, struct db *db, const struct survey_settings *set,
 				    const struct survey_submission *s, struct survey_stored *out)
 {
 	memset(out, 0, sizeof *out);
-	if (s->rating < 1 || s->rating > 5 || !s->instance || !*s->instance || !s->answers_json)
+	if (!submission_ok(s))
 		return GS_ERR_INVALID;
-	struct batch_item me = {.s = s, .out = out};
+	struct batch_item me = {.set = set, .s = s, .out = out};
 	pthread_cond_init(&me.wake, NULL);
 	pthread_mutex_lock(&b->lock);
-	if (b->tail)
-		b->tail->next = &me;
-	else
-		b->head = &me;
-	b->tail = &me;
-	/* Wait until stored by a leader, or until ours is the head and nobody leads. */
-	while (!me.done && (b->leading || b->head != &me))
-		pthread_cond_wait(&me.wake, &b->lock);
+	enqueue(b, &me);
 	int fold = 0;
-	if (!me.done)
-		fold = lead(b, db, set, &me);
+	if (b->running) {
+		while (!me.done)
+			pthread_cond_wait(&me.wake, &b->lock);
+	} else {
+		/* Wait until stored by a leader, or until ours is the head and nobody leads. */
+		while (!me.done && (b->leading || b->head != &me))
+			pthread_cond_wait(&me.wake, &b->lock);
+		if (!me.done)
+			fold = lead(b, db, &me);
+	}
 	pthread_mutex_unlock(&b->lock);
 	pthread_cond_destroy(&me.wake);
-	if (fold) /* without a maintenance thread the aggregates stay close behind this way */
+	if (fold) /* without a writer thread the aggregates stay close behind this way */
 		survey_fold(db, NULL);
 	return me.result;
+}
+
+void survey_store_async(struct survey_batcher *b, struct db *db, const struct survey_settings *set,
+			const struct survey_submission *s, struct survey_stored *out, survey_stored_fn done,
+			void *ctx)
+{
+	if (!b->running || !submission_ok(s)) {
+		done(ctx, survey_store_batched(b, db, set, s, out));
+		return;
+	}
+	memset(out, 0, sizeof *out);
+	struct batch_item *it = xcalloc(1, sizeof *it);
+	*it = (struct batch_item){.set = set, .s = s, .out = out, .cb = done, .cb_ctx = ctx};
+	pthread_mutex_lock(&b->lock);
+	enqueue(b, it);
+	pthread_mutex_unlock(&b->lock);
 }
 
 /* ---- Statistics ------------------------------------------------------------------ */
