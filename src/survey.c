@@ -1,7 +1,7 @@
 /* survey.c — survey codes, tickets, response storage with flags, aggregates and
  * follow-ups, and pooled statistics. Every write is one BEGIN IMMEDIATE transaction;
  * statistics read the daily aggregates, never the raw rows. */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#define _GNU_SOURCE /* pthread_setname_np; clock_gettime */
 #include "survey.h"
 
 #include <pthread.h>
@@ -1054,6 +1054,7 @@ struct batch_item {
 struct survey_batcher {
 	pthread_mutex_t lock;
 	struct batch_item *head, *tail;
+	unsigned queued_n;       /* items in the queue (writer thread) */
 	int leading;
 	unsigned max_batch;
 	uint64_t batches, items; /* for tests and metrics */
@@ -1078,6 +1079,11 @@ struct survey_batcher {
 #define MAINT_ITEMS 1024
 /* How often a leader alone in the queue yields before committing (0: never). */
 #define LEADER_YIELDS 1
+/* The writer yields once before taking a queue shorter than this. */
+#define WRITER_MIN_BATCH 16
+/* The writer writes its in-memory sums at least every MAINT_PERIOD_MS, or after this
+ * many responses. */
+#define FOLD_ROWS 8192
 
 struct survey_batcher *survey_batcher_new(unsigned max_batch)
 {
@@ -1121,32 +1127,11 @@ void survey_batcher_stats(struct survey_batcher *b, uint64_t *batches, uint64_t 
 	pthread_mutex_unlock(&b->lock);
 }
 
-/* Folds up to FOLD_STEP pending responses in one transaction. 1 if more are pending,
- * 0 if none are (or on error: the next call tries again). */
-static int fold_one_step(struct db *db)
-{
-	int64_t from = 0, to = 0;
-	if (fold_range(db, &from, &to) != 0 || to <= from)
-		return 0;
-	if (db_begin(db) != GS_OK)
-		return 0;
-	enum gs_result r = fold_range(db, &from, &to) != 0 ? GS_ERR_DB : GS_OK;
-	int64_t upto = to - from > FOLD_STEP ? from + FOLD_STEP : to;
-	if (r == GS_OK && upto > from)
-		r = fold_locked(db, from, upto);
-	if (r == GS_OK)
-		r = db_commit(db);
-	if (r != GS_OK) {
-		db_rollback(db);
-		return 0;
-	}
-	return upto < to;
-}
-
 /* Checkpoints the WAL in the background while the writer writes. */
 static void *maint_main(void *arg)
 {
 	struct survey_batcher *b = arg;
+	pthread_setname_np(pthread_self(), "gs-maint");
 	struct db *db = NULL;
 	char err[512];
 	if (db_open(b->db_path, 0, &db, err, sizeof err) != GS_OK) {
@@ -1174,6 +1159,241 @@ static void *maint_main(void *arg)
 	pthread_mutex_unlock(&b->lock);
 	db_close(db);
 	return NULL;
+}
+
+/* ---- Folding in the writer -------------------------------------------------------
+ * The writer knows every response it commits, so it counts them into the aggregates'
+ * keys in memory as it goes and writes the sums now and then: a few upserts per hall,
+ * day and answer instead of fold_locked's statements over every row (which parse each
+ * row's choices again). The sums are used only if they cover exactly the responses
+ * not yet folded: checked under the write lock by their count and newest id (another
+ * process or survey_fold may have stored or folded meanwhile); otherwise fold_locked
+ * folds from the rows, as always. */
+
+enum fold_kind { FOLD_DAILY, FOLD_HOURLY, FOLD_ANSWER };
+
+struct fold_entry {
+	int kind;                /* enum fold_kind */
+	int64_t hall;
+	char day[11];
+	int a, b;                /* daily: verified, flagged; hourly: hour */
+	char *question, *value;  /* answers; owned */
+	int64_t n[6];            /* daily: n[1..5]; hourly and answers: n[0] */
+	int64_t satisfied;
+	struct fold_entry *next; /* hash chain */
+};
+
+#define FOLD_BUCKETS 1024
+#define FOLD_MAX_ENTRIES 65536 /* beyond this, the rows are folded from the database */
+
+struct fold_mem {
+	struct fold_entry *buckets[FOLD_BUCKETS];
+	size_t entries;
+	int64_t rows;            /* responses counted */
+	int64_t first, last;     /* their smallest and largest ids */
+	int overflow;            /* too many keys: counted no further, fold from the rows */
+};
+
+static uint64_t fold_hash(int kind, int64_t hall, const char *day, int a, int b, const char *q, const char *v)
+{
+	uint64_t h = 1469598103934665603ULL;
+	uint64_t parts[4] = {(uint64_t)kind, (uint64_t)hall, (uint64_t)a, (uint64_t)b};
+	const unsigned char *p = (const unsigned char *)parts;
+	for (size_t i = 0; i < sizeof parts; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	for (const char *s = day; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	for (const char *s = q ? q : ""; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (const char *s = v ? v : ""; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The entry of a key, created empty if new; NULL when the table is full. */
+static struct fold_entry *fold_entry_get(struct fold_mem *m, int kind, int64_t hall, const char *day, int a, int b,
+					 const char *q, const char *v)
+{
+	size_t i = (size_t)(fold_hash(kind, hall, day, a, b, q, v) % FOLD_BUCKETS);
+	for (struct fold_entry *e = m->buckets[i]; e; e = e->next)
+		if (e->kind == kind && e->hall == hall && e->a == a && e->b == b && strcmp(e->day, day) == 0 &&
+		    (!q || (strcmp(e->question, q) == 0 && strcmp(e->value, v) == 0)))
+			return e;
+	if (m->entries == FOLD_MAX_ENTRIES)
+		return NULL;
+	struct fold_entry *e = xcalloc(1, sizeof *e);
+	e->kind = kind;
+	e->hall = hall;
+	snprintf(e->day, sizeof e->day, "%s", day);
+	e->a = a;
+	e->b = b;
+	if (q) {
+		e->question = xstrdup(q);
+		e->value = xstrdup(v);
+	}
+	e->next = m->buckets[i];
+	m->buckets[i] = e;
+	m->entries++;
+	return e;
+}
+
+static void fold_mem_reset(struct fold_mem *m)
+{
+	for (size_t i = 0; i < FOLD_BUCKETS; i++) {
+		for (struct fold_entry *e = m->buckets[i], *next; e; e = next) {
+			next = e->next;
+			free(e->question);
+			free(e->value);
+			free(e);
+		}
+		m->buckets[i] = NULL;
+	}
+	m->entries = 0;
+	m->rows = m->first = m->last = 0;
+	m->overflow = 0;
+}
+
+/* Counts a committed response, as fold_locked would count its row. */
+static void fold_mem_add(struct fold_mem *m, const struct survey_submission *s, const struct survey_stored *out)
+{
+	if (!out->response_id)
+		return;
+	if (!m->rows || out->response_id < m->first)
+		m->first = out->response_id;
+	if (out->response_id > m->last)
+		m->last = out->response_id;
+	m->rows++;
+	if (m->overflow)
+		return;
+	char day[11];
+	int hour;
+	survey_local_time(s->submitted_at, day, &hour, NULL);
+	int flagged = out->flags != 0;
+	struct fold_entry *e = fold_entry_get(m, FOLD_DAILY, s->hall_id, day, s->ticket != NULL, flagged, NULL, NULL);
+	if (!e)
+		goto full;
+	e->n[s->rating]++;
+	e->satisfied += s->satisfied ? 1 : 0;
+	if (flagged)
+		return;
+	if (!(e = fold_entry_get(m, FOLD_HOURLY, s->hall_id, day, hour, 0, NULL, NULL)))
+		goto full;
+	e->n[0]++;
+	e->satisfied += s->satisfied ? 1 : 0;
+	for (size_t i = 0; i < s->n_choices; i++) {
+		if (!(e = fold_entry_get(m, FOLD_ANSWER, s->hall_id, day, 0, 0, s->choices[i].question,
+					 s->choices[i].value)))
+			goto full;
+		e->n[0]++;
+	}
+	return;
+full:
+	m->overflow = 1;
+}
+
+/* The scope keys of a hall: the hall and every unit above its station. */
+#define HALL_KEYS_CTE                                                                                         \
+	"WITH RECURSIVE anc(unit) AS (SELECT station_id FROM halls WHERE id = ?1 UNION ALL SELECT u.parent_id " \
+	"FROM anc JOIN units u ON u.id = anc.unit WHERE u.parent_id IS NOT NULL), "                           \
+	"keys(k) AS (SELECT ?1 UNION ALL SELECT -unit FROM anc) "
+
+/* Writes one entry into the aggregates of its hall and every unit above it. */
+static enum gs_result fold_entry_write(struct db *db, const struct fold_entry *e)
+{
+	sqlite3_stmt *st;
+	if (e->kind == FOLD_DAILY) {
+		st = db_stmt(db, HALL_KEYS_CTE "INSERT INTO survey_daily(scope, day, verified, flagged, n1, n2, n3, n4, n5, "
+					       "satisfied) SELECT k, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM keys WHERE 1 "
+					       "ON CONFLICT DO UPDATE SET n1 = n1 + excluded.n1, n2 = n2 + excluded.n2, "
+					       "n3 = n3 + excluded.n3, n4 = n4 + excluded.n4, n5 = n5 + excluded.n5, "
+					       "satisfied = satisfied + excluded.satisfied");
+		if (!st)
+			return GS_ERR_DB;
+		sqlite3_bind_int(st, 3, e->a);
+		sqlite3_bind_int(st, 4, e->b);
+		for (int r = 1; r <= 5; r++)
+			sqlite3_bind_int64(st, 4 + r, e->n[r]);
+		sqlite3_bind_int64(st, 10, e->satisfied);
+	} else if (e->kind == FOLD_HOURLY) {
+		st = db_stmt(db, HALL_KEYS_CTE "INSERT INTO survey_hourly(scope, day, hour, n, satisfied) "
+					       "SELECT k, ?2, ?3, ?4, ?5 FROM keys WHERE 1 ON CONFLICT DO UPDATE SET "
+					       "n = n + excluded.n, satisfied = satisfied + excluded.satisfied");
+		if (!st)
+			return GS_ERR_DB;
+		sqlite3_bind_int(st, 3, e->a);
+		sqlite3_bind_int64(st, 4, e->n[0]);
+		sqlite3_bind_int64(st, 5, e->satisfied);
+	} else {
+		st = db_stmt(db, HALL_KEYS_CTE "INSERT INTO survey_answer_daily(scope, day, question, value, n) "
+					       "SELECT k, ?2, ?3, ?4, ?5 FROM keys WHERE 1 ON CONFLICT DO UPDATE SET "
+					       "n = n + excluded.n");
+		if (!st)
+			return GS_ERR_DB;
+		sqlite3_bind_text(st, 3, e->question, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, e->value, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, e->n[0]);
+	}
+	sqlite3_bind_int64(st, 1, e->hall);
+	sqlite3_bind_text(st, 2, e->day, -1, SQLITE_STATIC);
+	return db_step_done(db, st);
+}
+
+/* Folds in one transaction: the sums in m if they are exactly the responses not yet
+ * folded, else up to FOLD_STEP responses from the rows. m is empty afterwards. 1 if
+ * more responses are left to fold, 0 if none (or on error: the next call tries again). */
+static int fold_mem_flush(struct db *db, struct fold_mem *m)
+{
+	int64_t from = 0, to = 0;
+	if (db_begin(db) != GS_OK) {
+		fold_mem_reset(m);
+		return 0;
+	}
+	enum gs_result r = fold_range(db, &from, &to) != 0 ? GS_ERR_DB : GS_OK;
+	int exact = 0;
+	if (r == GS_OK && m->rows && !m->overflow && from < m->first && to == m->last) {
+		sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM survey_responses WHERE id > ?1 AND id <= ?2");
+		if (!st) {
+			r = GS_ERR_DB;
+		} else {
+			sqlite3_bind_int64(st, 1, from);
+			sqlite3_bind_int64(st, 2, to);
+			int row = db_step_row(db, st);
+			exact = row > 0 && sqlite3_column_int64(st, 0) == m->rows;
+			sqlite3_reset(st);
+			if (row < 0)
+				r = GS_ERR_DB;
+		}
+	}
+	int64_t upto = to;
+	if (r == GS_OK && exact) {
+		for (size_t i = 0; i < FOLD_BUCKETS && r == GS_OK; i++)
+			for (struct fold_entry *e = m->buckets[i]; e && r == GS_OK; e = e->next)
+				r = fold_entry_write(db, e);
+		if (r == GS_OK) {
+			sqlite3_stmt *st = db_stmt(db, "INSERT INTO settings(name, value) VALUES('survey.folded_upto', ?1) "
+						       "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+			if (!st) {
+				r = GS_ERR_DB;
+			} else {
+				char v[24];
+				snprintf(v, sizeof v, "%lld", (long long)to);
+				sqlite3_bind_text(st, 1, v, -1, SQLITE_TRANSIENT);
+				r = db_step_done(db, st);
+			}
+		}
+	} else if (r == GS_OK && to > from) {
+		upto = to - from > FOLD_STEP ? from + FOLD_STEP : to;
+		r = fold_locked(db, from, upto);
+	}
+	fold_mem_reset(m);
+	if (r == GS_OK)
+		r = db_commit(db);
+	if (r != GS_OK) {
+		db_rollback(db);
+		return 0;
+	}
+	return upto < to;
 }
 
 static void batch_store(struct db *db, struct ratelimit *window, struct batch_item *first);
@@ -1234,18 +1454,19 @@ static void callbacks_run(struct batch_item *async)
 static void *writer_main(void *arg)
 {
 	struct survey_batcher *b = arg;
+	pthread_setname_np(pthread_self(), "gs-writer"); /* for top and perf */
+	struct fold_mem *fm = xcalloc(1, sizeof *fm);
 	int64_t folded_us = util_monotonic_us();
-	uint64_t unfolded = 0;
+	int behind = 1; /* responses stored before we started may be unfolded */
 	pthread_mutex_lock(&b->lock);
 	for (;;) {
 		if (!b->head) {
 			if (b->stop)
 				break;
 			/* Idle: fold what is pending, else wait for submissions. */
-			if (unfolded) {
+			if (behind || fm->rows) {
 				pthread_mutex_unlock(&b->lock);
-				if (!fold_one_step(b->writer))
-					unfolded = 0;
+				behind = fold_mem_flush(b->writer, fm);
 				folded_us = util_monotonic_us();
 				pthread_mutex_lock(&b->lock);
 				continue;
@@ -1258,10 +1479,22 @@ static void *writer_main(void *arg)
 			pthread_cond_timedwait(&b->queued, &b->lock, &until);
 			continue;
 		}
+		/* A short queue: let the server threads that are ready to run go first; what
+		 * they queue meanwhile shares this commit (a commit's pages cost about as much
+		 * as storing ten submissions). Costs nothing when none is ready. */
+		if (b->queued_n < WRITER_MIN_BATCH) {
+			pthread_mutex_unlock(&b->lock);
+			sched_yield();
+			pthread_mutex_lock(&b->lock);
+		}
 		unsigned n;
 		struct batch_item *first = queue_take(b, &n);
+		b->queued_n -= n;
 		pthread_mutex_unlock(&b->lock);
 		batch_store(b->writer, b->burst, first);
+		for (struct batch_item *it = first; it; it = it->next)
+			if (it->result == GS_OK)
+				fold_mem_add(fm, it->s, it->out);
 		pthread_mutex_lock(&b->lock);
 		struct batch_item *async = batch_finish(b, first, n, NULL);
 		b->unchecked += n;
@@ -1269,20 +1502,19 @@ static void *writer_main(void *arg)
 			pthread_cond_signal(&b->work);
 		pthread_mutex_unlock(&b->lock);
 		callbacks_run(async);
-		/* Under load the queue never empties: fold a step now and then between batches. */
-		unfolded += n;
+		/* Under load the queue never empties: fold between batches now and then (and
+		 * after every batch while older responses are left to fold from the rows). */
 		int64_t now = util_monotonic_us();
-		if (unfolded >= MAINT_ITEMS || now - folded_us >= MAINT_PERIOD_MS * 1000) {
-			if (!fold_one_step(b->writer))
-				unfolded = 0;
-			else if (unfolded > FOLD_STEP)
-				unfolded -= FOLD_STEP;
+		if (behind || fm->rows >= FOLD_ROWS || now - folded_us >= MAINT_PERIOD_MS * 1000) {
+			behind = fold_mem_flush(b->writer, fm);
 			folded_us = now;
 		}
 		pthread_mutex_lock(&b->lock);
 	}
 	pthread_mutex_unlock(&b->lock);
-	fold_one_step(b->writer); /* the rest folds with the next start or statistics read */
+	fold_mem_flush(b->writer, fm); /* the rest folds with the next start or statistics read */
+	fold_mem_reset(fm);
+	free(fm);
 	return NULL;
 }
 
@@ -1485,8 +1717,10 @@ static void enqueue(struct survey_batcher *b, struct batch_item *it)
 	else
 		b->head = it;
 	b->tail = it;
-	if (b->running)
+	if (b->running) {
+		b->queued_n++;
 		pthread_cond_signal(&b->queued);
+	}
 }
 
 enum gs_result survey_store_batched(struct survey_batcher *b, struct db *db, const struct survey_settings *set,
