@@ -512,7 +512,15 @@ static enum MHD_Result finish_request(struct http_server *s, struct MHD_Connecti
 		r = rt->handler(&req, &res);
 		if (st->defer_fn) {
 			response_clear(&res);
-			return defer_suspend(conn, st);
+			if (atomic_load(&st->defer) != DEFER_READY)
+				return defer_suspend(conn, st);
+			/* Done before the handler returned (work done on the spot): answer now. */
+			memset(&res, 0, sizeof res);
+			res.status = 200;
+			buf_init(&res.body, HTTP_PAGE_MAX);
+			http_resume_fn fn = st->defer_fn;
+			st->defer_fn = NULL;
+			r = fn(&req, &res, st->defer_ctx);
 		}
 	}
 	if (r != GS_OK) {
