@@ -1,8 +1,11 @@
 /* bench_store.c — the cost of storing one survey response without HTTP: survey_store
  * (one transaction each; bursts counted from the hall's rows of the day, the CLI's
  * way) against survey_store_batched from several threads (group commit; the last row
- * as the server runs it, with the in-memory burst window), on a file database with
- * the demo county's shape of org.
+ * as the server runs it: the writer thread and the in-memory burst window), on a file
+ * database with the demo county's shape of org. The responses are spread over every
+ * hall and over past days (at most PER_HALL_DAY per hall and day), as a year of real
+ * ones are: survey_store counts bursts by reading the hall's rows of the day, so one
+ * hall on one day would make the benchmark quadratic.
  * Usage: bench_store DB_PATH [COUNT] [THREADS]   (prints per-second rates) */
 #include <pthread.h>
 #include <sodium.h>
@@ -16,8 +19,15 @@
 #include "survey.h"
 #include "util.h"
 
+#define PER_HALL_DAY 40
+#define MAX_HALLS 256
+
 static const char *path;
-static int64_t hall, form;
+static int64_t halls[MAX_HALLS], form;
+static size_t n_halls;
+static int64_t start;
+static int64_t run_days;   /* the first day of this run, counted from start */
+static int n_threads;
 static struct survey_batcher *batcher;
 static long per_thread;
 static int background;
@@ -25,21 +35,20 @@ static int background;
 static const struct survey_choice choices[] = {
 	{"waiting", "lt5"}, {"attitude", "5"}, {"one_visit", "yes"}, {"service", "enquiry"}};
 
-static void fill(struct survey_submission *s, char *inst, size_t len, long i, int t, unsigned char *ch)
+/* The i-th response of thread t: hall and day from i, days going forward, the
+ * threads' interleaved (so that the day's rows another thread stored after this
+ * one's stay few), a fresh instance of the server's shape (render
+ * time first) and a random client hash, as a real one is. */
+static void fill(struct survey_submission *s, char inst[SURVEY_INSTANCE_LEN + 1], long i, int t, unsigned char *ch)
 {
-	/* random, as real form instances and client hashes are: each lands on its own
-	 * index page */
-	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	unsigned char rnd[43];
-	randombytes_buf(rnd, sizeof rnd);
-	for (size_t k = 0; k < sizeof rnd && k + 1 < len; k++)
-		inst[k] = abc[rnd[k] & 63];
-	inst[len > 43 ? 43 : len - 1] = '\0';
+	long slot = i / (long)n_halls;
+	int64_t day = run_days + (int64_t)(slot / PER_HALL_DAY) * n_threads + t;
+	int64_t at = start + day * 86400 + 9 * 3600 + slot % PER_HALL_DAY;
+	survey_instance_new(at, inst);
 	randombytes_buf(ch, SURVEY_CLIENT_HASH_LEN);
-	(void)t;
-	*s = (struct survey_submission){.hall_id = hall,
+	*s = (struct survey_submission){.hall_id = halls[i % (long)n_halls],
 					.form_row = form,
-					.submitted_at = util_now(),
+					.submitted_at = at,
 					.rating = 1 + (int)(i % 5),
 					.satisfied = i % 5 >= 3,
 					.answers_json = "{\"rating\":\"5\",\"waiting\":\"lt5\",\"comment\":\"bench\"}",
@@ -61,11 +70,11 @@ static void *worker(void *arg)
 	struct survey_settings set;
 	survey_settings_load(db, &set);
 	for (long i = 0; i < per_thread; i++) {
-		char inst[48];
+		char inst[SURVEY_INSTANCE_LEN + 1];
 		unsigned char ch[SURVEY_CLIENT_HASH_LEN] = {0};
 		struct survey_submission s;
 		struct survey_stored st;
-		fill(&s, inst, sizeof inst, i, t, ch);
+		fill(&s, inst, i, t, ch);
 		if (batcher)
 			survey_store_batched(batcher, db, &set, &s, &st);
 		else
@@ -89,12 +98,14 @@ static double run(int threads, int batched)
 		survey_batcher_background(batcher, path);
 	}
 	pthread_t th[64];
+	n_threads = threads;
 	int64_t t0 = util_monotonic_us();
 	for (int i = 0; i < threads; i++)
-		pthread_create(&th[i], NULL, worker, (void *)(intptr_t)(i + 100 * batched + 1000 * threads));
+		pthread_create(&th[i], NULL, worker, (void *)(intptr_t)i);
 	for (int i = 0; i < threads; i++)
 		pthread_join(th[i], NULL);
 	double secs = (double)(util_monotonic_us() - t0) / 1e6;
+	run_days += (per_thread / (long)n_halls / PER_HALL_DAY + 1) * threads;
 	uint64_t b = 0, n = 0;
 	if (batcher) {
 		survey_batcher_stats(batcher, &b, &n);
@@ -102,7 +113,7 @@ static double run(int threads, int batched)
 	}
 	double rate = (double)per_thread * threads / secs;
 	printf("| %s | %d | %.0f | %s |\n",
-	       batched ? (background ? "group commit, writer connection, maintenance thread" : "group commit")
+	       batched ? (background ? "group commit, writer thread, maintenance thread" : "group commit")
 		       : "one transaction each",
 	       threads, rate,
 	       batched ? (b ? "" : "-") : "-");
@@ -136,18 +147,24 @@ int main(int argc, char **argv)
 	free(rep);
 	survey_form_register(db, "bench", "1", "<x/>", 4, &form);
 	survey_aggregates_rebuild(db, 0, NULL);
-	struct org_hall h;
-	org_hall_get(db, "QH-H01", &h);
-	hall = h.id;
-	org_hall_clear(&h);
+	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM halls ORDER BY id");
+	while (st && n_halls < MAX_HALLS && db_step_row(db, st) > 0)
+		halls[n_halls++] = sqlite3_column_int64(st, 0);
+	if (st)
+		sqlite3_reset(st);
 	db_close(db);
+	if (!n_halls) {
+		fprintf(stderr, "no halls in the demo org\n");
+		return 1;
+	}
+	start = util_now() / 86400 * 86400 - 5000 * 86400; /* days from the past on */
 	printf("| path | threads | responses/s | |\n| --- | --- | --- | --- |\n");
 	per_thread = count;
 	run(1, 0);
 	per_thread = count / threads;
 	run(threads, 0);
 	run(threads, 1);
-	/* as the server runs it: a shared writer connection and a maintenance thread */
+	/* as the server runs it: the writer thread and a maintenance thread */
 	background = 1;
 	run(threads, 1);
 	return 0;

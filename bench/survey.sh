@@ -18,7 +18,7 @@ conns=${2:-64}
 bin=${BIN:-}
 if [ -z "$bin" ]; then
   cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build build-bench -j"$(nproc)" >/dev/null
+  cmake --build build-bench -j2 >/dev/null
   bin=./build-bench/gridscore
 fi
 work=$(mktemp -d)

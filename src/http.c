@@ -6,6 +6,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -91,7 +92,18 @@ struct http_state {
 	int up_have;                 /* a file was received (possibly empty) */
 	int up_in_part;              /* inside a multipart file part */
 	struct http_upload upload;
+	/* http_defer: the continuation, and where the request is (enum defer_state). */
+	http_resume_fn defer_fn;
+	void *defer_ctx;
+	_Atomic int defer;
 };
+
+/* A deferred request's way: the handler defers (PENDING), then either the handler
+ * returns first and the connection is suspended (WAITING) until http_resume makes it
+ * READY and resumes it, or http_resume comes first (READY) and the handler's return
+ * resumes at once. A connection closed while WAITING is ORPHANED: http_resume then frees
+ * the state. Every transition is one atomic exchange, so exactly one side acts. */
+enum defer_state { DEFER_NONE, DEFER_PENDING, DEFER_WAITING, DEFER_READY, DEFER_ORPHANED };
 
 /* Each worker thread opens its own SQLite connection on first use. */
 static _Thread_local struct db *tls_db;
@@ -333,6 +345,7 @@ static void request_init(struct http_server *s, struct MHD_Connection *conn, str
 	req->match = st->match;
 	req->server = s;
 	req->conn = conn;
+	req->state = st;
 	req->lang = "zh";
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	static _Thread_local char ip[INET6_ADDRSTRLEN];
@@ -383,6 +396,41 @@ static enum gs_result resolve_caller(struct http_request *req)
 		req->by_token = 1;
 	}
 	return GS_OK;
+}
+
+struct http_deferred *http_defer(struct http_request *req, http_resume_fn fn, void *ctx)
+{
+	struct http_state *st = req->state;
+	assert(!st->defer_fn && fn);
+	st->defer_fn = fn;
+	st->defer_ctx = ctx;
+	atomic_store(&st->defer, DEFER_PENDING);
+	return (struct http_deferred *)st;
+}
+
+/* After a handler deferred: the connection waits unless http_resume already came. */
+static enum MHD_Result defer_suspend(struct MHD_Connection *conn, struct http_state *st)
+{
+	MHD_suspend_connection(conn);
+	int expect = DEFER_PENDING;
+	if (!atomic_compare_exchange_strong(&st->defer, &expect, DEFER_WAITING))
+		MHD_resume_connection(conn); /* READY: libmicrohttpd calls us again at once */
+	return MHD_YES;
+}
+
+static void state_free(struct http_state *st);
+
+void http_resume(struct http_deferred *d)
+{
+	struct http_state *st = (struct http_state *)d;
+	struct MHD_Connection *conn = st->conn; /* once READY, st may be answered and freed */
+	int was = atomic_exchange(&st->defer, DEFER_READY);
+	if (was == DEFER_WAITING) {
+		MHD_resume_connection(conn);
+	} else if (was == DEFER_ORPHANED) {
+		st->defer_fn(NULL, NULL, st->defer_ctx);
+		state_free(st);
+	}
 }
 
 static enum MHD_Result finish_request(struct http_server *s, struct MHD_Connection *conn, struct http_state *st,
@@ -455,7 +503,26 @@ static enum MHD_Result finish_request(struct http_server *s, struct MHD_Connecti
 		st->upload.size = st->up_size;
 		req.upload = &st->upload;
 	}
-	enum gs_result r = rt->handler(&req, &res);
+	enum gs_result r;
+	if (st->defer_fn) { /* resumed: the deferred work is done, the continuation answers */
+		http_resume_fn fn = st->defer_fn;
+		st->defer_fn = NULL;
+		r = fn(&req, &res, st->defer_ctx);
+	} else {
+		r = rt->handler(&req, &res);
+		if (st->defer_fn) {
+			response_clear(&res);
+			if (atomic_load(&st->defer) != DEFER_READY)
+				return defer_suspend(conn, st);
+			/* Done before the handler returned (work done on the spot): answer now. */
+			memset(&res, 0, sizeof res);
+			res.status = 200;
+			buf_init(&res.body, HTTP_PAGE_MAX);
+			http_resume_fn fn = st->defer_fn;
+			st->defer_fn = NULL;
+			r = fn(&req, &res, st->defer_ctx);
+		}
+	}
 	if (r != GS_OK) {
 		render_error(&req, &res, http_status_for(r), res.error);
 	} else if (res.body.failed) {
@@ -463,6 +530,10 @@ static enum MHD_Result finish_request(struct http_server *s, struct MHD_Connecti
 		render_error(&req, &res, 500, NULL);
 	}
 out:
+	if (st->defer_fn) { /* resumed but answered before the continuation ran: it frees ctx */
+		st->defer_fn(NULL, NULL, st->defer_ctx);
+		st->defer_fn = NULL;
+	}
 	ret = queue(conn, st, &res);
 	response_clear(&res);
 	return ret;
@@ -935,6 +1006,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		 * close the connection, and keep-alive is worth ~3.5x the request rate. */
 		return on_first_call(s, conn, st, url, method);
 	}
+	if (st->defer_fn && atomic_load(&st->defer) == DEFER_READY)
+		return finish_request(s, conn, st, url, method);
 	if (st->status) { /* answered early; swallow the rest */
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -964,16 +1037,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return finish_request(s, conn, st, url, method);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+/* Frees a request's state; nothing of the server is touched (an orphaned state may
+ * outlive it). */
+static void state_free(struct http_state *st)
 {
-	struct http_server *s = cls;
-	struct http_state *st = *con_cls;
-	if (!st)
-		return;
-	int64_t us = util_monotonic_us() - st->start_us;
-	log_msg(LOG_INFO, "access %s %s %d %zu %lldus%s", st->method, st->log_path ? st->log_path : "-",
-		st->status ? st->status : 0, st->bytes, (long long)us,
-		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	form_parser_free(st->form);
 	buf_free(&st->raw);
 	if (st->up_fp)
@@ -985,10 +1052,33 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(st->up_ctype);
 	free(st->body_msg);
 	free(st->log_path);
+	free(st);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)conn;
+	struct http_server *s = cls;
+	struct http_state *st = *con_cls;
+	if (!st)
+		return;
+	int64_t us = util_monotonic_us() - st->start_us;
+	log_msg(LOG_INFO, "access %s %s %d %zu %lldus%s", st->method, st->log_path ? st->log_path : "-",
+		st->status ? st->status : 0, st->bytes, (long long)us,
+		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	if (st->admitted)
 		atomic_fetch_sub(&s->admitted, 1);
-	free(st);
 	*con_cls = NULL;
+	/* Closed while its deferred work is still queued: the work's http_resume frees it.
+	 * Closed after http_resume but before the continuation ran (the client left):
+	 * the continuation only frees its ctx. */
+	int waiting = DEFER_WAITING;
+	if (st->defer_fn && atomic_compare_exchange_strong(&st->defer, &waiting, DEFER_ORPHANED))
+		goto out;
+	if (st->defer_fn)
+		st->defer_fn(NULL, NULL, st->defer_ctx);
+	state_free(st);
+out:
 	atomic_fetch_sub(&s->in_flight, 1);
 }
 
@@ -1086,7 +1176,8 @@ enum gs_result http_server_start(const struct http_config *cfg, const struct htt
 	unsigned headroom = s->max_connections / 4 > 16 ? s->max_connections / 4 : 16;
 	unsigned hard_limit = s->max_connections + headroom;
 	raise_fd_limit(hard_limit + 64 + HTTP_MAX_DBS);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME; /* http_defer */
 	if (ipv6)
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(

@@ -99,6 +99,7 @@ struct http_request {
 	const char *client_ip;            /* textual peer address */
 	struct http_server *server;
 	void *conn;                       /* opaque, for http_query / http_header / http_cookie */
+	void *state;                      /* opaque, for http_defer */
 };
 
 #define HTTP_MAX_EXTRA_HEADERS 6
@@ -148,6 +149,24 @@ void http_set_cookie(struct http_request *req, struct http_response *res, const 
  * as {"error": ...}). Returns r, so handlers can `return http_fail(res, GS_ERR_..., "...")`. */
 enum gs_result http_fail(struct http_response *res, enum gs_result r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* ---- Deferred responses. A handler whose work is done by another thread (the survey
+ * write queue) calls http_defer and returns GS_OK without filling res (whatever it put
+ * there is dropped). The connection then waits for http_resume, holding no server
+ * thread, so the server goes on reading other requests meanwhile. After http_resume(d),
+ * called once from any thread (even before the handler has returned), fn(req, res, ctx)
+ * runs on a server thread with a request like the handler's (same route, captured
+ * params, parsed form, language and caller; req->db this thread's connection) and a
+ * fresh res, and fills the response exactly as a handler would (its result is mapped
+ * the same way). Should the connection be closed while waiting (the server stopping),
+ * http_resume calls fn(NULL, NULL, ctx) instead, so that fn frees ctx. ctx belongs to
+ * the caller; fn is its last user. A deferred request counts as in flight until its
+ * response is sent, so a stop waits for it. */
+typedef enum gs_result (*http_resume_fn)(struct http_request *req, struct http_response *res, void *ctx);
+struct http_deferred;
+/* Call at most once per request, from the handler. The handle is valid until http_resume. */
+struct http_deferred *http_defer(struct http_request *req, http_resume_fn fn, void *ctx);
+void http_resume(struct http_deferred *d);
 
 /* The one mapping from results to HTTP statuses. */
 int http_status_for(enum gs_result r);

@@ -1,7 +1,7 @@
 /* survey.c — survey codes, tickets, response storage with flags, aggregates and
  * follow-ups, and pooled statistics. Every write is one BEGIN IMMEDIATE transaction;
  * statistics read the daily aggregates, never the raw rows. */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#define _GNU_SOURCE /* pthread_setname_np; clock_gettime */
 #include "survey.h"
 
 #include <pthread.h>
@@ -1023,56 +1023,77 @@ enum gs_result survey_store(struct db *db, const struct survey_settings *set, co
 /* ---- Group commit ----------------------------------------------------------------
  * Each commit writes every page it touched to the WAL (the response and its indexes):
  * most of a submission's cost. Submissions that arrive together are stored in one
- * transaction, each inside its own savepoint, so one refused submission never affects
- * another. The thread whose submission is at the head of the queue leads: it takes
- * the queue, stores it on its own connection and wakes the owner of each item it
- * stored, and then the owner of the next head, who leads the next batch. Each waiter
- * sleeps on its own condition, so a batch wakes exactly its owners (a broadcast woke
- * every waiter, most of them to sleep again). Nobody returns before its response is
- * committed. Folding the aggregates and checkpointing the WAL are left to a
- * maintenance thread (survey_batcher_background), off the requests' path. */
+ * transaction, so one commit (and one write of each shared page) serves them all.
+ *
+ * With survey_batcher_background the batcher has a writer thread: every submission,
+ * waited for (survey_store_batched) or not (survey_store_async), goes into one queue,
+ * and the writer stores whatever has queued in one transaction on its own connection,
+ * then wakes the waiters and calls the callbacks. Batches grow by themselves with the
+ * load (everything that arrived during a commit is the next batch) and no request
+ * thread waits for another. The writer also folds the stored responses into the
+ * aggregates between batches, on the same connection (no second writer contending
+ * for the lock, and the rows to fold are still in its page cache); a maintenance
+ * thread checkpoints the WAL on a connection of its own (PASSIVE: never blocks the
+ * writer).
+ *
+ * Without the background threads (tests on in-memory databases) the waiting threads
+ * take turns: the thread whose submission is at the head of the queue leads, stores
+ * the queue on its own connection and wakes the owners of what it stored, and then the
+ * owner of the next head, who leads the next batch. Nobody is told "stored" before its
+ * response is committed. */
 
 struct batch_item {
+	const struct survey_settings *set;
 	const struct survey_submission *s;
 	struct survey_stored *out;
 	enum gs_result result;
 	int done;
-	pthread_cond_t wake;     /* the owner waits here, to be done or to lead */
+	pthread_cond_t wake;     /* survey_store_batched: the owner waits here, to be done or to lead */
+	survey_stored_fn cb;     /* survey_store_async: called once stored or refused (item on the heap) */
+	void *cb_ctx;
 	struct batch_item *next;
 };
 
 struct survey_batcher {
 	pthread_mutex_t lock;
 	struct batch_item *head, *tail;
+	unsigned queued_n;       /* items in the queue (writer thread) */
 	int leading;
 	unsigned max_batch;
 	uint64_t batches, items; /* for tests and metrics */
-	/* With survey_batcher_background: the one connection every leader writes on, so
-	 * its page cache stays warm (a connection that another one wrote behind must read
-	 * its pages again), and the maintenance thread. */
+	/* With survey_batcher_background: the writer thread and its connection (the only one
+	 * that writes responses, so its page cache stays warm), and the maintenance thread. */
 	struct db *writer;
 	char *db_path;
-	pthread_t thread;
+	pthread_t writer_thread, maint_thread;
 	int running;
 	_Atomic int stop;
+	pthread_cond_t queued;   /* wakes the writer */
 	pthread_cond_t work;     /* wakes the maintenance thread early */
 	struct ratelimit *burst; /* survey_batcher_burst_window; NULL: bursts counted in the database */
-	uint64_t unfolded;       /* stored since the maintenance thread last looked */
+	uint64_t unchecked;      /* stored since the maintenance thread last looked */
 };
 
 /* Folds in steps of at most this many responses, so the write lock is never held long. */
 #define FOLD_STEP 512
-/* The maintenance thread wakes at least this often, or when this many are unfolded. */
+/* The writer folds when this many are unfolded, or at least this often while any are;
+ * the maintenance thread looks at the WAL as often, or after as many responses. */
 #define MAINT_PERIOD_MS 200
 #define MAINT_ITEMS 1024
 /* How often a leader alone in the queue yields before committing (0: never). */
 #define LEADER_YIELDS 1
+/* The writer yields once before taking a queue shorter than this. */
+#define WRITER_MIN_BATCH 16
+/* The writer writes its in-memory sums at least every MAINT_PERIOD_MS, or after this
+ * many responses. */
+#define FOLD_ROWS 8192
 
 struct survey_batcher *survey_batcher_new(unsigned max_batch)
 {
 	struct survey_batcher *b = xcalloc(1, sizeof *b);
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->work, NULL);
+	pthread_cond_init(&b->queued, NULL);
 	b->max_batch = max_batch ? max_batch : 256;
 	return b;
 }
@@ -1082,17 +1103,21 @@ void survey_batcher_free(struct survey_batcher *b)
 	if (!b)
 		return;
 	if (b->running) {
+		/* The writer empties the queue before it stops: every caller gets its answer. */
 		pthread_mutex_lock(&b->lock);
 		b->stop = 1;
 		pthread_cond_signal(&b->work);
+		pthread_cond_signal(&b->queued);
 		pthread_mutex_unlock(&b->lock);
-		pthread_join(b->thread, NULL);
+		pthread_join(b->writer_thread, NULL);
+		pthread_join(b->maint_thread, NULL);
 		db_checkpoints_deferred(0);
 	}
 	db_close(b->writer);
 	ratelimit_free(b->burst);
 	pthread_mutex_destroy(&b->lock);
 	pthread_cond_destroy(&b->work);
+	pthread_cond_destroy(&b->queued);
 	free(b->db_path);
 	free(b);
 }
@@ -1105,33 +1130,11 @@ void survey_batcher_stats(struct survey_batcher *b, uint64_t *batches, uint64_t 
 	pthread_mutex_unlock(&b->lock);
 }
 
-/* Folds what is pending in steps of FOLD_STEP responses, each its own transaction. */
-static void fold_pending(struct db *db, const _Atomic int *stop)
-{
-	for (;;) {
-		int64_t from = 0, to = 0;
-		if (fold_range(db, &from, &to) != 0 || to <= from || *stop)
-			return;
-		if (db_begin(db) != GS_OK)
-			return;
-		enum gs_result r = fold_range(db, &from, &to) != 0 ? GS_ERR_DB : GS_OK;
-		int64_t upto = to - from > FOLD_STEP ? from + FOLD_STEP : to;
-		if (r == GS_OK && upto > from)
-			r = fold_locked(db, from, upto);
-		if (r == GS_OK)
-			r = db_commit(db);
-		if (r != GS_OK) {
-			db_rollback(db);
-			return;
-		}
-		if (upto == to)
-			return;
-	}
-}
-
-static void *batcher_main(void *arg)
+/* Checkpoints the WAL in the background while the writer writes. */
+static void *maint_main(void *arg)
 {
 	struct survey_batcher *b = arg;
+	pthread_setname_np(pthread_self(), "gs-maint");
 	struct db *db = NULL;
 	char err[512];
 	if (db_open(b->db_path, 0, &db, err, sizeof err) != GS_OK) {
@@ -1140,7 +1143,7 @@ static void *batcher_main(void *arg)
 	}
 	pthread_mutex_lock(&b->lock);
 	while (!b->stop) {
-		if (b->unfolded < MAINT_ITEMS) {
+		if (b->unchecked < MAINT_ITEMS) {
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_nsec += MAINT_PERIOD_MS * 1000000L;
@@ -1150,17 +1153,371 @@ static void *batcher_main(void *arg)
 			if (b->stop)
 				break;
 		}
-		uint64_t n = b->unfolded;
-		b->unfolded = 0;
+		b->unchecked = 0;
 		pthread_mutex_unlock(&b->lock);
-		if (n)
-			fold_pending(db, &b->stop);
 		int done = 0;
 		db_checkpoint_background(db, &done);
 		pthread_mutex_lock(&b->lock);
 	}
 	pthread_mutex_unlock(&b->lock);
 	db_close(db);
+	return NULL;
+}
+
+/* ---- Folding in the writer -------------------------------------------------------
+ * The writer knows every response it commits, so it counts them into the aggregates'
+ * keys in memory as it goes and writes the sums now and then: a few upserts per hall,
+ * day and answer instead of fold_locked's statements over every row (which parse each
+ * row's choices again). The sums are used only if they cover exactly the responses
+ * not yet folded: checked under the write lock by their count and newest id (another
+ * process or survey_fold may have stored or folded meanwhile); otherwise fold_locked
+ * folds from the rows, as always. */
+
+enum fold_kind { FOLD_DAILY, FOLD_HOURLY, FOLD_ANSWER };
+
+struct fold_entry {
+	int kind;                /* enum fold_kind */
+	int64_t hall;
+	char day[11];
+	int a, b;                /* daily: verified, flagged; hourly: hour */
+	char *question, *value;  /* answers; owned */
+	int64_t n[6];            /* daily: n[1..5]; hourly and answers: n[0] */
+	int64_t satisfied;
+	struct fold_entry *next; /* hash chain */
+};
+
+#define FOLD_BUCKETS 1024
+#define FOLD_MAX_ENTRIES 65536 /* beyond this, the rows are folded from the database */
+
+struct fold_mem {
+	struct fold_entry *buckets[FOLD_BUCKETS];
+	size_t entries;
+	int64_t rows;            /* responses counted */
+	int64_t first, last;     /* their smallest and largest ids */
+	int overflow;            /* too many keys: counted no further, fold from the rows */
+};
+
+static uint64_t fold_hash(int kind, int64_t hall, const char *day, int a, int b, const char *q, const char *v)
+{
+	uint64_t h = 1469598103934665603ULL;
+	uint64_t parts[4] = {(uint64_t)kind, (uint64_t)hall, (uint64_t)a, (uint64_t)b};
+	const unsigned char *p = (const unsigned char *)parts;
+	for (size_t i = 0; i < sizeof parts; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	for (const char *s = day; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	for (const char *s = q ? q : ""; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (const char *s = v ? v : ""; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The entry of a key, created empty if new; NULL when the table is full. */
+static struct fold_entry *fold_entry_get(struct fold_mem *m, int kind, int64_t hall, const char *day, int a, int b,
+					 const char *q, const char *v)
+{
+	size_t i = (size_t)(fold_hash(kind, hall, day, a, b, q, v) % FOLD_BUCKETS);
+	for (struct fold_entry *e = m->buckets[i]; e; e = e->next)
+		if (e->kind == kind && e->hall == hall && e->a == a && e->b == b && strcmp(e->day, day) == 0 &&
+		    (!q || (strcmp(e->question, q) == 0 && strcmp(e->value, v) == 0)))
+			return e;
+	if (m->entries == FOLD_MAX_ENTRIES)
+		return NULL;
+	struct fold_entry *e = xcalloc(1, sizeof *e);
+	e->kind = kind;
+	e->hall = hall;
+	snprintf(e->day, sizeof e->day, "%s", day);
+	e->a = a;
+	e->b = b;
+	if (q) {
+		e->question = xstrdup(q);
+		e->value = xstrdup(v);
+	}
+	e->next = m->buckets[i];
+	m->buckets[i] = e;
+	m->entries++;
+	return e;
+}
+
+static void fold_mem_reset(struct fold_mem *m)
+{
+	for (size_t i = 0; i < FOLD_BUCKETS; i++) {
+		for (struct fold_entry *e = m->buckets[i], *next; e; e = next) {
+			next = e->next;
+			free(e->question);
+			free(e->value);
+			free(e);
+		}
+		m->buckets[i] = NULL;
+	}
+	m->entries = 0;
+	m->rows = m->first = m->last = 0;
+	m->overflow = 0;
+}
+
+/* Counts a committed response, as fold_locked would count its row. */
+static void fold_mem_add(struct fold_mem *m, const struct survey_submission *s, const struct survey_stored *out)
+{
+	if (!out->response_id)
+		return;
+	if (!m->rows || out->response_id < m->first)
+		m->first = out->response_id;
+	if (out->response_id > m->last)
+		m->last = out->response_id;
+	m->rows++;
+	if (m->overflow)
+		return;
+	char day[11];
+	int hour;
+	survey_local_time(s->submitted_at, day, &hour, NULL);
+	int flagged = out->flags != 0;
+	struct fold_entry *e = fold_entry_get(m, FOLD_DAILY, s->hall_id, day, s->ticket != NULL, flagged, NULL, NULL);
+	if (!e)
+		goto full;
+	e->n[s->rating]++;
+	e->satisfied += s->satisfied ? 1 : 0;
+	if (flagged)
+		return;
+	if (!(e = fold_entry_get(m, FOLD_HOURLY, s->hall_id, day, hour, 0, NULL, NULL)))
+		goto full;
+	e->n[0]++;
+	e->satisfied += s->satisfied ? 1 : 0;
+	for (size_t i = 0; i < s->n_choices; i++) {
+		if (!(e = fold_entry_get(m, FOLD_ANSWER, s->hall_id, day, 0, 0, s->choices[i].question,
+					 s->choices[i].value)))
+			goto full;
+		e->n[0]++;
+	}
+	return;
+full:
+	m->overflow = 1;
+}
+
+/* The scope keys of a hall: the hall and every unit above its station. */
+#define HALL_KEYS_CTE                                                                                         \
+	"WITH RECURSIVE anc(unit) AS (SELECT station_id FROM halls WHERE id = ?1 UNION ALL SELECT u.parent_id " \
+	"FROM anc JOIN units u ON u.id = anc.unit WHERE u.parent_id IS NOT NULL), "                           \
+	"keys(k) AS (SELECT ?1 UNION ALL SELECT -unit FROM anc) "
+
+/* Writes one entry into the aggregates of its hall and every unit above it. */
+static enum gs_result fold_entry_write(struct db *db, const struct fold_entry *e)
+{
+	sqlite3_stmt *st;
+	if (e->kind == FOLD_DAILY) {
+		st = db_stmt(db, HALL_KEYS_CTE "INSERT INTO survey_daily(scope, day, verified, flagged, n1, n2, n3, n4, n5, "
+					       "satisfied) SELECT k, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM keys WHERE 1 "
+					       "ON CONFLICT DO UPDATE SET n1 = n1 + excluded.n1, n2 = n2 + excluded.n2, "
+					       "n3 = n3 + excluded.n3, n4 = n4 + excluded.n4, n5 = n5 + excluded.n5, "
+					       "satisfied = satisfied + excluded.satisfied");
+		if (!st)
+			return GS_ERR_DB;
+		sqlite3_bind_int(st, 3, e->a);
+		sqlite3_bind_int(st, 4, e->b);
+		for (int r = 1; r <= 5; r++)
+			sqlite3_bind_int64(st, 4 + r, e->n[r]);
+		sqlite3_bind_int64(st, 10, e->satisfied);
+	} else if (e->kind == FOLD_HOURLY) {
+		st = db_stmt(db, HALL_KEYS_CTE "INSERT INTO survey_hourly(scope, day, hour, n, satisfied) "
+					       "SELECT k, ?2, ?3, ?4, ?5 FROM keys WHERE 1 ON CONFLICT DO UPDATE SET "
+					       "n = n + excluded.n, satisfied = satisfied + excluded.satisfied");
+		if (!st)
+			return GS_ERR_DB;
+		sqlite3_bind_int(st, 3, e->a);
+		sqlite3_bind_int64(st, 4, e->n[0]);
+		sqlite3_bind_int64(st, 5, e->satisfied);
+	} else {
+		st = db_stmt(db, HALL_KEYS_CTE "INSERT INTO survey_answer_daily(scope, day, question, value, n) "
+					       "SELECT k, ?2, ?3, ?4, ?5 FROM keys WHERE 1 ON CONFLICT DO UPDATE SET "
+					       "n = n + excluded.n");
+		if (!st)
+			return GS_ERR_DB;
+		sqlite3_bind_text(st, 3, e->question, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, e->value, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, e->n[0]);
+	}
+	sqlite3_bind_int64(st, 1, e->hall);
+	sqlite3_bind_text(st, 2, e->day, -1, SQLITE_STATIC);
+	return db_step_done(db, st);
+}
+
+/* Folds in one transaction: the sums in m if they are exactly the responses not yet
+ * folded, else up to FOLD_STEP responses from the rows. m is empty afterwards. 1 if
+ * more responses are left to fold, 0 if none (or on error: the next call tries again). */
+static int fold_mem_flush(struct db *db, struct fold_mem *m)
+{
+	int64_t from = 0, to = 0;
+	if (db_begin(db) != GS_OK) {
+		fold_mem_reset(m);
+		return 0;
+	}
+	enum gs_result r = fold_range(db, &from, &to) != 0 ? GS_ERR_DB : GS_OK;
+	int exact = 0;
+	if (r == GS_OK && m->rows && !m->overflow && from < m->first && to == m->last) {
+		sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM survey_responses WHERE id > ?1 AND id <= ?2");
+		if (!st) {
+			r = GS_ERR_DB;
+		} else {
+			sqlite3_bind_int64(st, 1, from);
+			sqlite3_bind_int64(st, 2, to);
+			int row = db_step_row(db, st);
+			exact = row > 0 && sqlite3_column_int64(st, 0) == m->rows;
+			sqlite3_reset(st);
+			if (row < 0)
+				r = GS_ERR_DB;
+		}
+	}
+	int64_t upto = to;
+	if (r == GS_OK && exact) {
+		for (size_t i = 0; i < FOLD_BUCKETS && r == GS_OK; i++)
+			for (struct fold_entry *e = m->buckets[i]; e && r == GS_OK; e = e->next)
+				r = fold_entry_write(db, e);
+		if (r == GS_OK) {
+			sqlite3_stmt *st = db_stmt(db, "INSERT INTO settings(name, value) VALUES('survey.folded_upto', ?1) "
+						       "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+			if (!st) {
+				r = GS_ERR_DB;
+			} else {
+				char v[24];
+				snprintf(v, sizeof v, "%lld", (long long)to);
+				sqlite3_bind_text(st, 1, v, -1, SQLITE_TRANSIENT);
+				r = db_step_done(db, st);
+			}
+		}
+	} else if (r == GS_OK && to > from) {
+		upto = to - from > FOLD_STEP ? from + FOLD_STEP : to;
+		r = fold_locked(db, from, upto);
+	}
+	fold_mem_reset(m);
+	if (r == GS_OK)
+		r = db_commit(db);
+	if (r != GS_OK) {
+		db_rollback(db);
+		return 0;
+	}
+	return upto < to;
+}
+
+static void batch_store(struct db *db, struct ratelimit *window, struct batch_item *first);
+
+/* With b->lock held: takes up to max_batch items from the front of the queue. */
+static struct batch_item *queue_take(struct survey_batcher *b, unsigned *n_out)
+{
+	struct batch_item *first = b->head, *last = first;
+	unsigned n = 1;
+	while (last->next && n < b->max_batch) {
+		last = last->next;
+		n++;
+	}
+	b->head = last->next;
+	if (!b->head)
+		b->tail = NULL;
+	last->next = NULL;
+	*n_out = n;
+	return first;
+}
+
+/* With b->lock held: marks a stored batch done and wakes its waiting owners. Returns
+ * the asynchronous items, for their callbacks to run without the lock. */
+static struct batch_item *batch_finish(struct survey_batcher *b, struct batch_item *first, unsigned n,
+				       const struct batch_item *me)
+{
+	struct batch_item *async = NULL, **tail = &async;
+	/* An owner may return as soon as it sees done (under the lock, so not before we
+	 * signal it): read next first. */
+	for (struct batch_item *it = first; it;) {
+		struct batch_item *next = it->next;
+		if (it->cb) {
+			it->next = NULL;
+			*tail = it;
+			tail = &it->next;
+		} else {
+			it->done = 1;
+			if (it != me)
+				pthread_cond_signal(&it->wake);
+		}
+		it = next;
+	}
+	b->batches++;
+	b->items += n;
+	return async;
+}
+
+static void callbacks_run(struct batch_item *async)
+{
+	while (async) {
+		struct batch_item *next = async->next;
+		async->cb(async->cb_ctx, async->result);
+		free(async);
+		async = next;
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct survey_batcher *b = arg;
+	pthread_setname_np(pthread_self(), "gs-writer"); /* for top and perf */
+	struct fold_mem *fm = xcalloc(1, sizeof *fm);
+	int64_t folded_us = util_monotonic_us();
+	int behind = 1; /* responses stored before we started may be unfolded */
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		if (!b->head) {
+			if (b->stop)
+				break;
+			/* Idle: fold what is pending, else wait for submissions. */
+			if (behind || fm->rows) {
+				pthread_mutex_unlock(&b->lock);
+				behind = fold_mem_flush(b->writer, fm);
+				folded_us = util_monotonic_us();
+				pthread_mutex_lock(&b->lock);
+				continue;
+			}
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += MAINT_PERIOD_MS * 1000000L;
+			until.tv_sec += until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			pthread_cond_timedwait(&b->queued, &b->lock, &until);
+			continue;
+		}
+		/* A short queue: let the server threads that are ready to run go first; what
+		 * they queue meanwhile shares this commit (a commit's pages cost about as much
+		 * as storing ten submissions). Costs nothing when none is ready. */
+		if (b->queued_n < WRITER_MIN_BATCH) {
+			pthread_mutex_unlock(&b->lock);
+			sched_yield();
+			pthread_mutex_lock(&b->lock);
+		}
+		unsigned n;
+		struct batch_item *first = queue_take(b, &n);
+		b->queued_n -= n;
+		pthread_mutex_unlock(&b->lock);
+		batch_store(b->writer, b->burst, first);
+		for (struct batch_item *it = first; it; it = it->next)
+			if (it->result == GS_OK)
+				fold_mem_add(fm, it->s, it->out);
+		pthread_mutex_lock(&b->lock);
+		struct batch_item *async = batch_finish(b, first, n, NULL);
+		b->unchecked += n;
+		if (b->unchecked >= MAINT_ITEMS)
+			pthread_cond_signal(&b->work);
+		pthread_mutex_unlock(&b->lock);
+		callbacks_run(async);
+		/* Under load the queue never empties: fold between batches now and then (and
+		 * after every batch while older responses are left to fold from the rows). */
+		int64_t now = util_monotonic_us();
+		if (behind || fm->rows >= FOLD_ROWS || now - folded_us >= MAINT_PERIOD_MS * 1000) {
+			behind = fold_mem_flush(b->writer, fm);
+			folded_us = now;
+		}
+		pthread_mutex_lock(&b->lock);
+	}
+	pthread_mutex_unlock(&b->lock);
+	fold_mem_flush(b->writer, fm); /* the rest folds with the next start or statistics read */
+	fold_mem_reset(fm);
+	free(fm);
 	return NULL;
 }
 
@@ -1178,8 +1535,22 @@ enum gs_result survey_batcher_background(struct survey_batcher *b, const char *d
 	db_exec(b->writer, "PRAGMA cache_size = -32768");
 	b->db_path = xstrdup(db_path);
 	db_checkpoints_deferred(1);
-	if (pthread_create(&b->thread, NULL, batcher_main, b) != 0) {
+	if (pthread_create(&b->writer_thread, NULL, writer_main, b) != 0) {
 		db_checkpoints_deferred(0);
+		db_close(b->writer);
+		b->writer = NULL;
+		return GS_ERR_INTERNAL;
+	}
+	if (pthread_create(&b->maint_thread, NULL, maint_main, b) != 0) {
+		pthread_mutex_lock(&b->lock);
+		b->stop = 1;
+		pthread_cond_signal(&b->queued);
+		pthread_mutex_unlock(&b->lock);
+		pthread_join(b->writer_thread, NULL);
+		b->stop = 0;
+		db_checkpoints_deferred(0);
+		db_close(b->writer);
+		b->writer = NULL;
 		return GS_ERR_INTERNAL;
 	}
 	b->running = 1;
@@ -1238,11 +1609,13 @@ static enum gs_result exec_cached(struct db *db, const char *sql)
 	return st ? db_step_done(db, st) : GS_ERR_DB;
 }
 
-/* Stores a taken batch in one transaction; sets every item's result. A batch of one
- * (the usual case unless submissions overlap) needs no savepoint: its refusal rolls
- * back the whole transaction. */
-static void batch_store(struct db *db, struct ratelimit *window, const struct survey_settings *set,
-			struct batch_item *first)
+/* Stores a batch in one transaction; 1 if the caller must store it again with
+ * savepoints (a submission failed after writing part of itself), else 0 with every
+ * item's result set. Without savepoints a refused submission must have written nothing:
+ * true of a duplicate hall-code submission (the insert found its instance and did
+ * nothing), not of a ticket's (the ticket was consumed first), nor of an error. A batch
+ * of one needs none: its refusal rolls back the whole transaction. */
+static int batch_try(struct db *db, struct ratelimit *window, struct batch_item *first, int savepoints)
 {
 	enum gs_result r = db_begin(db);
 	int alone = first->next == NULL;
@@ -1252,22 +1625,31 @@ static void batch_store(struct db *db, struct ratelimit *window, const struct su
 			it->result = r;
 			continue;
 		}
-		if (!alone && exec_cached(db, "SAVEPOINT one") != GS_OK) {
+		if (savepoints && exec_cached(db, "SAVEPOINT one") != GS_OK) {
 			it->result = GS_ERR_DB;
 			continue;
 		}
-		it->result = store_locked(db, window, set, it->s, it->out);
-		if (it->result != GS_OK && !alone) {
-			exec_cached(db, "ROLLBACK TO one");
-			it->out->response_id = it->out->followup_id = 0;
-		}
-		if (!alone)
+		it->result = store_locked(db, window, it->set, it->s, it->out);
+		if (savepoints) {
+			if (it->result != GS_OK) {
+				exec_cached(db, "ROLLBACK TO one");
+				it->out->response_id = it->out->followup_id = 0;
+			}
 			exec_cached(db, "RELEASE one");
+		} else if (!alone && it->result != GS_OK && (it->result != GS_ERR_CONFLICT || it->s->ticket)) {
+			/* Part of it may be written: roll everything back, give the burst window
+			 * its entries back, and let the caller go again with savepoints. */
+			db_rollback(db);
+			for (struct batch_item *x = first; x != it; x = x->next)
+				if (x->result == GS_OK && window && x->s->client_hash)
+					burst_record(window, x->s, 0);
+			return 1;
+		}
 	}
 	if (r == GS_OK && alone && first->result != GS_OK) {
 		db_rollback(db);
 		first->out->response_id = first->out->followup_id = 0;
-		return;
+		return 0;
 	}
 	if (r == GS_OK)
 		r = db_commit(db);
@@ -1281,12 +1663,26 @@ static void batch_store(struct db *db, struct ratelimit *window, const struct su
 					burst_record(window, it->s, 0);
 			}
 	}
+	return 0;
 }
 
-/* With b->lock held and me at the head: stores up to max_batch items from the front
- * (me first) in one transaction, wakes their owners and the next head's. Returns with
- * the lock held; 1 if the caller should fold (no maintenance thread). */
-static int lead(struct survey_batcher *b, struct db *db, const struct survey_settings *set, struct batch_item *me)
+/* Stores a taken batch in one transaction; sets every item's result. Savepoints (each
+ * submission in its own, so one refused submission never affects another) only where
+ * needed: a batch with a ticket submission, or one where a submission failed. */
+static void batch_store(struct db *db, struct ratelimit *window, struct batch_item *first)
+{
+	int tickets = 0;
+	for (struct batch_item *it = first; it; it = it->next)
+		tickets |= it->s->ticket != NULL;
+	int savepoints = first->next && tickets;
+	if (batch_try(db, window, first, savepoints))
+		batch_try(db, window, first, 1);
+}
+
+/* With b->lock held and me at the head (no writer thread): stores up to max_batch items
+ * from the front (me first) in one transaction, wakes their owners and the next head's.
+ * Returns with the lock held; 1 if the caller should fold. */
+static int lead(struct survey_batcher *b, struct db *db, struct batch_item *me)
 {
 	b->leading = 1;
 	/* Alone in the queue: let the threads that are ready to run go first (they may be
@@ -1296,68 +1692,82 @@ static int lead(struct survey_batcher *b, struct db *db, const struct survey_set
 		sched_yield();
 		pthread_mutex_lock(&b->lock);
 	}
-	struct batch_item *first = b->head, *last = first;
-	unsigned n = 1;
-	while (last->next && n < b->max_batch) {
-		last = last->next;
-		n++;
-	}
-	b->head = last->next;
-	if (!b->head)
-		b->tail = NULL;
-	last->next = NULL;
+	unsigned n;
+	struct batch_item *first = queue_take(b, &n);
 	pthread_mutex_unlock(&b->lock);
-	/* One leader at a time, and each sees the last one's writes through b->lock: the
-	 * shared connection is never used by two threads at once. */
-	batch_store(b->writer ? b->writer : db, b->burst, set, first);
+	batch_store(db, b->burst, first);
 	pthread_mutex_lock(&b->lock);
-	/* An owner may return as soon as it sees done (under the lock, so not before we
-	 * signal it): read next first. */
-	for (struct batch_item *it = first; it;) {
-		struct batch_item *next = it->next;
-		it->done = 1;
-		if (it != me)
-			pthread_cond_signal(&it->wake);
-		it = next;
-	}
-	b->batches++;
-	b->items += n;
+	/* Without a writer thread every item has a waiting owner (survey_store_async stores
+	 * through survey_store_batched then), so there are no callbacks here. */
+	struct batch_item *async = batch_finish(b, first, n, me);
+	(void)async;
 	b->leading = 0;
 	if (b->head)
 		pthread_cond_signal(&b->head->wake);
-	if (!b->running)
-		return b->batches % 16 == 0;
-	b->unfolded += n;
-	if (b->unfolded >= MAINT_ITEMS)
-		pthread_cond_signal(&b->work);
-	return 0;
+	return b->batches % 16 == 0;
+}
+
+static int submission_ok(const struct survey_submission *s)
+{
+	return s->rating >= 1 && s->rating <= 5 && s->instance && *s->instance && s->answers_json;
+}
+
+/* With b->lock held: appends it to the queue. */
+static void enqueue(struct survey_batcher *b, struct batch_item *it)
+{
+	if (b->tail)
+		b->tail->next = it;
+	else
+		b->head = it;
+	b->tail = it;
+	if (b->running) {
+		b->queued_n++;
+		pthread_cond_signal(&b->queued);
+	}
 }
 
 enum gs_result survey_store_batched(struct survey_batcher *b, struct db *db, const struct survey_settings *set,
 				    const struct survey_submission *s, struct survey_stored *out)
 {
 	memset(out, 0, sizeof *out);
-	if (s->rating < 1 || s->rating > 5 || !s->instance || !*s->instance || !s->answers_json)
+	if (!submission_ok(s))
 		return GS_ERR_INVALID;
-	struct batch_item me = {.s = s, .out = out};
+	struct batch_item me = {.set = set, .s = s, .out = out};
 	pthread_cond_init(&me.wake, NULL);
 	pthread_mutex_lock(&b->lock);
-	if (b->tail)
-		b->tail->next = &me;
-	else
-		b->head = &me;
-	b->tail = &me;
-	/* Wait until stored by a leader, or until ours is the head and nobody leads. */
-	while (!me.done && (b->leading || b->head != &me))
-		pthread_cond_wait(&me.wake, &b->lock);
+	enqueue(b, &me);
 	int fold = 0;
-	if (!me.done)
-		fold = lead(b, db, set, &me);
+	if (b->running) {
+		while (!me.done)
+			pthread_cond_wait(&me.wake, &b->lock);
+	} else {
+		/* Wait until stored by a leader, or until ours is the head and nobody leads. */
+		while (!me.done && (b->leading || b->head != &me))
+			pthread_cond_wait(&me.wake, &b->lock);
+		if (!me.done)
+			fold = lead(b, db, &me);
+	}
 	pthread_mutex_unlock(&b->lock);
 	pthread_cond_destroy(&me.wake);
-	if (fold) /* without a maintenance thread the aggregates stay close behind this way */
+	if (fold) /* without a writer thread the aggregates stay close behind this way */
 		survey_fold(db, NULL);
 	return me.result;
+}
+
+void survey_store_async(struct survey_batcher *b, struct db *db, const struct survey_settings *set,
+			const struct survey_submission *s, struct survey_stored *out, survey_stored_fn done,
+			void *ctx)
+{
+	if (!b->running || !submission_ok(s)) {
+		done(ctx, survey_store_batched(b, db, set, s, out));
+		return;
+	}
+	memset(out, 0, sizeof *out);
+	struct batch_item *it = xcalloc(1, sizeof *it);
+	*it = (struct batch_item){.set = set, .s = s, .out = out, .cb = done, .cb_ctx = ctx};
+	pthread_mutex_lock(&b->lock);
+	enqueue(b, it);
+	pthread_mutex_unlock(&b->lock);
 }
 
 /* ---- Statistics ------------------------------------------------------------------ */

@@ -135,20 +135,36 @@ enum gs_result survey_store(struct db *db, const struct survey_settings *set, co
 int survey_instance_seen(struct db *db, const char *instance);
 
 /* Group commit for the server: submissions arriving together are stored in one
- * transaction (each in its own savepoint, with the same results as survey_store) by
- * whichever waiting thread leads, on its own connection db (or the shared writer
- * connection of survey_batcher_background). Returns once the
- * submission is committed or refused. All callers must use the same database. */
+ * transaction (with the same results as survey_store, one refusal never affecting
+ * another) by the writer thread of survey_batcher_background, or without it by
+ * whichever waiting thread leads, on its own connection db. survey_store_batched
+ * returns once the submission is committed or refused. All callers must use the same
+ * database. */
 struct survey_batcher;
 struct survey_batcher *survey_batcher_new(unsigned max_batch); /* 0: 256 */
 void survey_batcher_free(struct survey_batcher *b);          /* NULL is a no-op */
 enum gs_result survey_store_batched(struct survey_batcher *b, struct db *db, const struct survey_settings *set,
 				    const struct survey_submission *s, struct survey_stored *out);
-/* Starts the batcher's maintenance thread, with its own connection to db_path: it folds
- * stored responses into the aggregates in short steps (at least every 200 ms) and
+/* Called once a submission of survey_store_async is committed (GS_OK) or refused (the
+ * results of survey_store, with its survey_stored filled), from the batcher's writer
+ * thread (or from survey_store_async itself, see there). Must not block. */
+typedef void (*survey_stored_fn)(void *ctx, enum gs_result r);
+/* Queues s to be stored and returns at once; done(ctx, result) follows when it is
+ * committed or refused. s, what it points to, and out must stay valid until then. With
+ * a writer thread (survey_batcher_background) it is the writer that stores and calls
+ * done; without one (in-memory databases) s is stored on db now, as by
+ * survey_store_batched, and done is called before this returns. */
+void survey_store_async(struct survey_batcher *b, struct db *db, const struct survey_settings *set,
+			const struct survey_submission *s, struct survey_stored *out, survey_stored_fn done,
+			void *ctx);
+/* Starts the batcher's writer thread, with its own connection to db_path: from then on
+ * every submission through b is stored by it (whatever queued while it committed the
+ * last batch is the next one), and between batches it folds the stored responses into
+ * the aggregates in short steps (at least every 200 ms). A maintenance thread
  * checkpoints the WAL in the background (db_checkpoints_deferred), so neither runs
- * inside a request. Without it the submitting threads fold now and then themselves.
- * Stopped by survey_batcher_free. GS_ERR_CONFLICT if already running. */
+ * inside a request. Without them the submitting threads store and fold themselves.
+ * Stopped by survey_batcher_free, after the queue is empty. GS_ERR_CONFLICT if already
+ * running. */
 enum gs_result survey_batcher_background(struct survey_batcher *b, const char *db_path);
 /* From now on, bursts of submissions through b (survey_settings.burst_max responses from
  * one client hash to one hall within an hour) are found in an in-memory window instead

@@ -376,15 +376,42 @@ static enum gs_result already_received(struct http_request *req, struct http_res
 		      hall);
 }
 
+/* The keys a submission is rate-limited by. */
+struct submit_keys {
+	int64_t now;
+	unsigned char ch[SURVEY_CLIENT_HASH_LEN];
+	char hall_code[AUTH_CODE_MAX + 1];
+	char client_key[2 * SURVEY_CLIENT_HASH_LEN + 1];
+	char pair_key[2 * SURVEY_CLIENT_HASH_LEN + AUTH_CODE_MAX + 2];
+};
+
 static enum gs_result submit_checked(struct http_request *req, struct http_response *res, const struct org_hall *hall,
 				     const char *action, const char *ticket, const char *thanks, const char *instance,
-				     int64_t now, const unsigned char ch[SURVEY_CLIENT_HASH_LEN], int *seen_io);
+				     const struct submit_keys *k, int *seen_io);
+
+/* The end of a submission, stored or not: a resubmitted page (*seen) is "already
+ * received" and never counts against the limits; a stored one counts against the
+ * client's minimum interval at the hall. */
+static enum gs_result submit_finish(struct http_request *req, struct http_response *res, const struct org_hall *hall,
+				    const struct submit_keys *k, int seen, enum gs_result r)
+{
+	struct web_app *app = app_of(req);
+	if (seen > 0) {
+		ratelimit_refund(app->rl_hall, k->hall_code);
+		ratelimit_refund(app->rl_client, k->client_key);
+		return already_received(req, res, hall);
+	}
+	if (r == GS_OK && res->location) /* stored */
+		ratelimit_hit(app->rl_client_hall, k->pair_key, k->now);
+	return r;
+}
 
 static enum gs_result submit(struct http_request *req, struct http_response *res, const struct org_hall *hall,
 			     const char *action, const char *ticket, const char *thanks)
 {
 	struct web_app *app = app_of(req);
-	int64_t now = util_now();
+	struct submit_keys k;
+	k.now = util_now();
 
 	/* A resubmitted page (back button, double tap) is answered "already received"
 	 * whatever else is wrong with it, and never counts against a limit. The store finds
@@ -397,20 +424,19 @@ static enum gs_result submit(struct http_request *req, struct http_response *res
 	/* Rate limits, by a client hash that never stores the address. */
 	char ip[64];
 	client_address(req, ip, sizeof ip);
-	unsigned char ch[SURVEY_CLIENT_HASH_LEN];
-	enum gs_result r = survey_client_hash(req->db, ip, http_header(req, "User-Agent"), now, ch);
+	enum gs_result r = survey_client_hash(req->db, ip, http_header(req, "User-Agent"), k.now, k.ch);
 	if (r != GS_OK)
 		return r;
-	char client_key[2 * SURVEY_CLIENT_HASH_LEN + 1], pair_key[2 * SURVEY_CLIENT_HASH_LEN + AUTH_CODE_MAX + 2];
-	util_hex(ch, sizeof ch, client_key);
-	snprintf(pair_key, sizeof pair_key, "%s/%s", client_key, hall->code);
+	snprintf(k.hall_code, sizeof k.hall_code, "%s", hall->code);
+	util_hex(k.ch, sizeof k.ch, k.client_key);
+	snprintf(k.pair_key, sizeof k.pair_key, "%s/%s", k.client_key, hall->code);
 	unsigned wait = 0;
-	if (!ratelimit_allowed(app->rl_hall, hall->code, now))
-		wait = ratelimit_retry_after(app->rl_hall, hall->code, now);
-	else if (!ratelimit_allowed(app->rl_client, client_key, now))
-		wait = ratelimit_retry_after(app->rl_client, client_key, now);
-	else if (!ratelimit_allowed(app->rl_client_hall, pair_key, now))
-		wait = ratelimit_retry_after(app->rl_client_hall, pair_key, now);
+	if (!ratelimit_allowed(app->rl_hall, k.hall_code, k.now))
+		wait = ratelimit_retry_after(app->rl_hall, k.hall_code, k.now);
+	else if (!ratelimit_allowed(app->rl_client, k.client_key, k.now))
+		wait = ratelimit_retry_after(app->rl_client, k.client_key, k.now);
+	else if (!ratelimit_allowed(app->rl_client_hall, k.pair_key, k.now))
+		wait = ratelimit_retry_after(app->rl_client_hall, k.pair_key, k.now);
 	if (wait && RESUBMITTED())
 		return already_received(req, res, hall);
 	if (wait) {
@@ -423,17 +449,78 @@ static enum gs_result submit(struct http_request *req, struct http_response *res
 				 "submitting again. Thank you!"),
 			      hall);
 	}
-	ratelimit_hit(app->rl_hall, hall->code, now);
-	ratelimit_hit(app->rl_client, client_key, now);
-	r = submit_checked(req, res, hall, action, ticket, thanks, instance, now, ch, &seen);
-	if (seen > 0) {
-		/* the limits never count a resubmitted page */
-		ratelimit_refund(app->rl_hall, hall->code);
-		ratelimit_refund(app->rl_client, client_key);
-		return already_received(req, res, hall);
+	ratelimit_hit(app->rl_hall, k.hall_code, k.now);
+	ratelimit_hit(app->rl_client, k.client_key, k.now);
+	r = submit_checked(req, res, hall, action, ticket, thanks, instance, &k, &seen);
+	return submit_finish(req, res, hall, &k, seen, r);
+}
+
+/* What a store's result answers (a duplicate sets *seen_io and answers nothing). */
+static enum gs_result submit_stored(struct http_request *req, struct http_response *res, enum gs_result r,
+				    const struct survey_stored *stored, const char *thanks, int *seen_io)
+{
+	if (r == GS_ERR_CONFLICT && stored->duplicate) {
+		*seen_io = 1;
+		return GS_OK;
 	}
-	if (r == GS_OK && res->location) /* stored */
-		ratelimit_hit(app->rl_client_hall, pair_key, now);
+	if (r == GS_ERR_CONFLICT && stored->ticket_state)
+		return ticket_refused(req, res, stored->ticket_state);
+	if (r == GS_ERR_BUSY)
+		return http_fail(res, r, "%s", TR(req, "系统繁忙，请稍后再提交。", "The system is busy; please submit again shortly."));
+	if (r != GS_OK)
+		return r;
+	http_redirect(res, 303, thanks);
+	return GS_OK;
+}
+
+/* A hall-code submission on its way through the write queue: the connection waits
+ * (http_defer) without holding a server thread, and the writer's commit resumes it.
+ * Holds everything the submission points to, as the handler's stack is gone by then. */
+struct submit_job {
+	struct http_deferred *deferred;
+	struct submit_keys keys;
+	char instance[SURVEY_INSTANCE_LEN + 1];
+	struct xform_answers ans;
+	struct survey_choice *choices;
+	struct survey_submission s;
+	struct survey_stored stored;
+	enum gs_result result;
+};
+
+static void submit_job_free(struct submit_job *j)
+{
+	xform_answers_clear(&j->ans);
+	free(j->choices);
+	free(j);
+}
+
+/* survey_stored_fn: the writer committed or refused it. */
+static void submit_job_stored(void *ctx, enum gs_result r)
+{
+	struct submit_job *j = ctx;
+	j->result = r;
+	http_resume(j->deferred);
+}
+
+/* http_resume_fn: answers a stored hall-code submission as submit would have. */
+static enum gs_result submit_job_answer(struct http_request *req, struct http_response *res, void *ctx)
+{
+	struct submit_job *j = ctx;
+	if (!req) {
+		submit_job_free(j);
+		return GS_OK;
+	}
+	/* The hall as this thread resolves its code now (the handler's was borrowed); a
+	 * code withdrawn meanwhile leaves the page without the hall's name. */
+	const struct org_hall *hall = NULL;
+	if (survey_code_resolve_cached(req->db, req->match.params[0], &hall) != GS_OK)
+		hall = NULL;
+	char thanks[ROUTE_PARAM_MAX + 16];
+	snprintf(thanks, sizeof thanks, "/s/%s/thanks", req->match.params[0]);
+	int seen = 0;
+	enum gs_result r = submit_stored(req, res, j->result, &j->stored, thanks, &seen);
+	r = submit_finish(req, res, hall, &j->keys, seen, r);
+	submit_job_free(j);
 	return r;
 }
 
@@ -441,7 +528,7 @@ static enum gs_result submit(struct http_request *req, struct http_response *res
  * set to 1 when the instance turns out to be stored already (nothing is answered then). */
 static enum gs_result submit_checked(struct http_request *req, struct http_response *res, const struct org_hall *hall,
 				     const char *action, const char *ticket, const char *thanks, const char *instance,
-				     int64_t now, const unsigned char ch[SURVEY_CLIENT_HASH_LEN], int *seen_io)
+				     const struct submit_keys *k, int *seen_io)
 {
 	struct web_app *app = app_of(req);
 	int seen = *seen_io;
@@ -486,42 +573,46 @@ static enum gs_result submit_checked(struct http_request *req, struct http_respo
 	if (r != GS_OK)
 		return r;
 
-	int age = stamp_age(app, instance, hall->code, stamp, now);
+	int age = stamp_age(app, instance, hall->code, stamp, k->now);
 	struct survey_choice *choices = xmalloc((ans.n_choices ? ans.n_choices : 1) * sizeof *choices);
 	for (size_t i = 0; i < ans.n_choices; i++)
 		choices[i] = (struct survey_choice){ans.choices[i].question, ans.choices[i].value};
 	struct survey_submission s = {
 		.hall_id = hall->id,
 		.form_row = app->form_row,
-		.submitted_at = now,
+		.submitted_at = k->now,
 		.rating = ans.rating,
 		.satisfied = ans.rating >= 1 && ans.rating <= 5 && app->form->satisfied[ans.rating],
 		.answers_json = ans.json,
 		.comment = ans.comment,
 		.ticket = ticket,
 		.instance = instance,
-		.client_hash = ch,
+		.client_hash = k->ch,
 		.duration_s = age,
 		.unserved = age < 0,
 		.choices = choices,
 		.n_choices = ans.n_choices,
 	};
+	if (!ticket) {
+		/* Through the write queue: the answer comes from submit_job_answer. */
+		struct submit_job *j = xcalloc(1, sizeof *j);
+		j->keys = *k;
+		snprintf(j->instance, sizeof j->instance, "%s", instance);
+		j->ans = ans;
+		j->choices = choices;
+		j->s = s;
+		j->s.instance = j->instance;
+		j->s.client_hash = j->keys.ch;
+		j->deferred = http_defer(req, submit_job_answer, j);
+		survey_store_async(app->batcher, req->db, &app->settings, &j->s, &j->stored, submit_job_stored, j);
+		return GS_OK;
+	}
+	/* Tickets (few; their hall is the caller's own copy) wait for their commit here. */
 	struct survey_stored stored;
 	r = survey_store_batched(app->batcher, req->db, &app->settings, &s, &stored);
 	free(choices);
 	xform_answers_clear(&ans);
-	if (r == GS_ERR_CONFLICT && stored.duplicate) {
-		*seen_io = 1;
-		return GS_OK;
-	}
-	if (r == GS_ERR_CONFLICT && stored.ticket_state)
-		return ticket_refused(req, res, stored.ticket_state);
-	if (r == GS_ERR_BUSY)
-		return http_fail(res, r, "%s", TR(req, "系统繁忙，请稍后再提交。", "The system is busy; please submit again shortly."));
-	if (r != GS_OK)
-		return r;
-	http_redirect(res, 303, thanks);
-	return GS_OK;
+	return submit_stored(req, res, r, &stored, thanks, seen_io);
 #undef RESUBMITTED
 }
 

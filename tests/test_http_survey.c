@@ -227,6 +227,78 @@ static void test_submit_and_duplicate(void)
 	CHECK_INT(responses_of("T-H2", "5"), 1);
 }
 
+/* Hall-code submissions wait for the write queue without holding a server thread
+ * (http_defer): 40 phones submit to one hall at once, half of them the same page (one
+ * instance). Every distinct page is stored once and answered 303 after its commit;
+ * the copies of the shared one are "already received", and nothing else is answered. */
+struct hall_racer {
+	const char *path;
+	const char *shared_body;     /* NULL: open a page of its own */
+	int index;
+	int status;
+	int already;
+};
+
+static pthread_barrier_t hall_race_start;
+
+static void *hall_race(void *arg)
+{
+	struct hall_racer *x = arg;
+	char inst[64], stamp[96], body[512], ua[32];
+	x->status = -1;
+	int opened = 1;
+	if (x->shared_body) {
+		snprintf(body, sizeof body, "%s", x->shared_body);
+	} else {
+		opened = open_form(x->path, inst, stamp, NULL) == 0;
+		snprintf(body, sizeof body, "_i=%s&_t=%s&rating=%d&waiting=lt5", inst, stamp, 1 + x->index % 5);
+	}
+	pthread_barrier_wait(&hall_race_start);
+	if (!opened)
+		return NULL;
+	snprintf(ua, sizeof ua, "hall-racer-%d", x->index);
+	struct test_response r;
+	if (post_form(x->path, ua, body, &r) == 0) {
+		x->status = r.status;
+		x->already = r.status == 200 && r.body && strstr(r.body, "已收到") != NULL;
+		test_response_free(&r);
+	}
+	return NULL;
+}
+
+static void test_hall_race(void)
+{
+	char path[160], inst[64], stamp[96], shared[512];
+	CHECK_INT(survey_path("T-H1", path, sizeof path), 0);
+	/* counted or flagged (T-H1 has opening hours; the test may run outside them) */
+	long before = responses_of("T-H1", "responses") + responses_of("T-H1", "flagged");
+	CHECK_INT(open_form(path, inst, stamp, NULL), 0);
+	snprintf(shared, sizeof shared, "_i=%s&_t=%s&rating=4&waiting=lt5", inst, stamp);
+	enum { N = 40 };
+	pthread_t th[N];
+	struct hall_racer rs[N];
+	pthread_barrier_init(&hall_race_start, NULL, N);
+	for (int i = 0; i < N; i++) {
+		rs[i] = (struct hall_racer){.path = path, .shared_body = i % 2 ? NULL : shared, .index = i};
+		pthread_create(&th[i], NULL, hall_race, &rs[i]);
+	}
+	int stored = 0, already = 0, other = 0;
+	for (int i = 0; i < N; i++) {
+		pthread_join(th[i], NULL);
+		if (rs[i].status == 303)
+			stored++;
+		else if (rs[i].already)
+			already++;
+		else
+			other++;
+	}
+	pthread_barrier_destroy(&hall_race_start);
+	CHECK_INT(stored, N / 2 + 1);
+	CHECK_INT(already, N / 2 - 1);
+	CHECK_INT(other, 0);
+	CHECK_INT(responses_of("T-H1", "responses") + responses_of("T-H1", "flagged"), before + N / 2 + 1);
+}
+
 static void test_bad_input(void)
 {
 	char path[160], inst[64], stamp[96], body[4096];
@@ -659,6 +731,7 @@ int main(void)
 	test_page();
 	test_bad_codes();
 	test_submit_and_duplicate();
+	test_hall_race();
 	test_bad_input();
 	test_rate_limit();
 	test_tickets();

@@ -748,6 +748,137 @@ static void test_choices(void)
 	db_close(db);
 }
 
+/* survey_store_async through the writer thread: every callback comes once with
+ * survey_store's result, and the aggregates the writer folds from its in-memory sums
+ * equal a fold of the same rows from scratch (halls, days, hours, flags, tickets,
+ * choices; one response stored before the writer started, so its first fold is from
+ * the rows). */
+struct async_wait {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done, ok, dup, other;
+};
+
+struct async_one {
+	struct async_wait *w;
+	struct survey_submission s;
+	struct survey_stored out;
+	char inst[32];
+	unsigned char ch[SURVEY_CLIENT_HASH_LEN];
+};
+
+static void async_done(void *ctx, enum gs_result r)
+{
+	struct async_one *a = ctx;
+	pthread_mutex_lock(&a->w->lock);
+	if (r == GS_OK && a->out.response_id > 0)
+		a->w->ok++;
+	else if (r == GS_ERR_CONFLICT && a->out.duplicate)
+		a->w->dup++;
+	else
+		a->w->other++;
+	a->w->done++;
+	pthread_cond_signal(&a->w->cond);
+	pthread_mutex_unlock(&a->w->lock);
+}
+
+/* The aggregate tables as text, in key order. Caller frees. */
+static char *aggregates_dump(struct db *db)
+{
+	struct buf b;
+	buf_init(&b, SIZE_MAX / 2);
+	static const char *const q[] = {
+		"SELECT scope, day, verified, flagged, n1, n2, n3, n4, n5, satisfied FROM survey_daily "
+		"WHERE n1 + n2 + n3 + n4 + n5 > 0 ORDER BY 1, 2, 3, 4",
+		"SELECT scope, day, hour, n, satisfied FROM survey_hourly WHERE n > 0 ORDER BY 1, 2, 3",
+		"SELECT scope, day, question, value, n FROM survey_answer_daily WHERE n > 0 ORDER BY 1, 2, 3, 4"};
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+		sqlite3_stmt *st = db_stmt(db, q[i]);
+		CHECK(st != NULL);
+		while (st && db_step_row(db, st) > 0) {
+			for (int c = 0; c < sqlite3_column_count(st); c++)
+				buf_printf(&b, "%s%s", c ? "|" : "", (const char *)sqlite3_column_text(st, c));
+			buf_putc(&b, '\n');
+		}
+		if (st)
+			sqlite3_reset(st);
+		buf_puts(&b, "--\n");
+	}
+	return buf_steal(&b, NULL);
+}
+
+static void test_async_writer_fold(void)
+{
+	const char *tmp = getenv("GS_TMP") ? getenv("GS_TMP") : "/tmp";
+	char path[512];
+	snprintf(path, sizeof path, "%s/survey-async-%d.db", tmp, (int)getpid());
+	unlink(path);
+	struct db *db = open_fixture(path);
+	int64_t form = 0, expires = 0;
+	survey_form_register(db, "f", "1", "<x/>", 4, &form);
+	struct survey_settings set;
+	CHECK_INT(survey_settings_load(db, &set), GS_OK);
+	int64_t h1 = hall_id(db, "T-H1"), h2 = hall_id(db, "T-H2");
+	char ticket[SURVEY_TICKET_LEN + 1];
+	CHECK_INT(survey_ticket_issue(db, "T-H2", "test", 3600, ticket, &expires), GS_OK);
+	/* stored before the writer starts, not folded */
+	struct survey_submission early = sub(h1, form, local_ts("2026-11-23", 10, 0), 2, "early");
+	struct survey_stored st;
+	CHECK_INT(survey_store(db, &set, &early, &st), GS_OK);
+
+	struct survey_batcher *b = survey_batcher_new(0);
+	CHECK_INT(survey_batcher_burst_window(b, db, set.burst_max, util_now()), GS_OK);
+	CHECK_INT(survey_batcher_background(b, path), GS_OK);
+	static const struct survey_choice picks[][2] = {
+		{{"waiting", "lt5"}, {"service", "enquiry"}}, {{"waiting", "5to15"}, {"service", "payment"}}};
+	enum { N = 300 };
+	struct async_wait w = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+	struct async_one *all = xcalloc(N, sizeof *all);
+	for (int i = 0; i < N; i++) {
+		struct async_one *a = &all[i];
+		a->w = &w;
+		/* the last one repeats the first one's instance */
+		snprintf(a->inst, sizeof a->inst, "async-%d", i == N - 1 ? 0 : i);
+		a->s = sub(i % 3 ? h1 : h2, form, local_ts(i % 2 ? "2026-11-24" : "2026-11-25", 6 + i % 14, i % 60),
+			   1 + i % 5, a->inst);
+		a->s.choices = picks[i % 2];
+		a->s.n_choices = i % 7 ? 2 : 0;
+		a->s.duration_s = i % 11 ? 40 : 1; /* some too fast: flagged */
+		a->ch[0] = (unsigned char)(i % 4); /* four clients: bursts flagged */
+		a->s.client_hash = a->ch;
+		if (i == 6) /* a hall of T-H2, the ticket's */
+			a->s.ticket = ticket;
+		survey_store_async(b, db, &set, &a->s, &a->out, async_done, a);
+	}
+	pthread_mutex_lock(&w.lock);
+	while (w.done < N)
+		pthread_cond_wait(&w.cond, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	CHECK_INT(w.ok, N - 1);
+	CHECK_INT(w.dup, 1);
+	CHECK_INT(w.other, 0);
+	survey_batcher_free(b); /* the writer folds what it holds before it stops */
+	int64_t folded = -1;
+	CHECK_INT(survey_fold(db, &folded), GS_OK);
+	CHECK_INT(folded, 0);
+	char *by_writer = aggregates_dump(db);
+	CHECK(strstr(by_writer, "lt5") != NULL);
+	CHECK(strstr(by_writer, "|1|") != NULL); /* a verified or flagged row */
+	/* from scratch */
+	CHECK_INT(db_exec(db, "DELETE FROM survey_daily; DELETE FROM survey_hourly; DELETE FROM survey_answer_daily; "
+			      "DELETE FROM settings WHERE name = 'survey.folded_upto'"),
+		  GS_OK);
+	CHECK_INT(survey_fold(db, &folded), GS_OK);
+	CHECK_INT(folded > 0, 1);
+	char *by_rows = aggregates_dump(db);
+	CHECK_STR(by_writer, by_rows);
+	free(by_writer);
+	free(by_rows);
+	free(all);
+	db_close(db);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_dates();
@@ -757,6 +888,7 @@ int main(void)
 	test_tickets();
 	test_batcher(0);
 	test_batcher(1);
+	test_async_writer_fold();
 	test_burst_window();
 	test_choices();
 	test_client_hash();
