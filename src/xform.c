@@ -581,7 +581,8 @@ static enum gs_result load_choice_list(struct loader *ld, xmlNodePtr inst)
 		if (!element_or_skip(ld, c))
 			continue;
 		if (!is_el(c, NS_XF, "root"))
-			return fail(ld, c, "%s in secondary <instance id=\"%s\"> is not supported (only <root> with <item>s)",
+			return fail(ld, c,
+			            "%s in secondary <instance id=\"%s\"> is not supported (only <root> with <item>s)",
 			            el_name(c, nb, sizeof nb), id);
 		if (root)
 			return fail(ld, c, "secondary <instance id=\"%s\"> must hold exactly one <root>", id);
@@ -598,7 +599,8 @@ static enum gs_result load_choice_list(struct loader *ld, xmlNodePtr inst)
 		if (!element_or_skip(ld, it))
 			continue;
 		if (!is_el(it, NS_XF, "item"))
-			return fail(ld, it, "%s in secondary <instance id=\"%s\"> is not supported (only <item>s in <root>)",
+			return fail(ld, it,
+			            "%s in secondary <instance id=\"%s\"> is not supported (only <item>s in <root>)",
 			            el_name(it, nb, sizeof nb), id);
 		if (check_attrs(ld, it, none) != GS_OK)
 			return ld->result;
@@ -614,9 +616,10 @@ static enum gs_result load_choice_list(struct loader *ld, xmlNodePtr inst)
 			if (check_attrs(ld, fld, none) != GS_OK)
 				return ld->result;
 			if (has_element_child(fld))
-				return fail(ld, fld,
-				            "secondary <instance id=\"%s\"> nested deeper than root/item/%s is not supported",
-				            id, (const char *)fld->name);
+				return fail(
+				    ld, fld,
+				    "secondary <instance id=\"%s\"> nested deeper than root/item/%s is not supported",
+				    id, (const char *)fld->name);
 			for (xmlNodePtr prev = it->children; prev != fld; prev = prev->next)
 				if (is_el(prev, NS_XF, (const char *)fld->name))
 					return fail(ld, fld, "<%s> appears twice in an <item> of instance '%s'",
@@ -841,8 +844,7 @@ static int has_text(char *const l[XFORM_NLANG])
 
 /* The checks every choice passes however it was written: the value's length and
  * characters, and that it is new in its question. where is appended to messages. */
-static enum gs_result check_choice(struct loader *ld, xmlNodePtr at, const struct xform_question *q,
-                                   const char *where)
+static enum gs_result check_choice(struct loader *ld, xmlNodePtr at, const struct xform_question *q, const char *where)
 {
 	const struct xform_choice *c = &q->choices[q->n_choices - 1];
 	if (strlen(c->value) > MAX_VALUE)
@@ -1528,9 +1530,10 @@ static enum gs_result load_doc(struct loader *ld, xmlDocPtr doc)
 	}
 	for (size_t i = 0; i < ld->n_lists; i++)
 		if (!ld->lists[i].used)
-			return fail(ld, ld->lists[i].node,
-			            "secondary <instance id=\"%s\"> is used by no <itemset> (unused data is not supported)",
-			            ld->lists[i].id);
+			return fail(
+			    ld, ld->lists[i].node,
+			    "secondary <instance id=\"%s\"> is used by no <itemset> (unused data is not supported)",
+			    ld->lists[i].id);
 	if (ld->f->n_questions == 0)
 		return fail(ld, body, "the form has no questions");
 	int rating = 0;

@@ -399,8 +399,9 @@ static void test_itemset_plain(void)
 	               "</model></h:head><h:body><select1 ref=\"/data/r\"><label>R</label>");
 	for (int v = 5; v >= 1; v--)
 		buf_printf(&big, "<item><label>L%d</label><value>%d</value></item>", v, v);
-	buf_puts(&big, "</select1><select ref=\"/data/c\"><label>C</label><itemset nodeset=\"instance('many')/root/item\">"
-	               "<value ref=\"name\"/><label ref=\"label\"/></itemset></select></h:body></h:html>");
+	buf_puts(&big,
+	         "</select1><select ref=\"/data/c\"><label>C</label><itemset nodeset=\"instance('many')/root/item\">"
+	         "<value ref=\"name\"/><label ref=\"label\"/></itemset></select></h:body></h:html>");
 	struct xform *g = (struct xform *)1;
 	struct xform_error err;
 	CHECK_INT(xform_load_memory("big.xml", big.data, big.len, &g, &err), GS_ERR_TOO_LARGE);
@@ -439,10 +440,12 @@ static const struct reject rejects[] = {
     {"reject-setvalue.xml", 6, "<odk:setvalue> is not supported"},
     {"reject-setvalue-body.xml", 30, "<setvalue> is not supported"},
     {"reject-submission.xml", 6, "<submission> is not supported"},
-    {"reject-secondary-instance.xml", 6, "secondary <instance id=\"choices\"> before the primary <instance> is not supported"},
+    {"reject-secondary-instance.xml", 6,
+     "secondary <instance id=\"choices\"> before the primary <instance> is not supported"},
     {"reject-itemset.xml", 30, "<itemset> names instance 'x', which the <model> does not define"},
     {"reject-itemset-instance-first.xml", 24, "secondary <instance id=\"level\"> before the primary <instance>"},
-    {"reject-itemset-filter.xml", 63, "a choice filter ([...] in <itemset nodeset=\"instance('topics')/root/item[name != '']\">) is not supported"},
+    {"reject-itemset-filter.xml", 63,
+     "a choice filter ([...] in <itemset nodeset=\"instance('topics')/root/item[name != '']\">) is not supported"},
     {"reject-itemset-randomize.xml", 63, "randomize() in <itemset nodeset>"},
     {"reject-itemset-path.xml", 63, "<itemset nodeset=\"/data/topics_list\"> is not supported"},
     {"reject-itemset-external.xml", 42, "external <instance id=\"topics\" src>"},
