@@ -1,7 +1,10 @@
 /* xform.c — loads survey forms written in the gridscore subset of ODK XForms (see
  * docs/forms.md) into struct xform, and validates posted or stored answers against
  * a loaded form. The loader reads a whole DOM (forms are small and capped) and walks
- * it strictly: every element and attribute it does not know is an error with a line. */
+ * it strictly: every element and attribute it does not know is an error with a line.
+ * Choices written as a static secondary instance plus an <itemset> (what pyxform
+ * emits) are expanded into the same struct xform_choice list inline <item>s give, so
+ * nothing past the loader knows which way a form wrote them. */
 #include "xform.h"
 
 #include <errno.h>
@@ -46,6 +49,17 @@ struct leaf {
 	int used; /* has a body control */
 };
 
+/* A secondary <instance id="…"> holding a static choice list: <root><item>… (the
+ * shape was checked when it was read; its items are read by each <itemset> naming it). */
+struct choice_list {
+	const char *id;  /* borrowed from the document */
+	xmlNodePtr node; /* the <instance> */
+	xmlNodePtr root; /* its <root> */
+	int used;        /* named by an <itemset> */
+};
+
+#define MAX_LISTS XFORM_MAX_QUESTIONS /* an unused list is an error, so one per select at most */
+
 struct loader {
 	struct xform_error *err;
 	enum gs_result result;
@@ -56,6 +70,8 @@ struct loader {
 	struct leaf leaves[MAX_LEAVES + XFORM_MAX_GROUPS];
 	size_t n_leaves;
 	char *root_path; /* "/data" */
+	struct choice_list lists[MAX_LISTS];
+	size_t n_lists;
 };
 
 static enum gs_result failv(struct loader *ld, enum gs_result r, long line, const char *fmt, va_list ap)
@@ -537,6 +553,87 @@ static enum gs_result load_instance(struct loader *ld, xmlNodePtr inst)
 	return ld->result;
 }
 
+/* A secondary <instance id="ID"> as pyxform writes a choice list:
+ * <root><item><name>v</name><label>text</label></item>…</root>, or with <itextId>
+ * instead of <label> when the choices are translated. Only that static shape is read:
+ * one <root>, only <item>s in it, only leaf elements without attributes in those. Which
+ * child is the value and which the label is up to the <itemset> (load_itemset). */
+static enum gs_result load_choice_list(struct loader *ld, xmlNodePtr inst)
+{
+	static const struct attr_spec inst_attrs[] = {{"", "id"}, {NULL, NULL}};
+	static const struct attr_spec none[] = {{NULL, NULL}};
+	const char *id = attr(inst, "", "id");
+	char nb[96];
+	if (attr(inst, "", "src"))
+		return fail(ld, inst,
+		            "external <instance id=\"%s\" src> (choices or data from a file) is not supported", id);
+	if (check_attrs(ld, inst, inst_attrs) != GS_OK)
+		return ld->result;
+	if (!util_valid_code(id))
+		return fail(ld, inst, "secondary <instance id=\"%s\">: the id must be 1-64 of A-Z a-z 0-9 . _ -", id);
+	for (size_t i = 0; i < ld->n_lists; i++)
+		if (strcmp(ld->lists[i].id, id) == 0)
+			return fail(ld, inst, "secondary <instance id=\"%s\"> appears twice", id);
+	if (ld->n_lists >= MAX_LISTS)
+		return fail_big(ld, inst, "more than %d secondary <instance>s", MAX_LISTS);
+	xmlNodePtr root = NULL;
+	for (xmlNodePtr c = inst->children; c && ld->result == GS_OK; c = c->next) {
+		if (!element_or_skip(ld, c))
+			continue;
+		if (!is_el(c, NS_XF, "root"))
+			return fail(ld, c,
+			            "%s in secondary <instance id=\"%s\"> is not supported (only <root> with <item>s)",
+			            el_name(c, nb, sizeof nb), id);
+		if (root)
+			return fail(ld, c, "secondary <instance id=\"%s\"> must hold exactly one <root>", id);
+		root = c;
+	}
+	if (ld->result != GS_OK)
+		return ld->result;
+	if (!root)
+		return fail(ld, inst, "secondary <instance id=\"%s\"> is empty", id);
+	if (check_attrs(ld, root, none) != GS_OK)
+		return ld->result;
+	size_t items = 0;
+	for (xmlNodePtr it = root->children; it && ld->result == GS_OK; it = it->next) {
+		if (!element_or_skip(ld, it))
+			continue;
+		if (!is_el(it, NS_XF, "item"))
+			return fail(ld, it,
+			            "%s in secondary <instance id=\"%s\"> is not supported (only <item>s in <root>)",
+			            el_name(it, nb, sizeof nb), id);
+		if (check_attrs(ld, it, none) != GS_OK)
+			return ld->result;
+		if (++items > XFORM_MAX_CHOICES)
+			return fail_big(ld, it, "more than %d choices in secondary <instance id=\"%s\">",
+			                XFORM_MAX_CHOICES, id);
+		for (xmlNodePtr fld = it->children; fld && ld->result == GS_OK; fld = fld->next) {
+			if (!element_or_skip(ld, fld))
+				continue;
+			if (strcmp(ns_of(fld), NS_XF) != 0)
+				return fail(ld, fld, "%s in an <item> of instance '%s' is not supported",
+				            el_name(fld, nb, sizeof nb), id);
+			if (check_attrs(ld, fld, none) != GS_OK)
+				return ld->result;
+			if (has_element_child(fld))
+				return fail(
+				    ld, fld,
+				    "secondary <instance id=\"%s\"> nested deeper than root/item/%s is not supported",
+				    id, (const char *)fld->name);
+			for (xmlNodePtr prev = it->children; prev != fld; prev = prev->next)
+				if (is_el(prev, NS_XF, (const char *)fld->name))
+					return fail(ld, fld, "<%s> appears twice in an <item> of instance '%s'",
+					            (const char *)fld->name, id);
+		}
+	}
+	if (ld->result != GS_OK)
+		return ld->result;
+	if (items == 0)
+		return fail(ld, root, "secondary <instance id=\"%s\"> has no <item>", id);
+	ld->lists[ld->n_lists++] = (struct choice_list){id, inst, root, 0};
+	return GS_OK;
+}
+
 /* ---- head: binds ---- */
 
 static int is_true(const char *s)
@@ -685,24 +782,28 @@ static char *itext_ref(const char *ref)
 	return xstrndup(start, (size_t)(end - start));
 }
 
+/* Fills out with the itext texts of id (in every language the form has it). */
+static enum gs_result texts_from_id(struct loader *ld, xmlNodePtr at, const char *id, char *out[XFORM_NLANG])
+{
+	struct itext *it = itext_find(ld, id);
+	if (!it)
+		return fail(ld, at, "itext id '%s' is not defined", id);
+	for (int l = 0; l < XFORM_NLANG; l++) {
+		free(out[l]);
+		out[l] = xstrdup(it->value[l]);
+	}
+	return GS_OK;
+}
+
 /* Fills out from either jr:itext('id') in ref or from inline text. */
 static enum gs_result texts_from_ref(struct loader *ld, xmlNodePtr at, const char *ref, char *out[XFORM_NLANG])
 {
 	char *id = itext_ref(ref);
 	if (!id)
 		return fail(ld, at, "ref=\"%s\" is not supported (only jr:itext('id'))", ref);
-	struct itext *it = itext_find(ld, id);
-	if (!it) {
-		fail(ld, at, "itext id '%s' is not defined", id);
-		free(id);
-		return ld->result;
-	}
+	texts_from_id(ld, at, id, out);
 	free(id);
-	for (int l = 0; l < XFORM_NLANG; l++) {
-		free(out[l]);
-		out[l] = xstrdup(it->value[l]);
-	}
-	return GS_OK;
+	return ld->result;
 }
 
 /* A <label> or <hint>: jr:itext reference or inline text (used for every language). */
@@ -741,6 +842,22 @@ static int has_text(char *const l[XFORM_NLANG])
 	return (l[XFORM_ZH] && *l[XFORM_ZH]) || (l[XFORM_EN] && *l[XFORM_EN]);
 }
 
+/* The checks every choice passes however it was written: the value's length and
+ * characters, and that it is new in its question. where is appended to messages. */
+static enum gs_result check_choice(struct loader *ld, xmlNodePtr at, const struct xform_question *q, const char *where)
+{
+	const struct xform_choice *c = &q->choices[q->n_choices - 1];
+	if (strlen(c->value) > MAX_VALUE)
+		return fail(ld, at, "choice value longer than %d bytes%s", MAX_VALUE, where);
+	for (const char *p = c->value; *p; p++)
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			return fail(ld, at, "choice value '%s' contains whitespace%s", c->value, where);
+	for (size_t i = 0; i + 1 < q->n_choices; i++)
+		if (strcmp(q->choices[i].value, c->value) == 0)
+			return fail(ld, at, "choice value '%s' appears twice%s", c->value, where);
+	return GS_OK;
+}
+
 static enum gs_result load_item(struct loader *ld, xmlNodePtr item, struct xform_question *q)
 {
 	static const struct attr_spec none[] = {{NULL, NULL}};
@@ -768,17 +885,245 @@ static enum gs_result load_item(struct loader *ld, xmlNodePtr item, struct xform
 		return ld->result;
 	if (!c->value || !*c->value)
 		return fail(ld, item, "<item> needs a non-empty <value>");
-	if (strlen(c->value) > MAX_VALUE)
-		return fail(ld, item, "choice value longer than %d bytes", MAX_VALUE);
-	for (const char *p = c->value; *p; p++)
-		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			return fail(ld, item, "choice value '%s' contains whitespace", c->value);
 	if (!has_text(c->label))
 		return fail(ld, item, "<item> needs a <label>");
-	for (size_t i = 0; i + 1 < q->n_choices; i++)
-		if (strcmp(q->choices[i].value, c->value) == 0)
-			return fail(ld, item, "choice value '%s' appears twice", c->value);
-	return GS_OK;
+	return check_choice(ld, item, q, "");
+}
+
+/* "instance('ID')/root/item" with any spacing between the tokens, quotes ' or ". */
+enum nodeset_kind { NODESET_LIST, NODESET_RANDOMIZE, NODESET_FILTER, NODESET_OTHER };
+
+static const char *skip_space(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* Moves *pp past spaces and word if word comes next; 0 (and *pp unchanged) otherwise. */
+static int eat(const char **pp, const char *word)
+{
+	const char *p = skip_space(*pp);
+	size_t n = strlen(word);
+	if (strncmp(p, word, n))
+		return 0;
+	*pp = p + n;
+	return 1;
+}
+
+/* Classifies an <itemset nodeset>; for NODESET_LIST *id is the instance id (caller frees). */
+static enum nodeset_kind parse_nodeset(const char *s, char **id)
+{
+	const char *p = s;
+	*id = NULL;
+	if (eat(&p, "randomize") && eat(&p, "("))
+		return NODESET_RANDOMIZE;
+	if (strchr(s, '['))
+		return NODESET_FILTER;
+	p = s;
+	if (!eat(&p, "instance") || !eat(&p, "("))
+		return NODESET_OTHER;
+	p = skip_space(p);
+	char quote = *p;
+	if (quote != '\'' && quote != '"')
+		return NODESET_OTHER;
+	const char *start = ++p, *end = strchr(start, quote);
+	if (!end || end == start)
+		return NODESET_OTHER;
+	p = end + 1;
+	if (!eat(&p, ")") || !eat(&p, "/") || !eat(&p, "root") || !eat(&p, "/") || !eat(&p, "item"))
+		return NODESET_OTHER;
+	if (*skip_space(p))
+		return NODESET_OTHER;
+	*id = xstrndup(start, (size_t)(end - start));
+	return NODESET_LIST;
+}
+
+/* A ref naming a child of the list's items, e.g. "name"; spaces around it are
+ * ignored. The name (caller frees), or NULL if ref is anything else (a path, an
+ * expression). */
+static char *itemset_child(const char *ref)
+{
+	const char *p = skip_space(ref);
+	const char *start = p;
+	while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+		p++;
+	char *name = xstrndup(start, (size_t)(p - start));
+	if (*skip_space(p) || !valid_name(name)) {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
+/* The <itemset>'s label ref: "label" (a child holding the text) or "jr:itext(itextId)"
+ * (a child holding an itext id). Returns the child's name (caller frees) and sets
+ * *by_itext, or NULL for anything else. */
+static char *itemset_label_child(const char *ref, int *by_itext)
+{
+	const char *p = ref;
+	*by_itext = 0;
+	if (eat(&p, "jr:itext") && eat(&p, "(")) {
+		*by_itext = 1;
+		p = skip_space(p);
+		const char *start = p;
+		while (*p && *p != ')' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			p++;
+		char *name = xstrndup(start, (size_t)(p - start));
+		if (!eat(&p, ")") || *skip_space(p) || !valid_name(name)) {
+			free(name);
+			return NULL;
+		}
+		return name;
+	}
+	return itemset_child(ref);
+}
+
+static struct choice_list *list_find(struct loader *ld, const char *id)
+{
+	for (size_t i = 0; i < ld->n_lists; i++)
+		if (strcmp(ld->lists[i].id, id) == 0)
+			return &ld->lists[i];
+	return NULL;
+}
+
+/* Reads one <item> of a choice list into q's next choice: vref names the child holding
+ * the value, lname the child holding the label text (or, by_itext, its itext id). */
+static enum gs_result load_list_item(struct loader *ld, const struct choice_list *list, xmlNodePtr item,
+                                     const char *vref, const char *lname, int by_itext, struct xform_question *q)
+{
+	xmlNodePtr vnode = NULL, lnode = NULL;
+	if (q->n_choices >= XFORM_MAX_CHOICES)
+		return fail_big(ld, item, "more than %d choices", XFORM_MAX_CHOICES);
+	struct xform_choice *c = &q->choices[q->n_choices++];
+	for (xmlNodePtr fld = item->children; fld; fld = fld->next) {
+		if (fld->type != XML_ELEMENT_NODE)
+			continue;
+		int known = 0;
+		if (strcmp((const char *)fld->name, vref) == 0)
+			vnode = fld, known = 1;
+		if (strcmp((const char *)fld->name, lname) == 0)
+			lnode = fld, known = 1;
+		if (!known)
+			return fail(ld, fld,
+			            "<%s> in an <item> of instance '%s' is not supported (only <%s> and <%s>; extra "
+			            "choice columns serve choice filters)",
+			            (const char *)fld->name, list->id, vref, lname);
+	}
+	if (!vnode)
+		return fail(ld, item, "an <item> of instance '%s' has no <%s> (the choice value)", list->id, vref);
+	if (!lnode)
+		return fail(ld, item, "an <item> of instance '%s' has no <%s> (the choice %s)", list->id, lname,
+		            by_itext ? "label's itext id" : "label");
+	if (text_of(ld, vnode, &c->value) != GS_OK)
+		return ld->result;
+	if (!*c->value)
+		return fail(ld, vnode, "an <item> of instance '%s' has an empty <%s> (the choice value)", list->id,
+		            vref);
+	char *text = NULL;
+	if (text_of(ld, lnode, &text) != GS_OK)
+		return ld->result;
+	if (!*text) {
+		free(text);
+		return fail(ld, lnode, "an <item> of instance '%s' has an empty <%s>", list->id, lname);
+	}
+	if (by_itext) {
+		if (texts_from_id(ld, lnode, text, c->label) == GS_OK && !has_text(c->label))
+			fail(ld, lnode, "itext id '%s' has no text", text);
+		free(text);
+		if (ld->result != GS_OK)
+			return ld->result;
+	} else {
+		c->label[XFORM_ZH] = text; /* inline text: the same in every language, as for <item> */
+	}
+	char where[96];
+	snprintf(where, sizeof where, " (instance '%s')", list->id);
+	return check_choice(ld, item, q, where);
+}
+
+/* <itemset nodeset="instance('ID')/root/item"> with <value ref="name"/> and
+ * <label ref="label"/> or <label ref="jr:itext(itextId)"/>: appends the list's items to
+ * q's choices, in list order, exactly as the equivalent <item>s would be. */
+static enum gs_result load_itemset(struct loader *ld, xmlNodePtr set, struct xform_question *q)
+{
+	static const struct attr_spec set_attrs[] = {{"", "nodeset"}, {NULL, NULL}};
+	static const struct attr_spec ref_attrs[] = {{"", "ref"}, {NULL, NULL}};
+	char nb[96];
+	if (check_attrs(ld, set, set_attrs) != GS_OK)
+		return ld->result;
+	const char *nodeset = attr(set, "", "nodeset");
+	if (!nodeset)
+		return fail(ld, set, "<itemset> needs a nodeset");
+	char *id = NULL;
+	switch (parse_nodeset(nodeset, &id)) {
+	case NODESET_RANDOMIZE:
+		return fail(ld, set, "randomize() in <itemset nodeset> (choices in random order) is not supported");
+	case NODESET_FILTER:
+		return fail(ld, set, "a choice filter ([...] in <itemset nodeset=\"%s\">) is not supported", nodeset);
+	case NODESET_OTHER:
+		return fail(ld, set, "<itemset nodeset=\"%s\"> is not supported (only instance('ID')/root/item)",
+		            nodeset);
+	case NODESET_LIST: break;
+	}
+	struct choice_list *list = list_find(ld, id);
+	if (!list) {
+		fail(ld, set, "<itemset> names instance '%s', which the <model> does not define", id);
+		free(id);
+		return ld->result;
+	}
+	free(id);
+	list->used = 1;
+
+	xmlNodePtr value = NULL, label = NULL;
+	for (xmlNodePtr c = set->children; c && ld->result == GS_OK; c = c->next) {
+		if (!element_or_skip(ld, c))
+			continue;
+		if ((is_el(c, NS_XF, "value") && value) || (is_el(c, NS_XF, "label") && label))
+			return fail(ld, c, "a second %s in <itemset>", el_name(c, nb, sizeof nb));
+		if (is_el(c, NS_XF, "value"))
+			value = c;
+		else if (is_el(c, NS_XF, "label"))
+			label = c;
+		else
+			return unsupported(ld, c);
+		if (check_attrs(ld, c, ref_attrs) != GS_OK)
+			return ld->result;
+		char *text = NULL;
+		if (text_of(ld, c, &text) != GS_OK)
+			return ld->result;
+		int has = *text != '\0';
+		free(text);
+		if (has)
+			return fail(ld, c, "text inside %s in <itemset> is not supported (only ref)",
+			            el_name(c, nb, sizeof nb));
+	}
+	if (ld->result != GS_OK)
+		return ld->result;
+	if (!value)
+		return fail(ld, set, "<itemset> needs a <value ref=\"…\"/> (e.g. ref=\"name\")");
+	if (!label)
+		return fail(ld, set, "<itemset> needs a <label ref=\"…\"/> (label or jr:itext(itextId))");
+	const char *vref = attr(value, "", "ref"), *lref = attr(label, "", "ref");
+	char *vname = vref ? itemset_child(vref) : NULL;
+	if (!vname)
+		return fail(ld, value,
+		            "<value ref=\"%s\"> in <itemset> is not supported (only an item's child, e.g. name)",
+		            vref ? vref : "");
+	int by_itext = 0;
+	char *lname = lref ? itemset_label_child(lref, &by_itext) : NULL;
+	if (!lname) {
+		free(vname);
+		return fail(ld, label,
+		            "<label ref=\"%s\"> in <itemset> is not supported (only an item's child, e.g. label, or "
+		            "jr:itext(itextId))",
+		            lref ? lref : "");
+	}
+	for (xmlNodePtr item = list->root->children; item && ld->result == GS_OK; item = item->next)
+		if (item->type == XML_ELEMENT_NODE)
+			load_list_item(ld, list, item, vname, lname, by_itext, q);
+	free(vname);
+	free(lname);
+	return ld->result;
 }
 
 /* ". >= 0 and . <= 600" with any spacing; 1 and the bounds if s has that form. */
@@ -892,7 +1237,7 @@ static enum gs_result load_control(struct loader *ld, xmlNodePtr n, const char *
 	if (q->type == XFORM_SELECT1 || q->type == XFORM_SELECT)
 		q->choices = xcalloc(XFORM_MAX_CHOICES, sizeof *q->choices);
 
-	int seen_label = 0;
+	int seen_label = 0, seen_itemset = 0;
 	for (xmlNodePtr c = n->children; c; c = c->next) {
 		if (!element_or_skip(ld, c))
 			continue;
@@ -904,10 +1249,18 @@ static enum gs_result load_control(struct loader *ld, xmlNodePtr n, const char *
 			if (load_label(ld, c, q->hint) != GS_OK)
 				return ld->result;
 		} else if (is_el(c, NS_XF, "item") && q->choices) {
+			if (seen_itemset)
+				return fail(ld, c, "<item> together with an <itemset> is not supported");
 			if (load_item(ld, c, q) != GS_OK)
 				return ld->result;
-		} else if (is_el(c, NS_XF, "itemset")) {
-			return fail(ld, c, "<itemset> (choices from a list or filter) is not supported; list <item>s");
+		} else if (is_el(c, NS_XF, "itemset") && q->choices) {
+			if (seen_itemset)
+				return fail(ld, c, "a second <itemset>");
+			if (q->n_choices)
+				return fail(ld, c, "<itemset> together with <item>s is not supported");
+			seen_itemset = 1;
+			if (load_itemset(ld, c, q) != GS_OK)
+				return ld->result;
 		} else {
 			return unsupported(ld, c);
 		}
@@ -1103,10 +1456,16 @@ static enum gs_result load_model(struct loader *ld, xmlNodePtr model)
 			continue;
 		if (is_el(n, NS_XF, "itext") && !itext) {
 			itext = n;
-		} else if (is_el(n, NS_XF, "instance")) {
-			if (attr(n, "", "id"))
-				return fail(ld, n, "secondary <instance id=\"%s\"> is not supported",
+		} else if (is_el(n, NS_XF, "instance") && attr(n, "", "id")) {
+			/* XForms: the first <instance> is the primary one, the record being filled */
+			if (!instance)
+				return fail(ld, n,
+				            "secondary <instance id=\"%s\"> before the primary <instance> is not "
+				            "supported (the first <instance> holds the answers)",
 				            attr(n, "", "id"));
+			if (load_choice_list(ld, n) != GS_OK)
+				return ld->result;
+		} else if (is_el(n, NS_XF, "instance")) {
 			if (instance)
 				return fail(ld, n, "a second <instance>");
 			instance = n;
@@ -1169,6 +1528,12 @@ static enum gs_result load_doc(struct loader *ld, xmlDocPtr doc)
 			            "%s has no control in <h:body> (hidden or calculated fields are not supported)",
 			            lf->path);
 	}
+	for (size_t i = 0; i < ld->n_lists; i++)
+		if (!ld->lists[i].used)
+			return fail(
+			    ld, ld->lists[i].node,
+			    "secondary <instance id=\"%s\"> is used by no <itemset> (unused data is not supported)",
+			    ld->lists[i].id);
 	if (ld->f->n_questions == 0)
 		return fail(ld, body, "the form has no questions");
 	int rating = 0;

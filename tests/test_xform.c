@@ -4,7 +4,9 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "org.h"
 #include "util.h"
+#include "view.h"
 #include "xform.h"
 
 static char path_buf[512];
@@ -219,6 +221,202 @@ static void test_minimal(void)
 	xform_free(f);
 }
 
+/* Both NULL, or both the same text. */
+static int same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static int same_labels(char *const a[XFORM_NLANG], char *const b[XFORM_NLANG])
+{
+	for (int l = 0; l < XFORM_NLANG; l++)
+		if (!same_text(a[l], b[l]))
+			return 0;
+	return 1;
+}
+
+/* Every field of the loaded structure, choice by choice. */
+static void check_same_form(const struct xform *a, const struct xform *b)
+{
+	CHECK_STR(a->id, b->id);
+	CHECK_STR(a->version, b->version);
+	CHECK(same_labels(a->title, b->title));
+	CHECK_INT(a->n_questions, b->n_questions);
+	CHECK_INT(a->n_groups, b->n_groups);
+	CHECK_INT(a->rating, b->rating);
+	CHECK(memcmp(a->satisfied, b->satisfied, sizeof a->satisfied) == 0);
+	for (size_t g = 0; g < a->n_groups && g < b->n_groups; g++)
+		CHECK(same_labels(a->groups[g].label, b->groups[g].label));
+	for (size_t i = 0; i < a->n_questions && i < b->n_questions; i++) {
+		const struct xform_question *p = &a->questions[i], *q = &b->questions[i];
+		CHECK_STR(p->name, q->name);
+		CHECK_STR(p->path, q->path);
+		CHECK_INT(p->type, q->type);
+		CHECK_INT(p->required, q->required);
+		CHECK(same_labels(p->label, q->label));
+		CHECK(same_labels(p->hint, q->hint));
+		CHECK(same_labels(p->constraint_msg, q->constraint_msg));
+		CHECK_INT(p->group, q->group);
+		CHECK_INT(p->max_length, q->max_length);
+		CHECK_INT(p->has_range, q->has_range);
+		CHECK_INT(p->min, q->min);
+		CHECK_INT(p->max, q->max);
+		CHECK_INT(p->is_rating, q->is_rating);
+		CHECK_INT(p->n_choices, q->n_choices);
+		for (size_t c = 0; c < p->n_choices && c < q->n_choices; c++) {
+			CHECK_STR(p->choices[c].value, q->choices[c].value);
+			if (!same_labels(p->choices[c].label, q->choices[c].label))
+				fprintf(stderr, "%s choice %zu: labels differ\n", p->name, c);
+			CHECK(same_labels(p->choices[c].label, q->choices[c].label));
+		}
+	}
+}
+
+/* The survey page of f in lang (caller frees). */
+static char *render(const struct xform *f, const char *lang)
+{
+	struct org_hall hall = {.id = 1,
+	                        .code = "H001",
+	                        .name = "城关营业厅",
+	                        .name_en = "Chengguan hall",
+	                        .address = "1 Main Street",
+	                        .station_code = "S01",
+	                        .station_name = "城关供电所",
+	                        .station_name_en = "Chengguan station",
+	                        .active = 1};
+	struct view_ctx v = {.lang = lang, .path = "/s/H001.x"};
+	struct buf b;
+	buf_init(&b, 1024 * 1024);
+	view_survey(&b, &v, f, &hall, "/s/H001.x", "inst", "stamp", NULL, NULL, 0);
+	return buf_steal(&b, NULL);
+}
+
+/* A pyxform-2.x conversion of the shipped form (choices as secondary instances and
+ * itemsets, itext labels, orx:meta, xsd: types) is the same form: same questions,
+ * choices and labels, the same page in both languages, the same stored answers. */
+static void test_pyxform_itemset(void)
+{
+	struct xform *a = load("forms/hall-satisfaction.xml");
+	struct xform *b = load("tests/data/forms/pyxform-itemset.xml");
+	if (!a || !b) {
+		xform_free(a);
+		xform_free(b);
+		return;
+	}
+	check_same_form(a, b);
+	CHECK_INT(b->n_questions, 6);
+	CHECK_STR(b->questions[2].choices[0].label[XFORM_EN], "Very good");
+	CHECK_STR(b->questions[4].choices[1].value, "bill_payment");
+	CHECK_STR(b->questions[4].choices[1].label[XFORM_ZH], "电费缴纳");
+	static const char *const langs[] = {"zh", "en"};
+	for (size_t l = 0; l < 2; l++) {
+		char *ha = render(a, langs[l]), *hb = render(b, langs[l]);
+		CHECK(strstr(ha, "Fairly poor") || strstr(ha, "不太好"));
+		CHECK_STR(ha, hb);
+		free(ha);
+		free(hb);
+	}
+	struct post p = {0};
+	post_add(&p, "rating", "4");
+	post_add(&p, "waiting", "5to15");
+	post_add(&p, "service", "enquiry");
+	post_add(&p, "service", "bill_payment");
+	struct xform_answers x, y;
+	CHECK_INT(parse(a, &p, XFORM_EN, &x, NULL, NULL), GS_OK);
+	CHECK_INT(parse(b, &p, XFORM_EN, &y, NULL, NULL), GS_OK);
+	CHECK_STR(y.json, "{\"rating\":\"4\",\"waiting\":\"5to15\",\"service\":[\"bill_payment\",\"enquiry\"]}");
+	CHECK_STR(x.json, y.json);
+	CHECK_INT(y.rating, 4);
+	xform_answers_clear(&x);
+	xform_answers_clear(&y);
+	xform_free(a);
+	xform_free(b);
+}
+
+/* Untranslated itemsets (<label> in the items, <label ref="label"/>), a value child
+ * other than name, double quotes and spaces in the nodeset, inside a group. */
+static void test_itemset_plain(void)
+{
+	struct xform *f = load("tests/data/forms/itemset-plain.xml");
+	if (!f)
+		return;
+	CHECK_STR(f->id, "itemset-plain");
+	CHECK_STR(f->version, "2026120101");
+	CHECK_INT(f->n_questions, 4);
+	CHECK_INT(f->n_groups, 1);
+	if (f->n_questions != 4) {
+		xform_free(f);
+		return;
+	}
+	const struct xform_question *q = f->questions;
+	CHECK_INT(q[0].is_rating, 1);
+	CHECK_INT(q[0].n_choices, 5);
+	static const char *const levels[][2] = {
+	    {"5", "Very good"}, {"4", "Fairly good"}, {"3", "Average"}, {"2", "Fairly poor"}, {"1", "Very poor"}};
+	for (size_t c = 0; c < 5 && c < q[0].n_choices; c++) {
+		CHECK_STR(q[0].choices[c].value, levels[c][0]);
+		/* inline text: the same in both languages, as for an <item>'s inline <label> */
+		CHECK_STR(xform_text(q[0].choices[c].label, XFORM_ZH), levels[c][1]);
+		CHECK_STR(xform_text(q[0].choices[c].label, XFORM_EN), levels[c][1]);
+	}
+	CHECK_STR(q[1].name, "counter");
+	CHECK_STR(q[1].path, "/data/visit/counter");
+	CHECK_INT(q[1].group, 0);
+	CHECK_INT(q[1].required, 1);
+	CHECK_INT(q[1].n_choices, 2);
+	CHECK_STR(q[1].choices[1].value, "c2");
+	CHECK_STR(xform_text(q[1].choices[1].label, XFORM_EN), "Counter 2");
+	CHECK_STR(xform_text(q[1].hint, XFORM_EN), "The number above the desk");
+	CHECK_STR(q[2].name, "topics");
+	CHECK_INT(q[2].type, XFORM_SELECT);
+	CHECK_INT(q[2].n_choices, 3);
+	CHECK_STR(xform_text(q[2].choices[1].label, XFORM_ZH), "Meter & wiring");
+	CHECK_INT(q[3].type, XFORM_INT);
+
+	struct post p = {0};
+	struct xform_answers a;
+	struct xform_field_error e;
+	post_add(&p, "rating", "5");
+	post_add(&p, "counter", "c3");
+	CHECK_INT(parse(f, &p, XFORM_EN, &a, &e, NULL), GS_ERR_INVALID);
+	CHECK_INT(e.question, 1);
+	p.pairs[1][1] = "c2";
+	post_add(&p, "topics", "other");
+	post_add(&p, "topics", "meter");
+	CHECK_INT(parse(f, &p, XFORM_EN, &a, NULL, NULL), GS_OK);
+	CHECK_STR(a.json, "{\"rating\":\"5\",\"counter\":\"c2\",\"topics\":[\"meter\",\"other\"]}");
+	xform_answers_clear(&a);
+
+	/* more choices in a list than a question may have */
+	struct buf big;
+	buf_init(&big, 1024 * 1024);
+	buf_puts(&big, "<h:html xmlns=\"http://www.w3.org/2002/xforms\" xmlns:h=\"http://www.w3.org/1999/xhtml\" "
+	               "xmlns:gs=\"urn:gridscore:form:1\"><h:head><h:title>T</h:title><model><instance>"
+	               "<data id=\"gen\" version=\"1\"><r/><c/></data></instance><instance id=\"many\"><root>");
+	for (int i = 0; i <= XFORM_MAX_CHOICES; i++)
+		buf_printf(&big, "<item><name>v%d</name><label>L</label></item>", i);
+	buf_puts(&big, "</root></instance><bind nodeset=\"/data/r\" required=\"true()\" gs:rating=\"true\"/>"
+	               "</model></h:head><h:body><select1 ref=\"/data/r\"><label>R</label>");
+	for (int v = 5; v >= 1; v--)
+		buf_printf(&big, "<item><label>L%d</label><value>%d</value></item>", v, v);
+	buf_puts(&big,
+	         "</select1><select ref=\"/data/c\"><label>C</label><itemset nodeset=\"instance('many')/root/item\">"
+	         "<value ref=\"name\"/><label ref=\"label\"/></itemset></select></h:body></h:html>");
+	struct xform *g = (struct xform *)1;
+	struct xform_error err;
+	CHECK_INT(xform_load_memory("big.xml", big.data, big.len, &g, &err), GS_ERR_TOO_LARGE);
+	CHECK(g == NULL);
+	CHECK_CONTAINS(err.message, "more than 64 choices");
+	buf_free(&big);
+
+	/* the page lists the choices as it lists inline ones */
+	char *html = render(f, "en");
+	CHECK_CONTAINS(html, "value=\"c2\"");
+	CHECK_CONTAINS(html, "Meter &amp; wiring");
+	free(html);
+	xform_free(f);
+}
+
 struct reject {
 	const char *file;
 	long line;
@@ -242,8 +440,28 @@ static const struct reject rejects[] = {
     {"reject-setvalue.xml", 6, "<odk:setvalue> is not supported"},
     {"reject-setvalue-body.xml", 30, "<setvalue> is not supported"},
     {"reject-submission.xml", 6, "<submission> is not supported"},
-    {"reject-secondary-instance.xml", 6, "secondary <instance id=\"choices\"> is not supported"},
-    {"reject-itemset.xml", 30, "<itemset>"},
+    {"reject-secondary-instance.xml", 6,
+     "secondary <instance id=\"choices\"> before the primary <instance> is not supported"},
+    {"reject-itemset.xml", 30, "<itemset> names instance 'x', which the <model> does not define"},
+    {"reject-itemset-instance-first.xml", 24, "secondary <instance id=\"level\"> before the primary <instance>"},
+    {"reject-itemset-filter.xml", 63,
+     "a choice filter ([...] in <itemset nodeset=\"instance('topics')/root/item[name != '']\">) is not supported"},
+    {"reject-itemset-randomize.xml", 63, "randomize() in <itemset nodeset>"},
+    {"reject-itemset-path.xml", 63, "<itemset nodeset=\"/data/topics_list\"> is not supported"},
+    {"reject-itemset-external.xml", 42, "external <instance id=\"topics\" src>"},
+    {"reject-instance-unused.xml", 42, "secondary <instance id=\"topics\"> is used by no <itemset>"},
+    {"reject-itemset-no-value.xml", 63, "<itemset> needs a <value ref="},
+    {"reject-itemset-no-label.xml", 63, "<itemset> needs a <label ref="},
+    {"reject-itemset-label-ref.xml", 65, "<label ref=\"jr:itext('/data/q:label')\"> in <itemset> is not supported"},
+    {"reject-itemset-item-no-value.xml", 45, "an <item> of instance 'topics' has no <name> (the choice value)"},
+    {"reject-itemset-itext-missing.xml", 39, "itext id 'level-9' is not defined"},
+    {"reject-itemset-deep.xml", 45, "secondary <instance id=\"topics\"> nested deeper than root/item/label"},
+    {"reject-itemset-extra-column.xml", 45, "<region> in an <item> of instance 'topics' is not supported"},
+    {"reject-itemset-dup.xml", 45, "choice value 'bill' appears twice (instance 'topics')"},
+    {"reject-itemset-space.xml", 45, "choice value 'smart meter' contains whitespace (instance 'topics')"},
+    {"reject-itemset-rating.xml", 48, "the rating question's choice values must be 1..5, not '0'"},
+    {"reject-itemset-with-items.xml", 67, "<item> together with an <itemset> is not supported"},
+    {"reject-itemset-root.xml", 43, "<data> in secondary <instance id=\"topics\"> is not supported"},
     {"reject-date.xml", 16, "type \"date\" is not supported"},
     {"reject-decimal.xml", 16, "type \"xsd:decimal\" is not supported"},
     {"reject-geopoint.xml", 16, "type \"geopoint\" is not supported"},
@@ -844,6 +1062,8 @@ int main(void)
 {
 	test_shipped();
 	test_pyxform();
+	test_pyxform_itemset();
+	test_itemset_plain();
 	test_minimal();
 	test_rejects();
 	test_limits();
