@@ -310,14 +310,80 @@ static void render_error(struct http_request *req, struct http_response *res, in
 	}
 }
 
-static enum MHD_Result queue(struct MHD_Connection *conn, struct http_state *st, struct http_response *res)
+/* Redirects without a body or extra headers (a stored survey answered 303 to its
+ * thank-you page) are the same response every time: each server thread keeps the last
+ * few built, and libmicrohttpd's reference count lets one be queued on many
+ * connections. Building one (the response and its eight headers) showed in the
+ * submit profile. Freed when the thread ends. */
+#define REDIRECT_CACHE_SLOTS 8
+#define REDIRECT_CACHE_LOCATION 256
+struct redirect_cache {
+	struct {
+		int status;
+		const char *content_type;
+		char location[REDIRECT_CACHE_LOCATION];
+		struct MHD_Response *r;
+	} slot[REDIRECT_CACHE_SLOTS];
+	unsigned next;
+};
+static _Thread_local struct redirect_cache *redirect_cache;
+static pthread_key_t redirect_cache_key;
+static pthread_once_t redirect_cache_once = PTHREAD_ONCE_INIT;
+
+static void redirect_cache_free(void *p)
 {
-	size_t len = 0;
-	char *body = buf_steal(&res->body, &len);
+	struct redirect_cache *c = p;
+	for (unsigned i = 0; i < REDIRECT_CACHE_SLOTS; i++)
+		if (c->slot[i].r)
+			MHD_destroy_response(c->slot[i].r);
+	free(c);
+}
+
+static void redirect_cache_init(void)
+{
+	if (pthread_key_create(&redirect_cache_key, redirect_cache_free) != 0)
+		abort();
+}
+
+static struct MHD_Response *response_build(struct http_response *res, char *body, size_t len);
+
+/* The shared response for res (a redirect as above), or NULL when res is not one. */
+static struct MHD_Response *redirect_cached(struct http_response *res)
+{
+	if (!res->location || res->body.len || res->n_headers || res->cacheable ||
+	    strlen(res->location) >= REDIRECT_CACHE_LOCATION)
+		return NULL;
+	struct redirect_cache *c = redirect_cache;
+	if (!c) {
+		pthread_once(&redirect_cache_once, redirect_cache_init);
+		c = xcalloc(1, sizeof *c);
+		redirect_cache = c;
+		pthread_setspecific(redirect_cache_key, c);
+	}
+	for (unsigned i = 0; i < REDIRECT_CACHE_SLOTS; i++)
+		if (c->slot[i].r && c->slot[i].status == res->status && c->slot[i].content_type == res->content_type &&
+		    strcmp(c->slot[i].location, res->location) == 0)
+			return c->slot[i].r;
+	struct MHD_Response *r = response_build(res, NULL, 0);
+	if (!r)
+		return NULL;
+	unsigned i = c->next++ % REDIRECT_CACHE_SLOTS;
+	if (c->slot[i].r)
+		MHD_destroy_response(c->slot[i].r);
+	c->slot[i].status = res->status;
+	c->slot[i].content_type = res->content_type;
+	snprintf(c->slot[i].location, sizeof c->slot[i].location, "%s", res->location);
+	c->slot[i].r = r;
+	return r;
+}
+
+/* A libmicrohttpd response of body (taken over) with res's headers. */
+static struct MHD_Response *response_build(struct http_response *res, char *body, size_t len)
+{
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(body);
-		return MHD_NO;
+		return NULL;
 	}
 	add_security_headers(r);
 	MHD_add_response_header(r, "Content-Type",
@@ -327,6 +393,22 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct http_state *st,
 		MHD_add_response_header(r, "Location", res->location);
 	for (size_t i = 0; i < res->n_headers; i++)
 		MHD_add_response_header(r, res->header_names[i], res->header_values[i]);
+	return r;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *conn, struct http_state *st, struct http_response *res)
+{
+	struct MHD_Response *shared = redirect_cached(res);
+	if (shared) {
+		st->status = res->status;
+		st->bytes = 0;
+		return MHD_queue_response(conn, (unsigned)res->status, shared);
+	}
+	size_t len = 0;
+	char *body = buf_steal(&res->body, &len);
+	struct MHD_Response *r = response_build(res, body, len);
+	if (!r)
+		return MHD_NO;
 	st->status = res->status;
 	st->bytes = len;
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)res->status, r);

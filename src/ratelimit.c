@@ -1,8 +1,9 @@
 /* ratelimit.c — sliding-window event counters and token buckets in a fixed table.
  * In window mode each tracked key keeps the times of its last max_events events in a
  * small ring; in bucket mode a token count and the time of its last refill; keys are found
- * through a chained hash index and the least recently hit key is evicted when the
- * table is full. One mutex guards everything: each call is short and allocation-free. */
+ * through a chained hash index (each slot keeps its key's hash, so a chain is walked
+ * without comparing strings) and the least recently hit key is evicted when the table
+ * is full. One mutex guards everything: each call is short and allocation-free. */
 #define _POSIX_C_SOURCE 200809L /* strnlen */
 #include "ratelimit.h"
 
@@ -24,6 +25,7 @@
 
 struct rl_slot {
 	char key[RL_KEY_STORED + 1]; /* "" when the slot is free */
+	uint64_t hash;               /* rl_hash of key */
 	uint32_t hash_next;          /* next slot in the same hash bucket */
 	uint32_t lru_prev, lru_next; /* recency list, most recent at the head */
 	unsigned count;              /* timestamps held in the ring, <= max_events */
@@ -55,18 +57,40 @@ static uint64_t rl_fnv1a(const char *s, size_t n)
 	return h;
 }
 
-/* The stored form of key (see RL_KEY_CAP) into out. */
-static void rl_key_norm(const char *key, char out[RL_KEY_STORED + 1])
+/* The table's hash of a stored key: eight bytes at a time (keys are mostly 64-byte
+ * client hashes in hex, hashed a few times per survey submission). */
+static uint64_t rl_hash(const char *s, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+		s += 8;
+		n -= 8;
+	}
+	uint64_t w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 29);
+}
+
+/* A key as the table stores it (see RL_KEY_CAP): key itself when short, else its
+ * shortened form in buf. *hash gets its rl_hash. */
+static const char *rl_key_norm(const char *key, char buf[RL_KEY_STORED + 1], uint64_t *hash)
 {
 	size_t n = strnlen(key, RL_KEY_CAP + 1);
-	if (n <= RL_KEY_CAP) {
-		memcpy(out, key, n + 1);
-		return;
+	if (n > RL_KEY_CAP) {
+		n += strlen(key + n);
+		memcpy(buf, key, RL_KEY_PREFIX);
+		snprintf(buf + RL_KEY_PREFIX, RL_KEY_STORED + 1 - RL_KEY_PREFIX, "#%016llx",
+			 (unsigned long long)rl_fnv1a(key, n));
+		key = buf;
+		n = RL_KEY_STORED;
 	}
-	n += strlen(key + n);
-	memcpy(out, key, RL_KEY_PREFIX);
-	snprintf(out + RL_KEY_PREFIX, RL_KEY_STORED + 1 - RL_KEY_PREFIX, "#%016llx",
-	         (unsigned long long)rl_fnv1a(key, n));
+	*hash = rl_hash(key, n);
+	return key;
 }
 
 static struct ratelimit *rl_new(size_t slots, unsigned max_events, unsigned window_s, int bucket);
@@ -126,16 +150,16 @@ void ratelimit_free(struct ratelimit *rl)
 	free(rl);
 }
 
-static uint32_t rl_bucket(const struct ratelimit *rl, const char *norm)
+static uint32_t rl_bucket(const struct ratelimit *rl, uint64_t hash)
 {
-	return (uint32_t)(rl_fnv1a(norm, strlen(norm)) & (rl->nbuckets - 1));
+	return (uint32_t)(hash & (rl->nbuckets - 1));
 }
 
-/* Slot index of a normalised key, or RL_NONE. */
-static uint32_t rl_find(const struct ratelimit *rl, const char *norm)
+/* Slot index of a normalised key with its hash, or RL_NONE. */
+static uint32_t rl_find(const struct ratelimit *rl, const char *norm, uint64_t hash)
 {
-	for (uint32_t i = rl->buckets[rl_bucket(rl, norm)]; i != RL_NONE; i = rl->slots[i].hash_next)
-		if (strcmp(rl->slots[i].key, norm) == 0)
+	for (uint32_t i = rl->buckets[rl_bucket(rl, hash)]; i != RL_NONE; i = rl->slots[i].hash_next)
+		if (rl->slots[i].hash == hash && strcmp(rl->slots[i].key, norm) == 0)
 			return i;
 	return RL_NONE;
 }
@@ -170,7 +194,7 @@ static void rl_lru_push_front(struct ratelimit *rl, uint32_t i)
 static void rl_remove(struct ratelimit *rl, uint32_t i)
 {
 	struct rl_slot *s = &rl->slots[i];
-	uint32_t *link = &rl->buckets[rl_bucket(rl, s->key)];
+	uint32_t *link = &rl->buckets[rl_bucket(rl, s->hash)];
 	while (*link != i) {
 		assert(*link != RL_NONE);
 		link = &rl->slots[*link].hash_next;
@@ -186,9 +210,9 @@ static void rl_remove(struct ratelimit *rl, uint32_t i)
 
 /* Slot for a normalised key, created (evicting the least recently hit key if the
  * table is full) when missing. */
-static uint32_t rl_get(struct ratelimit *rl, const char *norm)
+static uint32_t rl_get(struct ratelimit *rl, const char *norm, uint64_t hash)
 {
-	uint32_t i = rl_find(rl, norm);
+	uint32_t i = rl_find(rl, norm, hash);
 	if (i != RL_NONE)
 		return i;
 	if (rl->free_head == RL_NONE)
@@ -197,9 +221,10 @@ static uint32_t rl_get(struct ratelimit *rl, const char *norm)
 	struct rl_slot *s = &rl->slots[i];
 	rl->free_head = s->hash_next;
 	memcpy(s->key, norm, strlen(norm) + 1);
+	s->hash = hash;
 	s->count = 0;
 	s->tokens = -1;
-	uint32_t b = rl_bucket(rl, norm);
+	uint32_t b = rl_bucket(rl, hash);
 	s->hash_next = rl->buckets[b];
 	rl->buckets[b] = i;
 	rl_lru_push_front(rl, i);
@@ -240,17 +265,29 @@ static void rl_refill(const struct ratelimit *rl, struct rl_slot *s, int64_t now
 	}
 }
 
-int ratelimit_allowed(struct ratelimit *rl, const char *key, int64_t now)
+/* With the lock held: seconds until slot i may act (0: now); RL_NONE slots may always. */
+static unsigned rl_wait(struct ratelimit *rl, uint32_t i, int64_t now)
 {
-	return ratelimit_retry_after(rl, key, now) == 0;
+	if (i == RL_NONE)
+		return 0;
+	struct rl_slot *s = &rl->slots[i];
+	if (rl->bucket) {
+		rl_refill(rl, s, now);
+		if (s->tokens >= 1)
+			return 0;
+		double w = (1 - s->tokens) / rl->rate;
+		return w < 1 ? 1 : w > 86400.0 * 365 ? 86400u * 365 : (unsigned)(w + 0.999);
+	}
+	int64_t oldest = 0;
+	if (rl_count(rl, s, now, &oldest) < rl->max_events)
+		return 0;
+	int64_t w = oldest + (int64_t)rl->window_s - now;
+	return w < 1 ? 1 : w > (int64_t)UINT32_MAX ? UINT32_MAX : (unsigned)w;
 }
 
-void ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now)
+/* With the lock held: records one event for slot i at now. */
+static void rl_record(struct ratelimit *rl, uint32_t i, int64_t now)
 {
-	char norm[RL_KEY_STORED + 1];
-	rl_key_norm(key, norm);
-	pthread_mutex_lock(&rl->lock);
-	uint32_t i = rl_get(rl, norm);
 	struct rl_slot *s = &rl->slots[i];
 	if (rl->bucket) {
 		rl_refill(rl, s, now);
@@ -267,17 +304,48 @@ void ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now)
 		if (s->times[min] < now)
 			s->times[min] = now;
 	}
-	rl_lru_unlink(rl, i);
-	rl_lru_push_front(rl, i);
+	if (rl->lru_head != i) {
+		rl_lru_unlink(rl, i);
+		rl_lru_push_front(rl, i);
+	}
+}
+
+int ratelimit_allowed(struct ratelimit *rl, const char *key, int64_t now)
+{
+	return ratelimit_retry_after(rl, key, now) == 0;
+}
+
+void ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now)
+{
+	char buf[RL_KEY_STORED + 1];
+	uint64_t h;
+	const char *norm = rl_key_norm(key, buf, &h);
+	pthread_mutex_lock(&rl->lock);
+	rl_record(rl, rl_get(rl, norm, h), now);
 	pthread_mutex_unlock(&rl->lock);
+}
+
+unsigned ratelimit_acquire(struct ratelimit *rl, const char *key, int64_t now)
+{
+	char buf[RL_KEY_STORED + 1];
+	uint64_t h;
+	const char *norm = rl_key_norm(key, buf, &h);
+	pthread_mutex_lock(&rl->lock);
+	uint32_t i = rl_find(rl, norm, h);
+	unsigned wait = rl_wait(rl, i, now);
+	if (!wait)
+		rl_record(rl, i != RL_NONE ? i : rl_get(rl, norm, h), now);
+	pthread_mutex_unlock(&rl->lock);
+	return wait;
 }
 
 void ratelimit_refund(struct ratelimit *rl, const char *key)
 {
-	char norm[RL_KEY_STORED + 1];
-	rl_key_norm(key, norm);
+	char buf[RL_KEY_STORED + 1];
+	uint64_t h;
+	const char *norm = rl_key_norm(key, buf, &h);
 	pthread_mutex_lock(&rl->lock);
-	uint32_t i = rl_find(rl, norm);
+	uint32_t i = rl_find(rl, norm, h);
 	if (i != RL_NONE) {
 		struct rl_slot *s = &rl->slots[i];
 		if (rl->bucket) {
@@ -296,10 +364,11 @@ void ratelimit_refund(struct ratelimit *rl, const char *key)
 
 void ratelimit_clear(struct ratelimit *rl, const char *key)
 {
-	char norm[RL_KEY_STORED + 1];
-	rl_key_norm(key, norm);
+	char buf[RL_KEY_STORED + 1];
+	uint64_t h;
+	const char *norm = rl_key_norm(key, buf, &h);
 	pthread_mutex_lock(&rl->lock);
-	uint32_t i = rl_find(rl, norm);
+	uint32_t i = rl_find(rl, norm, h);
 	if (i != RL_NONE)
 		rl_remove(rl, i);
 	pthread_mutex_unlock(&rl->lock);
@@ -307,25 +376,11 @@ void ratelimit_clear(struct ratelimit *rl, const char *key)
 
 unsigned ratelimit_retry_after(struct ratelimit *rl, const char *key, int64_t now)
 {
-	char norm[RL_KEY_STORED + 1];
-	rl_key_norm(key, norm);
-	unsigned wait = 0;
+	char buf[RL_KEY_STORED + 1];
+	uint64_t h;
+	const char *norm = rl_key_norm(key, buf, &h);
 	pthread_mutex_lock(&rl->lock);
-	uint32_t i = rl_find(rl, norm);
-	if (i != RL_NONE && rl->bucket) {
-		struct rl_slot *s = &rl->slots[i];
-		rl_refill(rl, s, now);
-		if (s->tokens < 1) {
-			double w = (1 - s->tokens) / rl->rate;
-			wait = w < 1 ? 1 : w > 86400.0 * 365 ? 86400u * 365 : (unsigned)(w + 0.999);
-		}
-	} else if (i != RL_NONE) {
-		int64_t oldest = 0;
-		if (rl_count(rl, &rl->slots[i], now, &oldest) >= rl->max_events) {
-			int64_t w = oldest + (int64_t)rl->window_s - now;
-			wait = w < 1 ? 1 : w > (int64_t)UINT32_MAX ? UINT32_MAX : (unsigned)w;
-		}
-	}
+	unsigned wait = rl_wait(rl, rl_find(rl, norm, h), now);
 	pthread_mutex_unlock(&rl->lock);
 	return wait;
 }

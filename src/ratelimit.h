@@ -26,6 +26,11 @@ int ratelimit_allowed(struct ratelimit *rl, const char *key, int64_t now);
 /* Records one event (a failed login, say) for key at time now. */
 void ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now);
 
+/* ratelimit_retry_after and, when that is 0, ratelimit_hit, in one step: 0 if key may
+ * act at now (the event is then recorded), else the seconds until it may (nothing is
+ * recorded). One lookup instead of two, and no other thread acts in between. */
+unsigned ratelimit_acquire(struct ratelimit *rl, const char *key, int64_t now);
+
 /* Takes back one event recorded for key by ratelimit_hit (an action that turned out
  * not to count, such as a second submit of a stored form): a bucket gets its token
  * back (never above its capacity), a window loses its newest event. Nothing happens

@@ -430,13 +430,19 @@ static enum gs_result submit(struct http_request *req, struct http_response *res
 	snprintf(k.hall_code, sizeof k.hall_code, "%s", hall->code);
 	util_hex(k.ch, sizeof k.ch, k.client_key);
 	snprintf(k.pair_key, sizeof k.pair_key, "%s/%s", k.client_key, hall->code);
-	unsigned wait = 0;
-	if (!ratelimit_allowed(app->rl_hall, k.hall_code, k.now))
-		wait = ratelimit_retry_after(app->rl_hall, k.hall_code, k.now);
-	else if (!ratelimit_allowed(app->rl_client, k.client_key, k.now))
-		wait = ratelimit_retry_after(app->rl_client, k.client_key, k.now);
-	else if (!ratelimit_allowed(app->rl_client_hall, k.pair_key, k.now))
-		wait = ratelimit_retry_after(app->rl_client_hall, k.pair_key, k.now);
+	/* The hall's and the client's tokens are taken as they are checked (one lookup
+	 * each) and given back when a later limit refuses. */
+	unsigned wait = ratelimit_acquire(app->rl_hall, k.hall_code, k.now);
+	if (!wait) {
+		wait = ratelimit_acquire(app->rl_client, k.client_key, k.now);
+		if (!wait) {
+			wait = ratelimit_retry_after(app->rl_client_hall, k.pair_key, k.now);
+			if (wait)
+				ratelimit_refund(app->rl_client, k.client_key);
+		}
+		if (wait)
+			ratelimit_refund(app->rl_hall, k.hall_code);
+	}
 	if (wait && RESUBMITTED())
 		return already_received(req, res, hall);
 	if (wait) {
@@ -449,8 +455,6 @@ static enum gs_result submit(struct http_request *req, struct http_response *res
 				 "submitting again. Thank you!"),
 			      hall);
 	}
-	ratelimit_hit(app->rl_hall, k.hall_code, k.now);
-	ratelimit_hit(app->rl_client, k.client_key, k.now);
 	r = submit_checked(req, res, hall, action, ticket, thanks, instance, &k, &seen);
 	return submit_finish(req, res, hall, &k, seen, r);
 }

@@ -315,8 +315,51 @@ static void test_refund(void)
 	ratelimit_free(rl);
 }
 
+/* ratelimit_acquire: checks and records in one step, records nothing when refused, and
+ * gives the same waits as retry_after; works on windows, buckets and long keys. */
+static void test_acquire(void)
+{
+	struct ratelimit *rl = ratelimit_new(16, 2, 60);
+	CHECK_INT(ratelimit_acquire(rl, "alice", T0), 0);
+	CHECK_INT(ratelimit_keys(rl), 1);
+	CHECK_INT(ratelimit_acquire(rl, "alice", T0 + 5), 0);
+	CHECK_INT(ratelimit_acquire(rl, "alice", T0 + 6), 54); /* refused: T0 leaves at T0 + 60 */
+	CHECK_INT(ratelimit_retry_after(rl, "alice", T0 + 6), 54);
+	CHECK_INT(ratelimit_acquire(rl, "alice", T0 + 60), 0);  /* the refusal recorded nothing */
+	CHECK_INT(ratelimit_retry_after(rl, "alice", T0 + 60), 5);
+	ratelimit_refund(rl, "alice");
+	CHECK_INT(ratelimit_acquire(rl, "alice", T0 + 60), 0);
+	ratelimit_free(rl);
+
+	struct ratelimit *b = ratelimit_new_bucket(16, 3, 1, 10); /* 3 at once, then one per 10 s */
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(ratelimit_acquire(b, "hall", T0), 0);
+	CHECK_INT(ratelimit_acquire(b, "hall", T0), 10);
+	CHECK_INT(ratelimit_acquire(b, "hall", T0 + 9), 1);
+	CHECK_INT(ratelimit_acquire(b, "hall", T0 + 10), 0);
+	CHECK_INT(ratelimit_acquire(b, "hall", T0 + 10), 10);
+	ratelimit_refund(b, "hall");
+	CHECK_INT(ratelimit_acquire(b, "hall", T0 + 10), 0);
+	ratelimit_free(b);
+
+	char long_a[300], long_b[300];
+	memset(long_a, 'x', sizeof long_a - 1);
+	long_a[sizeof long_a - 1] = '\0';
+	memcpy(long_b, long_a, sizeof long_b);
+	long_b[250] = 'y'; /* same stored prefix, different key */
+	struct ratelimit *l = ratelimit_new(16, 1, 60);
+	CHECK_INT(ratelimit_acquire(l, long_a, T0), 0);
+	CHECK(ratelimit_acquire(l, long_a, T0) > 0);
+	CHECK_INT(ratelimit_acquire(l, long_b, T0), 0);
+	CHECK_INT(ratelimit_keys(l), 2);
+	ratelimit_clear(l, long_a);
+	CHECK_INT(ratelimit_acquire(l, long_a, T0), 0);
+	ratelimit_free(l);
+}
+
 int main(void)
 {
+	test_acquire();
 	test_bucket();
 	test_refund();
 	test_limit_and_window();
