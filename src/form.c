@@ -385,15 +385,21 @@ static enum gs_result ue_fail_field(struct form_parser *p, enum gs_result r, con
 	return set_error(p, r, "field '%s' %s", nm, what);
 }
 
-static enum gs_result ue_put(struct form_parser *p, char c)
+/* Appends n decoded bytes to the field name or value being read. */
+static enum gs_result ue_put_run(struct form_parser *p, const char *s, size_t n)
 {
 	struct buf *b = p->in_value ? &p->value : &p->name;
-	if (buf_putc(b, c) != GS_OK) {
+	if (buf_append(b, s, n) != GS_OK) {
 		char what[64];
 		snprintf(what, sizeof what, "is longer than %zu bytes", b->max);
 		return ue_fail_field(p, GS_ERR_TOO_LARGE, what);
 	}
 	return GS_OK;
+}
+
+static enum gs_result ue_put(struct form_parser *p, char c)
+{
+	return ue_put_run(p, &c, 1);
 }
 
 static enum gs_result ue_commit(struct form_parser *p)
@@ -455,10 +461,16 @@ static enum gs_result ue_feed(struct form_parser *p, const char *data, size_t le
 			p->started = 1;
 			p->pct = 1;
 			break;
-		default:
+		default: { /* a run of plain bytes is appended at once */
+			size_t j = i + 1;
+			while (j < len && data[j] != '&' && data[j] != '+' && data[j] != '%' &&
+			       (data[j] != '=' || p->in_value))
+				j++;
 			p->started = 1;
-			r = ue_put(p, c);
+			r = ue_put_run(p, data + i, j - i);
+			i = j - 1;
 			break;
+		}
 		}
 	}
 	return r;
