@@ -8,6 +8,7 @@
 #include "meter.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -26,6 +27,9 @@
 #define METER_FAR "9999-12-31" /* "open" in interval arithmetic */
 #ifndef METER_CACHE_KB
 #define METER_CACHE_KB "4000"     /* page cache of the import's connection, KiB */
+#endif
+#ifndef METER_FAST_CACHE_KB
+#define METER_FAST_CACHE_KB "12000" /* the same while the fast path writes the file's rows */
 #endif
 #ifndef METER_TEMP_CACHE_KB
 #define METER_TEMP_CACHE_KB "2000" /* page cache of the staging tables, KiB */
@@ -61,22 +65,25 @@ static void day_string(long z, char out[11])
 	snprintf(out, 11, "%04ld-%02u-%02u", y, m % 100, d % 100);
 }
 
-/* Day number of "YYYY-MM-DD", -1 if it is not a valid date. */
+#define NO_DAY LONG_MIN /* day_number of an invalid date; every valid one is above it */
+
+/* Day number of "YYYY-MM-DD" (days since 1970-01-01, negative before it), NO_DAY if it
+ * is not a valid date of 1900 or later. */
 static long day_number(const char *s)
 {
 	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return -1;
+		return NO_DAY;
 	for (int i = 0; i < 10; i++)
 		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return -1;
+			return NO_DAY;
 	long y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
 	unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
 	unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
 	static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return -1;
+		return NO_DAY;
 	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return -1;
+		return NO_DAY;
 	return days_from_civil(y, m, d);
 }
 
@@ -156,6 +163,10 @@ static void meter_key(char *out, size_t len, const char *mrid, const char *seria
 
 /* ---- One import -------------------------------------------------------------------- */
 
+/* The fast path's statements, prepared once per import (fast_begin). */
+enum { FS_POINT, FS_POINT_ID, FS_METER, FS_METER2, FS_LINK, FS_LINK2, FS_METER_ID, FS_END, FS_COUNT };
+struct fast_ends;
+
 struct imp {
 	struct db *db;
 	const struct meter_import_opts *opts;
@@ -180,6 +191,9 @@ struct imp {
 	size_t n_pts, cap_pts;
 	unsigned char *legacy;  /* bit per meter ordinal (id - m0 - 1): a legacy meter */
 	size_t cap_legacy;
+	size_t n_meters;        /* meters (and links: link k is meter k's) written so far */
+	sqlite3_stmt *fst[FS_COUNT];
+	struct fast_ends *ends; /* ends read, not yet applied */
 };
 
 static enum gs_result fast_begin(struct imp *c);
@@ -1059,7 +1073,7 @@ struct fast_point {
 static long fast_day(const char *s)
 {
 	long d = day_number(s);
-	if (d == -1 && (!s || strcmp(s, "1969-12-31") != 0))
+	if (d == NO_DAY)
 		return -1;
 	d -= days_from_civil(1900, 1, 1);
 	return d < 0 || d >= (long)FAST_FAR ? -1 : d;
@@ -1077,6 +1091,48 @@ static enum gs_result fast_bail(struct imp *c, long line, const char *why)
 	c->bail_line = line;
 	return GS_ERR_CONFLICT; /* stops the reading */
 }
+
+static const char *const fast_sql[FS_COUNT] = {
+	[FS_POINT] = "INSERT OR FAIL INTO meter_points(id, code, station_id, customer_class, since, until) VALUES (?1, ?2, "
+		     "?3, ?4, ?5, ?6)",
+	[FS_POINT_ID] = "SELECT id FROM meter_points WHERE code = ?1",
+	[FS_METER] = "INSERT OR FAIL INTO meters(id, key, mrid, serial, manufacturer, model, smart) VALUES (?1, ?2, ?3, ?4, ?5, "
+		     "?6, ?7)",
+	/* an install and the legacy meter it replaces: two rows in one statement */
+	[FS_METER2] = "INSERT OR FAIL INTO meters(id, key, mrid, serial, manufacturer, model, smart) VALUES (?1, ?2, ?3, ?4, "
+		      "?5, ?6, 1), (?1 + 1, ?7, ?8, NULL, NULL, NULL, 0)",
+	[FS_LINK] = "INSERT OR FAIL INTO meter_links(id, meter_id, point_id, since) VALUES (?1, ?2, ?3, ?4)",
+	[FS_LINK2] = "INSERT OR FAIL INTO meter_links(id, meter_id, point_id, since, until) VALUES (?1, ?2, ?3, ?4, NULL), "
+		     "(?1 + 1, ?2 + 1, ?3, ?5, ?4)",
+	[FS_METER_ID] = "SELECT id FROM meters WHERE key = ?1",
+	/* the link must be on that point, started on or before the day, and open */
+	[FS_END] = "UPDATE OR FAIL meter_links SET until = ?2 WHERE id = ?1 AND point_id = ?3 AND since <= ?2 AND until IS "
+		   "NULL",
+};
+
+/* Ends (remove, replace) are gathered and applied in chunks: each chunk's meters are
+ * looked up in key order and their links ended in link order, so the key index and
+ * the links are passed over in order instead of sought at random (the page cache
+ * holds a small part of them). An end applied later than it was read changes nothing:
+ * it touches only its meter's one link, which no later record of the file reads before
+ * fast_finish; `seen` keeps the rule that the meter came before the end in the file. */
+#define FAST_END_CHUNK 32768
+#define FAST_END_ARENA ((size_t)2 << 20)
+
+struct fast_end {
+	uint32_t key;   /* offset in the arena */
+	uint32_t point; /* ordinal */
+	uint32_t seen;  /* meters written before this end was read */
+	uint32_t link;  /* ordinal of the meter's link, once looked up */
+	uint16_t day;
+	long line;
+};
+
+struct fast_ends {
+	struct fast_end e[FAST_END_CHUNK];
+	size_t n, used;
+	char arena[FAST_END_ARENA];
+};
 
 /* Opens the write transaction at the header (the staging one held nothing yet). */
 static enum gs_result fast_begin(struct imp *c)
@@ -1110,9 +1166,39 @@ static enum gs_result fast_begin(struct imp *c)
 	c->m0 = sqlite3_column_int64(st, 1);
 	c->l0 = sqlite3_column_int64(st, 2);
 	sqlite3_reset(st);
+	for (int i = 0; i < FS_COUNT; i++) {
+		int rc = sqlite3_prepare_v3(db_handle(c->db), fast_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->fst[i],
+					    NULL);
+		if (rc != SQLITE_OK) {
+			log_error("sqlite: cannot prepare: %s in: %s", sqlite3_errmsg(db_handle(c->db)), fast_sql[i]);
+			return GS_ERR_DB;
+		}
+	}
+	c->ends = xmalloc(sizeof *c->ends);
+	c->ends->n = c->ends->used = 0;
+	/* a larger page cache while the file is written (restored by fast_end_import) */
+	{ /* XXX experiment */
+		char q[64];
+		snprintf(q, sizeof q, "PRAGMA cache_size = -%s", getenv("GS_FAST_CACHE_KB") ? getenv("GS_FAST_CACHE_KB") : METER_FAST_CACHE_KB);
+		if ((r = db_exec(c->db, q)) != GS_OK)
+			return r;
+	}
 	c->fast = 1;
 	log_msg(LOG_DEBUG, "import: the fast path writes while reading");
 	return GS_OK;
+}
+
+/* Frees what fast_begin made; the transaction is the caller's. */
+static void fast_end_import(struct imp *c)
+{
+	for (int i = 0; i < FS_COUNT; i++) {
+		sqlite3_finalize(c->fst[i]);
+		c->fst[i] = NULL;
+	}
+	free(c->ends);
+	c->ends = NULL;
+	if (c->fast)
+		sqlite3_exec(db_handle(c->db), "PRAGMA cache_size = -" METER_CACHE_KB, NULL, NULL, NULL);
 }
 
 /* Steps an insert or update: a constraint (a stored or repeated key) means the file is
@@ -1128,81 +1214,131 @@ static enum gs_result fast_step(struct imp *c, sqlite3_stmt *st, long line, cons
 	return db_fail(c->db, st, rc);
 }
 
-/* A new meter; *id its row. */
-static enum gs_result fast_meter(struct imp *c, const char *key, const char *mrid, const char *serial,
-				 const char *maker, const char *model, int smart, long line, int64_t *id)
+/* Notes the next `n` meters (and their links) as written; `legacy_last`: the last of
+ * them is a legacy meter. */
+static void fast_count_meters(struct imp *c, size_t n, int legacy_last)
 {
-	sqlite3_stmt *st = db_stmt(c->db, "INSERT INTO meters(key, mrid, serial, manufacturer, model, smart) VALUES "
-					  "(?1, ?2, ?3, ?4, ?5, ?6)");
-	if (!st)
-		return GS_ERR_DB;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	bind_opt(st, 2, mrid);
-	bind_opt(st, 3, serial);
-	bind_opt(st, 4, maker);
-	bind_opt(st, 5, model);
-	sqlite3_bind_int(st, 6, smart);
-	enum gs_result r = fast_step(c, st, line, "a meter stored before or named twice");
-	if (r != GS_OK)
-		return r;
-	*id = sqlite3_last_insert_rowid(db_handle(c->db));
-	int64_t ord = *id - c->m0 - 1;
-	if (ord < 0)
-		return fast_bail(c, line, "meter ids");
-	if ((size_t)ord / 8 >= c->cap_legacy) {
+	size_t ord = c->n_meters + n - 1;
+	if (ord / 8 >= c->cap_legacy) {
 		size_t cap = c->cap_legacy ? c->cap_legacy * 2 : 4096;
-		while ((size_t)ord / 8 >= cap)
+		while (ord / 8 >= cap)
 			cap *= 2;
 		c->legacy = xrealloc(c->legacy, cap);
 		memset(c->legacy + c->cap_legacy, 0, cap - c->cap_legacy);
 		c->cap_legacy = cap;
 	}
-	if (!smart)
+	if (legacy_last)
 		c->legacy[ord / 8] |= (unsigned char)(1u << (ord % 8));
+	c->n_meters += n;
+}
+
+/* A new smart meter and its link from `date`; with `okey`, also the new legacy meter it
+ * replaces and that one's link over [lsince, date). Meter k of the file has id m0 + 1 + k
+ * and its one link id l0 + 1 + k. */
+static enum gs_result fast_install(struct imp *c, const struct rollout_record *r, const char *mkey, int64_t point,
+				   const char *okey, const char *omrid, const char *lsince)
+{
+	int two = okey != NULL;
+	int64_t mid = c->m0 + 1 + (int64_t)c->n_meters, lid = c->l0 + 1 + (int64_t)c->n_meters;
+	sqlite3_stmt *st = c->fst[two ? FS_METER2 : FS_METER];
+	sqlite3_bind_int64(st, 1, mid);
+	sqlite3_bind_text(st, 2, mkey, -1, SQLITE_STATIC);
+	bind_opt(st, 3, r->meter);
+	bind_opt(st, 4, r->serial);
+	bind_opt(st, 5, r->manufacturer);
+	bind_opt(st, 6, r->model);
+	if (two) {
+		sqlite3_bind_text(st, 7, okey, -1, SQLITE_STATIC);
+		bind_opt(st, 8, omrid);
+	} else {
+		sqlite3_bind_int(st, 7, 1);
+	}
+	enum gs_result res = fast_step(c, st, r->line, "a meter stored before or named twice");
+	if (res != GS_OK)
+		return res;
+	st = c->fst[two ? FS_LINK2 : FS_LINK];
+	sqlite3_bind_int64(st, 1, lid);
+	sqlite3_bind_int64(st, 2, mid);
+	sqlite3_bind_int64(st, 3, point);
+	sqlite3_bind_text(st, 4, r->date, -1, SQLITE_STATIC);
+	if (two)
+		sqlite3_bind_text(st, 5, lsince, -1, SQLITE_STATIC);
+	if ((res = fast_step(c, st, r->line, "a link stored before")) != GS_OK)
+		return res;
+	fast_count_meters(c, two ? 2 : 1, two);
 	return GS_OK;
 }
 
-static enum gs_result fast_link(struct imp *c, int64_t meter, int64_t point, const char *since, const char *until,
-				long line)
+static int fast_end_by_key(const void *a, const void *b, void *arena)
 {
-	sqlite3_stmt *st = db_stmt(c->db, "INSERT INTO meter_links(meter_id, point_id, since, until) VALUES (?1, ?2, "
-					  "?3, ?4)");
-	if (!st)
-		return GS_ERR_DB;
-	sqlite3_bind_int64(st, 1, meter);
-	sqlite3_bind_int64(st, 2, point);
-	sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
-	bind_opt(st, 4, until);
-	return fast_step(c, st, line, "a link stored before");
+	const struct fast_end *x = a, *y = b;
+	return strcmp((const char *)arena + x->key, (const char *)arena + y->key);
 }
 
-/* Ends the one link of the file's meter `key` on the point at `date`: it must have
- * started there on or before that day and still be open. */
-static enum gs_result fast_end(struct imp *c, const char *key, int64_t point, const char *date, long line)
+static int fast_end_by_link(const void *a, const void *b)
 {
-	sqlite3_stmt *st = db_stmt(c->db, "SELECT m.id, l.id, l.point_id, l.since, l.until FROM meters m JOIN "
-					  "meter_links l ON l.meter_id = m.id WHERE m.key = ?1");
-	if (!st)
-		return GS_ERR_DB;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int row = db_step_row(c->db, st);
-	int ok = row == 1 && sqlite3_column_int64(st, 0) > c->m0 && sqlite3_column_int64(st, 2) == point &&
-		 strcmp((const char *)sqlite3_column_text(st, 3), date) <= 0 &&
-		 sqlite3_column_type(st, 4) == SQLITE_NULL;
-	int64_t link = ok ? sqlite3_column_int64(st, 1) : 0;
-	if (ok && db_step_row(c->db, st) != 0)
-		ok = 0; /* a second link: not this path's case */
-	sqlite3_reset(st);
-	if (row < 0)
-		return GS_ERR_DB;
-	if (!ok)
-		return fast_bail(c, line, "an end that does not close its meter's one open link in this file");
-	st = db_stmt(c->db, "UPDATE meter_links SET until = ?2 WHERE id = ?1");
-	if (!st)
-		return GS_ERR_DB;
-	sqlite3_bind_int64(st, 1, link);
-	sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
-	return fast_step(c, st, line, "link end");
+	const struct fast_end *x = a, *y = b;
+	return x->link < y->link ? -1 : x->link > y->link;
+}
+
+/* Applies the gathered ends: each must close its meter's one open link, on its point,
+ * started on or before its day, the meter written before the end was read. */
+static enum gs_result fast_ends_apply(struct imp *c)
+{
+	struct fast_ends *fe = c->ends;
+	if (!fe->n)
+		return GS_OK;
+	qsort_r(fe->e, fe->n, sizeof fe->e[0], fast_end_by_key, fe->arena);
+	sqlite3_stmt *st = c->fst[FS_METER_ID];
+	for (size_t i = 0; i < fe->n; i++) {
+		struct fast_end *e = &fe->e[i];
+		const char *key = fe->arena + e->key;
+		if (i > 0 && strcmp(key, fe->arena + fe->e[i - 1].key) == 0)
+			return fast_bail(c, e->line, "a meter taken off twice");
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		int row = db_step_row(c->db, st);
+		int64_t ord = row == 1 ? sqlite3_column_int64(st, 0) - c->m0 - 1 : -1;
+		sqlite3_reset(st);
+		if (row < 0)
+			return GS_ERR_DB;
+		if (ord < 0 || ord >= (int64_t)e->seen)
+			return fast_bail(c, e->line, "an end of a meter not written before it in this file");
+		e->link = (uint32_t)ord;
+	}
+	qsort(fe->e, fe->n, sizeof fe->e[0], fast_end_by_link);
+	st = c->fst[FS_END];
+	for (size_t i = 0; i < fe->n; i++) {
+		const struct fast_end *e = &fe->e[i];
+		char day[11];
+		fast_day_string(e->day, day);
+		sqlite3_bind_int64(st, 1, c->l0 + 1 + e->link);
+		sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, c->p0 + 1 + e->point);
+		enum gs_result res = fast_step(c, st, e->line, "link end");
+		if (res != GS_OK)
+			return res;
+		if (sqlite3_changes(db_handle(c->db)) != 1)
+			return fast_bail(c, e->line, "an end that does not close its meter's one open link in this file");
+	}
+	fe->n = fe->used = 0;
+	return GS_OK;
+}
+
+/* Gathers an end of the meter `key` on point ordinal `point` at `day`. */
+static enum gs_result fast_end_add(struct imp *c, const char *key, size_t point, long day, long line)
+{
+	struct fast_ends *fe = c->ends;
+	size_t len = strlen(key) + 1;
+	if (fe->n == FAST_END_CHUNK || fe->used + len > FAST_END_ARENA) {
+		enum gs_result r = fast_ends_apply(c);
+		if (r != GS_OK)
+			return r;
+	}
+	memcpy(fe->arena + fe->used, key, len);
+	fe->e[fe->n++] = (struct fast_end){.key = (uint32_t)fe->used, .point = (uint32_t)point,
+					   .seen = (uint32_t)c->n_meters, .day = (uint16_t)day, .line = line};
+	fe->used += len;
+	return GS_OK;
 }
 
 static enum gs_result fast_record(struct imp *c, const struct rollout_record *r, const char *mkey, const char *okey)
@@ -1216,20 +1352,16 @@ static enum gs_result fast_record(struct imp *c, const struct rollout_record *r,
 			return fast_bail(c, line, "a day after today, or until before since");
 		if (c->n_pts >= FAST_MAX_POINTS)
 			return fast_bail(c, line, "more points than the fast path keeps");
-		sqlite3_stmt *st = db_stmt(c->db, "INSERT INTO meter_points(code, station_id, customer_class, since, "
-						  "until) VALUES (?1, ?2, ?3, ?4, ?5)");
-		if (!st)
-			return GS_ERR_DB;
-		sqlite3_bind_text(st, 1, r->point, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, c->station_id);
-		bind_opt(st, 3, r->customer_class);
-		sqlite3_bind_text(st, 4, r->since, -1, SQLITE_STATIC);
-		bind_opt(st, 5, r->until);
+		sqlite3_stmt *st = c->fst[FS_POINT];
+		sqlite3_bind_int64(st, 1, c->p0 + 1 + (int64_t)c->n_pts);
+		sqlite3_bind_text(st, 2, r->point, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, c->station_id);
+		bind_opt(st, 4, r->customer_class);
+		sqlite3_bind_text(st, 5, r->since, -1, SQLITE_STATIC);
+		bind_opt(st, 6, r->until);
 		enum gs_result res = fast_step(c, st, line, "a point stored before or named twice");
 		if (res != GS_OK)
 			return res;
-		if (sqlite3_last_insert_rowid(db_handle(c->db)) - c->p0 - 1 != (int64_t)c->n_pts)
-			return fast_bail(c, line, "point ids");
 		if (c->n_pts == c->cap_pts) {
 			c->cap_pts = c->cap_pts ? c->cap_pts * 2 : 4096;
 			c->pts = xrealloc(c->pts, c->cap_pts * sizeof *c->pts);
@@ -1242,9 +1374,7 @@ static enum gs_result fast_record(struct imp *c, const struct rollout_record *r,
 	long day = fast_day(r->date);
 	if (day < 0 || strcmp(r->date, c->today) > 0)
 		return fast_bail(c, line, "a day out of range or after today");
-	sqlite3_stmt *st = db_stmt(c->db, "SELECT id FROM meter_points WHERE code = ?1");
-	if (!st)
-		return GS_ERR_DB;
+	sqlite3_stmt *st = c->fst[FS_POINT_ID];
 	sqlite3_bind_text(st, 1, r->point, -1, SQLITE_STATIC);
 	int row = db_step_row(c->db, st);
 	int64_t point = row == 1 ? sqlite3_column_int64(st, 0) : 0;
@@ -1253,26 +1383,20 @@ static enum gs_result fast_record(struct imp *c, const struct rollout_record *r,
 		return GS_ERR_DB;
 	if (point <= c->p0) /* stored before, or unknown */
 		return fast_bail(c, line, "an event on a point not in this file's inventory");
+	size_t pord = (size_t)(point - c->p0 - 1);
 	enum gs_result res = GS_OK;
-	int64_t meter;
-	if (r->kind != ROLLOUT_REMOVE) {
-		if ((res = fast_meter(c, mkey, r->meter, r->serial, r->manufacturer, r->model, 1, line, &meter)) != GS_OK ||
-		    (res = fast_link(c, meter, point, r->date, NULL, line)) != GS_OK)
-			return res;
-	}
 	if (r->kind == ROLLOUT_INSTALL && okey[0]) { /* the legacy meter it replaces, new: on the point until now */
-		int64_t legacy;
-		long psince = c->pts[point - c->p0 - 1].since;
+		long psince = c->pts[pord].since;
 		char since[11];
 		fast_day_string(psince < day ? psince : day, since);
-		if ((res = fast_meter(c, okey, r->replaces, NULL, NULL, NULL, 0, line, &legacy)) != GS_OK ||
-		    (res = fast_link(c, legacy, point, since, r->date, line)) != GS_OK)
-			return res;
+		return fast_install(c, r, mkey, point, okey, r->replaces, since);
 	}
+	if (r->kind != ROLLOUT_REMOVE && (res = fast_install(c, r, mkey, point, NULL, NULL, NULL)) != GS_OK)
+		return res;
 	if (r->kind == ROLLOUT_REPLACE)
-		res = fast_end(c, okey, point, r->date, line);
+		res = fast_end_add(c, okey, pord, day, line);
 	else if (r->kind == ROLLOUT_REMOVE)
-		res = fast_end(c, mkey, point, r->date, line);
+		res = fast_end_add(c, mkey, pord, day, line);
 	return res;
 }
 
@@ -1282,13 +1406,17 @@ static enum gs_result fast_record(struct imp *c, const struct rollout_record *r,
 static enum gs_result fast_finish(struct imp *c)
 {
 	int64_t t0 = util_monotonic_us(), cpu0 = thread_cpu_us();
+	enum gs_result r = fast_ends_apply(c);
+	if (r == GS_ERR_CONFLICT && c->bail)
+		return GS_OK;
+	if (r != GS_OK)
+		return r;
 	int32_t *dp = xcalloc(2 * (size_t)(FAST_FAR + 1), sizeof *dp), *ds = dp + FAST_FAR + 1;
 	for (size_t i = 0; i < c->n_pts; i++) {
 		dp[c->pts[i].since]++;
 		if (c->pts[i].until != FAST_FAR)
 			dp[c->pts[i].until]--;
 	}
-	enum gs_result r = GS_OK;
 	sqlite3_stmt *st = db_stmt(c->db, "SELECT point_id, meter_id, since, until FROM meter_links WHERE id > ?1 "
 					  "ORDER BY id");
 	if (!st) {
@@ -1727,7 +1855,7 @@ static enum gs_result import_run(struct db *db, const char *path, const struct m
 	}
 	struct imp c = {.db = db, .opts = opts, .rep = report, .allow_fast = allow_fast};
 	if (opts->today) {
-		if (day_number(opts->today) < 0)
+		if (day_number(opts->today) == NO_DAY)
 			return GS_ERR_INVALID;
 		snprintf(c.today, sizeof c.today, "%s", opts->today);
 	} else {
@@ -1949,6 +2077,7 @@ out:
 		db_rollback(db);
 	if (c.fk_off)
 		sqlite3_exec(db_handle(db), "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	fast_end_import(&c);
 	/* leave the temp tables empty: their file space is reused by the next import */
 	for (size_t i = 0; i < GS_ARRAY_LEN(stage_clear); i++)
 		sqlite3_exec(db_handle(db), stage_clear[i], NULL, NULL, NULL);
@@ -2206,7 +2335,7 @@ static enum gs_result coverage_read(struct db *db, int64_t unit_id, const char *
 enum gs_result meter_coverage_at(struct db *db, int64_t unit_id, const char *day, struct meter_coverage *out)
 {
 	memset(out, 0, sizeof *out);
-	if (day_number(day) < 0)
+	if (day_number(day) == NO_DAY)
 		return GS_ERR_INVALID;
 	enum gs_result r = unit_check(db, unit_id);
 	return r == GS_OK ? coverage_read(db, unit_id, day, out) : r;
@@ -2219,7 +2348,7 @@ static int month_parse(const char *s, int *y, int *m)
 		return -1;
 	char d[11];
 	snprintf(d, sizeof d, "%s-01", s);
-	if (day_number(d) < 0)
+	if (day_number(d) == NO_DAY)
 		return -1;
 	*y = atoi(s);
 	*m = atoi(s + 5);
@@ -2236,7 +2365,7 @@ enum gs_result meter_coverage_months(struct db *db, int64_t unit_id, const char 
 	int y0, m0, y1, m1;
 	char now[11];
 	if (today) {
-		if (day_number(today) < 0)
+		if (day_number(today) == NO_DAY)
 			return GS_ERR_INVALID;
 		snprintf(now, sizeof now, "%s", today);
 	} else {
@@ -2289,7 +2418,7 @@ static enum gs_result projection_for(struct db *db, int64_t unit_id, const char 
 	memset(out, 0, sizeof *out);
 	char target[32], window_s[16];
 	setting_text(db, "coverage.target_date", target, sizeof target, METER_DEFAULT_TARGET);
-	if (day_number(target) < 0)
+	if (day_number(target) == NO_DAY)
 		snprintf(target, sizeof target, "%s", METER_DEFAULT_TARGET);
 	memcpy(out->target, target, sizeof out->target); /* day_number checked: 10 chars and a NUL */
 	setting_text(db, "coverage.window_days", window_s, sizeof window_s, "");
@@ -2334,7 +2463,7 @@ enum gs_result meter_projection(struct db *db, int64_t unit_id, const char *toda
 	memset(out, 0, sizeof *out);
 	char now[11];
 	if (today) {
-		if (day_number(today) < 0)
+		if (day_number(today) == NO_DAY)
 			return GS_ERR_INVALID;
 		snprintf(now, sizeof now, "%s", today);
 	} else {
@@ -2368,7 +2497,7 @@ enum gs_result meter_stations(struct db *db, int64_t unit_id, const char *day, s
 {
 	*out = NULL;
 	*n = 0;
-	if (day_number(day) < 0)
+	if (day_number(day) == NO_DAY)
 		return GS_ERR_INVALID;
 	enum gs_result r = unit_check(db, unit_id);
 	if (r != GS_OK)
@@ -2413,7 +2542,7 @@ enum gs_result meter_stations(struct db *db, int64_t unit_id, const char *day, s
 
 enum gs_result meter_uncovered_each(struct db *db, int64_t station_id, const char *day, meter_point_fn fn, void *ctx)
 {
-	if (day_number(day) < 0)
+	if (day_number(day) == NO_DAY)
 		return GS_ERR_INVALID;
 	enum gs_result r = unit_check(db, station_id);
 	if (r != GS_OK)
