@@ -167,6 +167,7 @@ static void meter_key(char *out, size_t len, const char *mrid, const char *seria
 /* The fast path's statements, prepared once per import (fast_begin). */
 enum { FS_POINT, FS_POINT_ID, FS_METER, FS_LINK, FS_METER_ID, FS_END, FS_COUNT };
 struct fast_ends;
+struct fast_link;
 struct fast_codes;
 
 struct imp {
@@ -199,6 +200,8 @@ struct imp {
 	sqlite3_stmt *fst[FS_COUNT];
 	struct fast_ends *ends; /* ends read, not yet applied */
 	struct fast_codes *codes;
+	struct fast_link *links; /* links read, not yet written (FAST_LINK_CHUNK) */
+	size_t n_links;
 };
 
 static enum gs_result fast_begin(struct imp *c);
@@ -1249,6 +1252,19 @@ static long fast_codes_find(const struct fast_codes *fc, const char *code)
 	}
 }
 
+/* Links are written in chunks sorted by (point, since): meter_links_point is then
+ * passed over in order instead of at random (replaces come in no point order), while
+ * the chunk's table and (meter, point, since) rows, whose ids are consecutive, stay in
+ * the page cache. A link insert cannot fail here (its id and meter are new). */
+#define FAST_LINK_CHUNK 32768
+
+struct fast_link {
+	uint32_t k;           /* meter and link ordinal */
+	uint32_t point;       /* point ordinal */
+	uint16_t since, until; /* days; until FAST_FAR when open */
+	uint32_t line;
+};
+
 /* Opens the write transaction at the header (the staging one held nothing yet). */
 static enum gs_result fast_begin(struct imp *c)
 {
@@ -1302,6 +1318,8 @@ static enum gs_result fast_begin(struct imp *c)
 	c->checks_off = 1;
 	c->ends = xmalloc(sizeof *c->ends);
 	c->codes = xcalloc(1, sizeof *c->codes);
+	c->links = xmalloc(FAST_LINK_CHUNK * sizeof *c->links);
+	c->n_links = 0;
 	c->ends->n = c->ends->used = 0;
 	/* a larger page cache while the file is written (restored by fast_end_import) */
 	{ /* XXX experiment */
@@ -1339,6 +1357,8 @@ static void fast_end_import(struct imp *c)
 		fast_codes_off(c->codes);
 	free(c->codes);
 	c->codes = NULL;
+	free(c->links);
+	c->links = NULL;
 	if (c->fast)
 		sqlite3_exec(db_handle(c->db), "PRAGMA cache_size = -" METER_CACHE_KB, NULL, NULL, NULL);
 }
@@ -1371,11 +1391,48 @@ static void fast_count_meter(struct imp *c, int legacy)
 	c->n_meters++;
 }
 
+static int fast_link_cmp(const void *a, const void *b)
+{
+	const struct fast_link *x = a, *y = b;
+	if (x->point != y->point)
+		return x->point < y->point ? -1 : 1;
+	if (x->since != y->since)
+		return x->since < y->since ? -1 : 1;
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+static enum gs_result fast_links_flush(struct imp *c)
+{
+	qsort(c->links, c->n_links, sizeof c->links[0], fast_link_cmp);
+	sqlite3_stmt *st = c->fst[FS_LINK];
+	for (size_t i = 0; i < c->n_links; i++) {
+		const struct fast_link *l = &c->links[i];
+		char since[11], until[11];
+		fast_day_string(l->since, since);
+		sqlite3_bind_int64(st, 1, c->l0 + 1 + l->k);
+		sqlite3_bind_int64(st, 2, c->p0 + 1 + l->point);
+		sqlite3_bind_text(st, 3, since, 10, SQLITE_STATIC);
+		if (l->until == FAST_FAR) {
+			sqlite3_bind_null(st, 4);
+		} else {
+			fast_day_string(l->until, until);
+			sqlite3_bind_text(st, 4, until, 10, SQLITE_STATIC);
+		}
+		sqlite3_bind_int64(st, 5, c->l0 - c->m0);
+		enum gs_result res = fast_step(c, st, (long)l->line, "a link stored before");
+		if (res != GS_OK)
+			return res;
+	}
+	c->n_links = 0;
+	return GS_OK;
+}
+
 /* Meter k of the file has id m0 + 1 + k and its one link id l0 + 1 + k: the next meter
- * (smart when `legacy` is 0) and its link to `point` over [since, until or open). */
+ * (smart when `legacy` is 0) and its link to point ordinal `pord` over [since, until),
+ * until FAST_FAR when open. */
 static enum gs_result fast_meter_link(struct imp *c, const char *key, const char *mrid, const char *serial,
-				      const char *maker, const char *model, int legacy, int64_t point, const char *since,
-				      const char *until, long line)
+				      const char *maker, const char *model, int legacy, size_t pord, long since,
+				      long until, long line)
 {
 	int64_t k = (int64_t)c->n_meters;
 	sqlite3_stmt *st = c->fst[FS_METER];
@@ -1389,14 +1446,10 @@ static enum gs_result fast_meter_link(struct imp *c, const char *key, const char
 	enum gs_result res = fast_step(c, st, line, "a meter stored before or named twice");
 	if (res != GS_OK)
 		return res;
-	st = c->fst[FS_LINK];
-	sqlite3_bind_int64(st, 1, c->l0 + 1 + k);
-	sqlite3_bind_int64(st, 2, point);
-	sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
-	bind_opt(st, 4, until);
-	sqlite3_bind_int64(st, 5, c->l0 - c->m0);
-	if ((res = fast_step(c, st, line, "a link stored before")) != GS_OK)
+	if (c->n_links == FAST_LINK_CHUNK && (res = fast_links_flush(c)) != GS_OK)
 		return res;
+	c->links[c->n_links++] = (struct fast_link){.k = (uint32_t)k, .point = (uint32_t)pord, .since = (uint16_t)since,
+						    .until = (uint16_t)until, .line = (uint32_t)line};
 	fast_count_meter(c, legacy);
 	return GS_OK;
 }
@@ -1417,6 +1470,9 @@ static int fast_end_by_link(const void *a, const void *b)
  * started on or before its day, the meter written before the end was read. */
 static enum gs_result fast_ends_apply(struct imp *c)
 {
+	enum gs_result res = fast_links_flush(c);
+	if (res != GS_OK)
+		return res;
 	struct fast_ends *fe = c->ends;
 	if (!fe->n)
 		return GS_OK;
@@ -1446,8 +1502,7 @@ static enum gs_result fast_ends_apply(struct imp *c)
 		sqlite3_bind_int64(st, 1, c->l0 + 1 + e->link);
 		sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 3, c->p0 + 1 + e->point);
-		enum gs_result res = fast_step(c, st, e->line, "link end");
-		if (res != GS_OK)
+		if ((res = fast_step(c, st, e->line, "link end")) != GS_OK)
 			return res;
 		if (sqlite3_changes(db_handle(c->db)) != 1)
 			return fast_bail(c, e->line, "an end that does not close its meter's one open link in this file");
@@ -1523,14 +1578,13 @@ static enum gs_result fast_record(struct imp *c, const struct rollout_record *r,
 	size_t pord = (size_t)(point - c->p0 - 1);
 	enum gs_result res = GS_OK;
 	if (r->kind != ROLLOUT_REMOVE &&
-	    (res = fast_meter_link(c, mkey, r->meter, r->serial, r->manufacturer, r->model, 0, point, r->date, NULL,
-				   line)) != GS_OK)
+	    (res = fast_meter_link(c, mkey, r->meter, r->serial, r->manufacturer, r->model, 0, pord, day,
+				   (long)FAST_FAR, line)) != GS_OK)
 		return res;
 	if (r->kind == ROLLOUT_INSTALL && okey[0]) { /* the legacy meter it replaces, new: on the point until now */
 		long psince = c->pts[pord].since;
-		char since[11];
-		fast_day_string(psince < day ? psince : day, since);
-		return fast_meter_link(c, okey, r->replaces, NULL, NULL, NULL, 1, point, since, r->date, line);
+		return fast_meter_link(c, okey, r->replaces, NULL, NULL, NULL, 1, pord, psince < day ? psince : day, day,
+				       line);
 	}
 	if (r->kind == ROLLOUT_REPLACE)
 		res = fast_end_add(c, okey, pord, day, line);
