@@ -3,7 +3,9 @@
  * column), then one write transaction checks them with set-based queries that emit
  * errors with line and column, merges them into meter_points / meters / meter_links on
  * natural keys, and rebuilds the touched stations' meter_daily rows, which every
- * coverage question reads. Owns the SQL of migrations/003_meters.sql. */
+ * coverage question reads; a station's first native file is written while it is read
+ * instead (the fast path, below), with the same results. Owns the SQL of
+ * migrations/003_meters.sql. */
 #define _GNU_SOURCE
 #include "meter.h"
 
@@ -1069,9 +1071,10 @@ static enum gs_result apply_staged(struct imp *c)
 
 /* A native file none of whose metering points and meters is stored yet (a station's
  * first file: the bulk case) is applied while it is read, in the write transaction the
- * header opens: each point, meter and link is inserted as its record arrives (the reader
- * parses the next batch on the other core meanwhile), each end is looked up and applied
- * at once, and after the reading one scan of the new links checks overlaps and gives
+ * header opens: each point and meter is inserted as its record arrives (the reader
+ * parses the next batch on the other core meanwhile), links and ends are gathered and
+ * written in sorted chunks (fast_links_flush, fast_ends_apply), and after the reading
+ * one scan of the new links checks overlaps and gives
  * the coverage rows, summed in memory by day. None of the general path's staging,
  * statuses, touched sets or before/after passes is needed: every row the file touches
  * is new (ids above p0/m0/l0), so the file's rows are the whole history of its points.
