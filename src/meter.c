@@ -175,8 +175,9 @@ static void meter_key(char *out, size_t len, const char *mrid, const char *seria
 /* ---- One import -------------------------------------------------------------------- */
 
 /* The fast path's statements, prepared once per import (fast_begin). */
-enum { FS_POINT, FS_POINT_ID, FS_METER, FS_LINK, FS_METER_ID, FS_END, FS_COUNT };
+enum { FS_POINT, FS_POINT_ID, FS_METER, FS_METERS, FS_LINK, FS_LINKS, FS_METER_ID, FS_END, FS_COUNT };
 struct fast_ends;
+struct fast_meters;
 struct fast_link;
 struct fast_codes;
 
@@ -210,6 +211,7 @@ struct imp {
 	sqlite3_stmt *fst[FS_COUNT];
 	struct fast_ends *ends; /* ends read, not yet applied */
 	struct fast_codes *codes;
+	struct fast_meters *meters; /* meters read, not yet written (FAST_ROWS) */
 	struct fast_link *links; /* links read, not yet written (FAST_LINK_CHUNK) */
 	size_t n_links;
 	size_t chunk_links, chunk_ends; /* gathered before they are written (opts->fast_chunk) */
@@ -1115,6 +1117,33 @@ static enum gs_result fast_bail(struct imp *c, long line, const char *why)
 	return GS_ERR_CONFLICT; /* stops the reading */
 }
 
+/* FAST_ROWS rows of five parameters each: one statement writes a run of a chunk's
+ * links (a multi-row VALUES is a co-routine: the per-statement work is paid once) */
+#define FAST_ROWS 16
+#define FAST_ROW5 "(?, ?, ?, ?, ?)"
+#define FAST_ROWS5                                                                                                \
+	FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5  \
+		  "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5  \
+		  "," FAST_ROW5
+
+#define FAST_ROW7 "(?, ?, ?, ?, ?, ?, ?)"
+#define FAST_ROWS7                                                                                                \
+	FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7  \
+		  "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7  \
+		  "," FAST_ROW7
+
+/* Meters waiting for a full statement of FAST_ROWS: their texts copied (the reader's
+ * batch they point into is handed back after each record). */
+struct fast_meters {
+	size_t n, used, cap;
+	struct {
+		uint32_t k, off[5]; /* ordinal; key, mrid, serial, maker, model (0: NULL, else offset + 1) */
+		int smart;
+		long line;
+	} row[FAST_ROWS];
+	char *text;
+};
+
 static const char *const fast_sql[FS_COUNT] = {
 	[FS_POINT] = "INSERT OR FAIL INTO meter_points(id, code, station_id, customer_class, since, until) VALUES (?1, ?2, "
 		     "?3, ?4, ?5, ?6)",
@@ -1123,6 +1152,8 @@ static const char *const fast_sql[FS_COUNT] = {
 		     "?4, ?5, ?6, ?7)",
 	[FS_LINK] = "INSERT OR FAIL INTO meter_links(id, meter_id, point_id, since, until) VALUES (?1, ?1 - ?5, ?2, ?3, "
 		    "?4)",
+	[FS_METERS] = "INSERT OR FAIL INTO meters(id, key, mrid, serial, manufacturer, model, smart) VALUES " FAST_ROWS7,
+	[FS_LINKS] = "INSERT OR FAIL INTO meter_links(id, meter_id, point_id, since, until) VALUES " FAST_ROWS5,
 	[FS_METER_ID] = "SELECT id FROM meters WHERE key = ?1",
 	/* the link must be on that point, started on or before the day, and open */
 	[FS_END] = "UPDATE OR FAIL meter_links SET until = ?2 WHERE id = ?1 AND point_id = ?3 AND since <= ?2 AND until IS "
@@ -1332,6 +1363,7 @@ static enum gs_result fast_begin(struct imp *c)
 	c->codes = xcalloc(1, sizeof *c->codes);
 	c->links = xmalloc(FAST_LINK_CHUNK * sizeof *c->links);
 	c->n_links = 0;
+	c->meters = xcalloc(1, sizeof *c->meters);
 	size_t chunk = c->opts->fast_chunk;
 	c->chunk_links = chunk && chunk < FAST_LINK_CHUNK ? chunk : FAST_LINK_CHUNK;
 	c->chunk_ends = chunk && chunk < FAST_END_CHUNK ? chunk : FAST_END_CHUNK;
@@ -1367,6 +1399,10 @@ static void fast_end_import(struct imp *c)
 	c->codes = NULL;
 	free(c->links);
 	c->links = NULL;
+	if (c->meters)
+		free(c->meters->text);
+	free(c->meters);
+	c->meters = NULL;
 }
 
 /* Steps an insert or update: a constraint (a stored or repeated key) means the file is
@@ -1410,47 +1446,101 @@ static int fast_link_cmp(const void *a, const void *b)
 static enum gs_result fast_links_flush(struct imp *c)
 {
 	qsort(c->links, c->n_links, sizeof c->links[0], fast_link_cmp);
-	sqlite3_stmt *st = c->fst[FS_LINK];
-	for (size_t i = 0; i < c->n_links; i++) {
-		const struct fast_link *l = &c->links[i];
-		char since[11], until[11];
-		fast_day_string(l->since, since);
-		sqlite3_bind_int64(st, 1, c->l0 + 1 + l->k);
-		sqlite3_bind_int64(st, 2, c->p0 + 1 + l->point);
-		sqlite3_bind_text(st, 3, since, 10, SQLITE_STATIC);
-		if (l->until == FAST_FAR) {
-			sqlite3_bind_null(st, 4);
-		} else {
-			fast_day_string(l->until, until);
-			sqlite3_bind_text(st, 4, until, 10, SQLITE_STATIC);
+	size_t i = 0;
+	while (i < c->n_links) {
+		size_t n = c->n_links - i >= FAST_ROWS ? FAST_ROWS : 1;
+		sqlite3_stmt *st = c->fst[n == FAST_ROWS ? FS_LINKS : FS_LINK];
+		for (size_t j = 0; j < n; j++) {
+			const struct fast_link *l = &c->links[i + j];
+			int b = (int)j * 5;
+			sqlite3_bind_int64(st, b + 1, c->l0 + 1 + l->k);
+			if (n == 1) {
+				sqlite3_bind_int64(st, 5, c->l0 - c->m0); /* meter_id = ?1 - ?5 */
+				b = -1;                                    /* ?2 point, ?3 since, ?4 until */
+			} else {
+				sqlite3_bind_int64(st, b + 2, c->m0 + 1 + l->k);
+			}
+			char day[11];
+			sqlite3_bind_int64(st, b + 3, c->p0 + 1 + l->point);
+			fast_day_string(l->since, day);
+			sqlite3_bind_text(st, b + 4, day, 10, SQLITE_TRANSIENT);
+			if (l->until == FAST_FAR) {
+				sqlite3_bind_null(st, b + 5);
+			} else {
+				fast_day_string(l->until, day);
+				sqlite3_bind_text(st, b + 5, day, 10, SQLITE_TRANSIENT);
+			}
 		}
-		sqlite3_bind_int64(st, 5, c->l0 - c->m0);
-		enum gs_result res = fast_step(c, st, (long)l->line, "a link stored before");
+		enum gs_result res = fast_step(c, st, (long)c->links[i].line, "a link stored before");
 		if (res != GS_OK)
 			return res;
+		i += n;
 	}
 	c->n_links = 0;
 	return GS_OK;
 }
 
+/* Writes the waiting meters: a full statement of FAST_ROWS, else one at a time. */
+static enum gs_result fast_meters_flush(struct imp *c)
+{
+	struct fast_meters *fm = c->meters;
+	size_t i = 0;
+	while (i < fm->n) {
+		size_t n = fm->n - i == FAST_ROWS ? FAST_ROWS : 1;
+		sqlite3_stmt *st = c->fst[n == FAST_ROWS ? FS_METERS : FS_METER];
+		for (size_t j = 0; j < n; j++) {
+			int b = (int)j * 7;
+			sqlite3_bind_int64(st, b + 1, c->m0 + 1 + fm->row[i + j].k);
+			for (int f = 0; f < 5; f++) {
+				uint32_t off = fm->row[i + j].off[f];
+				if (off)
+					sqlite3_bind_text(st, b + 2 + f, fm->text + off - 1, -1, SQLITE_STATIC);
+				else
+					sqlite3_bind_null(st, b + 2 + f);
+			}
+			sqlite3_bind_int(st, b + 7, fm->row[i + j].smart);
+		}
+		enum gs_result res = fast_step(c, st, fm->row[i].line, "a meter stored before or named twice");
+		if (res != GS_OK)
+			return res;
+		i += n;
+	}
+	fm->n = fm->used = 0;
+	return GS_OK;
+}
+
 /* Meter k of the file has id m0 + 1 + k and its one link id l0 + 1 + k: the next meter
  * (smart when `legacy` is 0) and its link to point ordinal `pord` over [since, until),
- * until FAST_FAR when open. */
+ * until FAST_FAR when open. Both wait: meters for a full statement, links for a chunk. */
 static enum gs_result fast_meter_link(struct imp *c, const char *key, const char *mrid, const char *serial,
 				      const char *maker, const char *model, int legacy, size_t pord, long since,
 				      long until, long line)
 {
 	int64_t k = (int64_t)c->n_meters;
-	sqlite3_stmt *st = c->fst[FS_METER];
-	sqlite3_bind_int64(st, 1, c->m0 + 1 + k);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	bind_opt(st, 3, mrid);
-	bind_opt(st, 4, serial);
-	bind_opt(st, 5, maker);
-	bind_opt(st, 6, model);
-	sqlite3_bind_int(st, 7, !legacy);
-	enum gs_result res = fast_step(c, st, line, "a meter stored before or named twice");
-	if (res != GS_OK)
+	struct fast_meters *fm = c->meters;
+	const char *text[5] = {key, mrid, serial, maker, model};
+	size_t need = 0;
+	for (int f = 0; f < 5; f++)
+		need += text[f] ? strlen(text[f]) + 1 : 0;
+	if (fm->used + need > fm->cap) {
+		fm->cap = fm->used + need + 4096;
+		fm->text = xrealloc(fm->text, fm->cap);
+	}
+	fm->row[fm->n].k = (uint32_t)k;
+	fm->row[fm->n].smart = !legacy;
+	fm->row[fm->n].line = line;
+	for (int f = 0; f < 5; f++) {
+		if (!text[f]) {
+			fm->row[fm->n].off[f] = 0;
+			continue;
+		}
+		size_t len = strlen(text[f]) + 1;
+		memcpy(fm->text + fm->used, text[f], len);
+		fm->row[fm->n].off[f] = (uint32_t)fm->used + 1;
+		fm->used += len;
+	}
+	enum gs_result res;
+	if (++fm->n == FAST_ROWS && (res = fast_meters_flush(c)) != GS_OK)
 		return res;
 	if (c->n_links == c->chunk_links && (res = fast_links_flush(c)) != GS_OK)
 		return res;
@@ -1476,8 +1566,8 @@ static int fast_end_by_link(const void *a, const void *b)
  * started on or before its day, the meter written before the end was read. */
 static enum gs_result fast_ends_apply(struct imp *c)
 {
-	enum gs_result res = fast_links_flush(c);
-	if (res != GS_OK)
+	enum gs_result res = fast_meters_flush(c);
+	if (res != GS_OK || (res = fast_links_flush(c)) != GS_OK)
 		return res;
 	struct fast_ends *fe = c->ends;
 	if (!fe->n)
