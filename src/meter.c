@@ -175,9 +175,9 @@ static void meter_key(char *out, size_t len, const char *mrid, const char *seria
 /* ---- One import -------------------------------------------------------------------- */
 
 /* The fast path's statements, prepared once per import (fast_begin). */
-enum { FS_POINT, FS_POINT_ID, FS_METER, FS_METERS, FS_LINK, FS_LINKS, FS_METER_ID, FS_END, FS_COUNT };
+enum { FS_POINT, FS_POINTS, FS_POINT_ID, FS_METER, FS_METERS, FS_LINK, FS_LINKS, FS_METER_ID, FS_END, FS_COUNT };
 struct fast_ends;
-struct fast_meters;
+struct fast_rows;
 struct fast_link;
 struct fast_codes;
 
@@ -211,7 +211,8 @@ struct imp {
 	sqlite3_stmt *fst[FS_COUNT];
 	struct fast_ends *ends; /* ends read, not yet applied */
 	struct fast_codes *codes;
-	struct fast_meters *meters; /* meters read, not yet written (FAST_ROWS) */
+	struct fast_rows *meters; /* meters read, not yet written (FAST_ROWS) */
+	struct fast_rows *points; /* points read, not yet written (FAST_ROWS) */
 	struct fast_link *links; /* links read, not yet written (FAST_LINK_CHUNK) */
 	size_t n_links;
 	size_t chunk_links, chunk_ends; /* gathered before they are written (opts->fast_chunk) */
@@ -1126,18 +1127,24 @@ static enum gs_result fast_bail(struct imp *c, long line, const char *why)
 		  "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5  \
 		  "," FAST_ROW5
 
+#define FAST_ROW6 "(?, ?, ?, ?, ?, ?)"
+#define FAST_ROWS6                                                                                                \
+	FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6  \
+		  "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6  \
+		  "," FAST_ROW6
 #define FAST_ROW7 "(?, ?, ?, ?, ?, ?, ?)"
 #define FAST_ROWS7                                                                                                \
 	FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7  \
 		  "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7  \
 		  "," FAST_ROW7
 
-/* Meters waiting for a full statement of FAST_ROWS: their texts copied (the reader's
- * batch they point into is handed back after each record). */
-struct fast_meters {
+/* Points or meters waiting for a full statement of FAST_ROWS: their texts copied (the
+ * reader's batch they point into is handed back after each record). */
+struct fast_rows {
 	size_t n, used, cap;
 	struct {
-		uint32_t k, off[5]; /* ordinal; key, mrid, serial, maker, model (0: NULL, else offset + 1) */
+		uint32_t k, off[5]; /* ordinal; key, mrid, serial, maker, model or code, class,
+				     * since, until (0: NULL, else offset + 1) */
 		int smart;
 		long line;
 	} row[FAST_ROWS];
@@ -1147,6 +1154,8 @@ struct fast_meters {
 static const char *const fast_sql[FS_COUNT] = {
 	[FS_POINT] = "INSERT OR FAIL INTO meter_points(id, code, station_id, customer_class, since, until) VALUES (?1, ?2, "
 		     "?3, ?4, ?5, ?6)",
+	[FS_POINTS] = "INSERT OR FAIL INTO meter_points(id, code, station_id, customer_class, since, until) VALUES "
+		      FAST_ROWS6,
 	[FS_POINT_ID] = "SELECT id FROM meter_points WHERE code = ?1",
 	[FS_METER] = "INSERT OR FAIL INTO meters(id, key, mrid, serial, manufacturer, model, smart) VALUES (?1, ?2, ?3, "
 		     "?4, ?5, ?6, ?7)",
@@ -1364,6 +1373,7 @@ static enum gs_result fast_begin(struct imp *c)
 	c->links = xmalloc(FAST_LINK_CHUNK * sizeof *c->links);
 	c->n_links = 0;
 	c->meters = xcalloc(1, sizeof *c->meters);
+	c->points = xcalloc(1, sizeof *c->points);
 	size_t chunk = c->opts->fast_chunk;
 	c->chunk_links = chunk && chunk < FAST_LINK_CHUNK ? chunk : FAST_LINK_CHUNK;
 	c->chunk_ends = chunk && chunk < FAST_END_CHUNK ? chunk : FAST_END_CHUNK;
@@ -1403,6 +1413,10 @@ static void fast_end_import(struct imp *c)
 		free(c->meters->text);
 	free(c->meters);
 	c->meters = NULL;
+	if (c->points)
+		free(c->points->text);
+	free(c->points);
+	c->points = NULL;
 }
 
 /* Steps an insert or update: a constraint (a stored or repeated key) means the file is
@@ -1480,10 +1494,69 @@ static enum gs_result fast_links_flush(struct imp *c)
 	return GS_OK;
 }
 
+/* Adds a waiting row: ordinal k, five texts (NULL or copied), an integer. */
+static void fast_wait(struct fast_rows *fm, uint32_t k, const char *const text[5], int smart, long line)
+{
+	size_t need = 0;
+	for (int f = 0; f < 5; f++)
+		need += text[f] ? strlen(text[f]) + 1 : 0;
+	if (fm->used + need > fm->cap) {
+		fm->cap = fm->used + need + 4096;
+		fm->text = xrealloc(fm->text, fm->cap);
+	}
+	fm->row[fm->n].k = k;
+	fm->row[fm->n].smart = smart;
+	fm->row[fm->n].line = line;
+	for (int f = 0; f < 5; f++) {
+		if (!text[f]) {
+			fm->row[fm->n].off[f] = 0;
+			continue;
+		}
+		size_t len = strlen(text[f]) + 1;
+		memcpy(fm->text + fm->used, text[f], len);
+		fm->row[fm->n].off[f] = (uint32_t)fm->used + 1;
+		fm->used += len;
+	}
+	fm->n++;
+}
+
+static void fast_bind_text(sqlite3_stmt *st, int i, const struct fast_rows *fm, uint32_t off)
+{
+	if (off)
+		sqlite3_bind_text(st, i, fm->text + off - 1, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Writes the waiting points: a full statement of FAST_ROWS, else one at a time. */
+static enum gs_result fast_points_flush(struct imp *c)
+{
+	struct fast_rows *fp = c->points;
+	size_t i = 0;
+	while (i < fp->n) {
+		size_t n = fp->n - i == FAST_ROWS ? FAST_ROWS : 1;
+		sqlite3_stmt *st = c->fst[n == FAST_ROWS ? FS_POINTS : FS_POINT];
+		for (size_t j = 0; j < n; j++) {
+			int b = (int)j * 6;
+			sqlite3_bind_int64(st, b + 1, c->p0 + 1 + fp->row[i + j].k);
+			fast_bind_text(st, b + 2, fp, fp->row[i + j].off[0]);
+			sqlite3_bind_int64(st, b + 3, c->station_id);
+			for (int f = 1; f < 4; f++)
+				fast_bind_text(st, b + 3 + f, fp, fp->row[i + j].off[f]);
+		}
+		enum gs_result res = fast_step(c, st, fp->row[i].line, "a point stored before or named twice");
+		if (res != GS_OK)
+			return res;
+		i += n;
+	}
+	fp->n = fp->used = 0;
+	return GS_OK;
+}
+
 /* Writes the waiting meters: a full statement of FAST_ROWS, else one at a time. */
 static enum gs_result fast_meters_flush(struct imp *c)
 {
-	struct fast_meters *fm = c->meters;
+	struct fast_rows *fm = c->meters;
 	size_t i = 0;
 	while (i < fm->n) {
 		size_t n = fm->n - i == FAST_ROWS ? FAST_ROWS : 1;
@@ -1491,13 +1564,8 @@ static enum gs_result fast_meters_flush(struct imp *c)
 		for (size_t j = 0; j < n; j++) {
 			int b = (int)j * 7;
 			sqlite3_bind_int64(st, b + 1, c->m0 + 1 + fm->row[i + j].k);
-			for (int f = 0; f < 5; f++) {
-				uint32_t off = fm->row[i + j].off[f];
-				if (off)
-					sqlite3_bind_text(st, b + 2 + f, fm->text + off - 1, -1, SQLITE_STATIC);
-				else
-					sqlite3_bind_null(st, b + 2 + f);
-			}
+			for (int f = 0; f < 5; f++)
+				fast_bind_text(st, b + 2 + f, fm, fm->row[i + j].off[f]);
 			sqlite3_bind_int(st, b + 7, fm->row[i + j].smart);
 		}
 		enum gs_result res = fast_step(c, st, fm->row[i].line, "a meter stored before or named twice");
@@ -1517,30 +1585,10 @@ static enum gs_result fast_meter_link(struct imp *c, const char *key, const char
 				      long until, long line)
 {
 	int64_t k = (int64_t)c->n_meters;
-	struct fast_meters *fm = c->meters;
 	const char *text[5] = {key, mrid, serial, maker, model};
-	size_t need = 0;
-	for (int f = 0; f < 5; f++)
-		need += text[f] ? strlen(text[f]) + 1 : 0;
-	if (fm->used + need > fm->cap) {
-		fm->cap = fm->used + need + 4096;
-		fm->text = xrealloc(fm->text, fm->cap);
-	}
-	fm->row[fm->n].k = (uint32_t)k;
-	fm->row[fm->n].smart = !legacy;
-	fm->row[fm->n].line = line;
-	for (int f = 0; f < 5; f++) {
-		if (!text[f]) {
-			fm->row[fm->n].off[f] = 0;
-			continue;
-		}
-		size_t len = strlen(text[f]) + 1;
-		memcpy(fm->text + fm->used, text[f], len);
-		fm->row[fm->n].off[f] = (uint32_t)fm->used + 1;
-		fm->used += len;
-	}
+	fast_wait(c->meters, (uint32_t)k, text, !legacy, line);
 	enum gs_result res;
-	if (++fm->n == FAST_ROWS && (res = fast_meters_flush(c)) != GS_OK)
+	if (c->meters->n == FAST_ROWS && (res = fast_meters_flush(c)) != GS_OK)
 		return res;
 	if (c->n_links == c->chunk_links && (res = fast_links_flush(c)) != GS_OK)
 		return res;
@@ -1566,8 +1614,8 @@ static int fast_end_by_link(const void *a, const void *b)
  * started on or before its day, the meter written before the end was read. */
 static enum gs_result fast_ends_apply(struct imp *c)
 {
-	enum gs_result res = fast_meters_flush(c);
-	if (res != GS_OK || (res = fast_links_flush(c)) != GS_OK)
+	enum gs_result res = fast_points_flush(c);
+	if (res != GS_OK || (res = fast_meters_flush(c)) != GS_OK || (res = fast_links_flush(c)) != GS_OK)
 		return res;
 	struct fast_ends *fe = c->ends;
 	if (!fe->n)
@@ -1635,15 +1683,10 @@ static enum gs_result fast_record(struct imp *c, const struct rollout_record *r,
 			return fast_bail(c, line, "a day after today, or until before since");
 		if (c->n_pts >= FAST_MAX_POINTS)
 			return fast_bail(c, line, "more points than the fast path keeps");
-		sqlite3_stmt *st = c->fst[FS_POINT];
-		sqlite3_bind_int64(st, 1, c->p0 + 1 + (int64_t)c->n_pts);
-		sqlite3_bind_text(st, 2, r->point, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, c->station_id);
-		bind_opt(st, 4, r->customer_class);
-		sqlite3_bind_text(st, 5, r->since, -1, SQLITE_STATIC);
-		bind_opt(st, 6, r->until);
-		enum gs_result res = fast_step(c, st, line, "a point stored before or named twice");
-		if (res != GS_OK)
+		const char *text[5] = {r->point, r->customer_class, r->since, r->until, NULL};
+		fast_wait(c->points, (uint32_t)c->n_pts, text, 0, line);
+		enum gs_result res;
+		if (c->points->n == FAST_ROWS && (res = fast_points_flush(c)) != GS_OK)
 			return res;
 		if (c->n_pts == c->cap_pts) {
 			c->cap_pts = c->cap_pts ? c->cap_pts * 2 : 4096;
@@ -1661,6 +1704,9 @@ static enum gs_result fast_record(struct imp *c, const struct rollout_record *r,
 	long ord = fast_codes_find(c->codes, r->point);
 	int64_t point = ord >= 0 ? c->p0 + 1 + ord : 0;
 	if (ord == -2) {
+		enum gs_result res = fast_points_flush(c); /* the points read so far, all of them written */
+		if (res != GS_OK)
+			return res;
 		sqlite3_stmt *st = c->fst[FS_POINT_ID];
 		sqlite3_bind_text(st, 1, r->point, -1, SQLITE_STATIC);
 		int row = db_step_row(c->db, st);
