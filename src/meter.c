@@ -211,9 +211,9 @@ struct imp {
 	sqlite3_stmt *fst[FS_COUNT];
 	struct fast_ends *ends; /* ends read, not yet applied */
 	struct fast_codes *codes;
-	struct fast_rows *meters; /* meters read, not yet written (FAST_ROWS) */
-	struct fast_rows *points; /* points read, not yet written (FAST_ROWS) */
-	struct fast_link *links; /* links read, not yet written (FAST_LINK_CHUNK) */
+	struct fast_rows *meters;  /* meters read, not yet written (FAST_ROWS) */
+	struct fast_rows *points;  /* points read, not yet written (FAST_ROWS) */
+	struct fast_link *links;   /* links read, not yet written (FAST_LINK_CHUNK) */
 	size_t n_links;
 	size_t chunk_links, chunk_ends; /* gathered before they are written (opts->fast_chunk) */
 };
@@ -1122,21 +1122,21 @@ static enum gs_result fast_bail(struct imp *c, long line, const char *why)
  * links (a multi-row VALUES is a co-routine: the per-statement work is paid once) */
 #define FAST_ROWS 16
 #define FAST_ROW5 "(?, ?, ?, ?, ?)"
-#define FAST_ROWS5                                                                                                \
-	FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5  \
-		  "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5  \
-		  "," FAST_ROW5
+#define FAST_ROWS5                                                                                                     \
+	FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5    \
+	          "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5    \
+	          "," FAST_ROW5
 
 #define FAST_ROW6 "(?, ?, ?, ?, ?, ?)"
-#define FAST_ROWS6                                                                                                \
-	FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6  \
-		  "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6  \
-		  "," FAST_ROW6
+#define FAST_ROWS6                                                                                                     \
+	FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6    \
+	          "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6    \
+	          "," FAST_ROW6
 #define FAST_ROW7 "(?, ?, ?, ?, ?, ?, ?)"
-#define FAST_ROWS7                                                                                                \
-	FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7  \
-		  "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7  \
-		  "," FAST_ROW7
+#define FAST_ROWS7                                                                                                     \
+	FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7    \
+	          "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7    \
+	          "," FAST_ROW7
 
 /* Points or meters waiting for a full statement of FAST_ROWS: their texts copied (the
  * reader's batch they point into is handed back after each record). */
@@ -1144,7 +1144,7 @@ struct fast_rows {
 	size_t n, used, cap;
 	struct {
 		uint32_t k, off[5]; /* ordinal; key, mrid, serial, maker, model or code, class,
-				     * since, until (0: NULL, else offset + 1) */
+		                     * since, until (0: NULL, else offset + 1) */
 		int smart;
 		long line;
 	} row[FAST_ROWS];
@@ -1152,21 +1152,21 @@ struct fast_rows {
 };
 
 static const char *const fast_sql[FS_COUNT] = {
-	[FS_POINT] = "INSERT OR FAIL INTO meter_points(id, code, station_id, customer_class, since, until) VALUES (?1, ?2, "
-		     "?3, ?4, ?5, ?6)",
-	[FS_POINTS] = "INSERT OR FAIL INTO meter_points(id, code, station_id, customer_class, since, until) VALUES "
-		      FAST_ROWS6,
-	[FS_POINT_ID] = "SELECT id FROM meter_points WHERE code = ?1",
-	[FS_METER] = "INSERT OR FAIL INTO meters(id, key, mrid, serial, manufacturer, model, smart) VALUES (?1, ?2, ?3, "
-		     "?4, ?5, ?6, ?7)",
-	[FS_LINK] = "INSERT OR FAIL INTO meter_links(id, meter_id, point_id, since, until) VALUES (?1, ?1 - ?5, ?2, ?3, "
-		    "?4)",
-	[FS_METERS] = "INSERT OR FAIL INTO meters(id, key, mrid, serial, manufacturer, model, smart) VALUES " FAST_ROWS7,
-	[FS_LINKS] = "INSERT OR FAIL INTO meter_links(id, meter_id, point_id, since, until) VALUES " FAST_ROWS5,
-	[FS_METER_ID] = "SELECT id FROM meters WHERE key = ?1",
-	/* the link must be on that point, started on or before the day, and open */
-	[FS_END] = "UPDATE OR FAIL meter_links SET until = ?2 WHERE id = ?1 AND point_id = ?3 AND since <= ?2 AND until IS "
-		   "NULL",
+    [FS_POINT] = "INSERT OR FAIL INTO meter_points(id, code, station_id, customer_class, since, until) VALUES (?1, ?2, "
+                 "?3, ?4, ?5, ?6)",
+    [FS_POINTS] =
+        "INSERT OR FAIL INTO meter_points(id, code, station_id, customer_class, since, until) VALUES " FAST_ROWS6,
+    [FS_POINT_ID] = "SELECT id FROM meter_points WHERE code = ?1",
+    [FS_METER] = "INSERT OR FAIL INTO meters(id, key, mrid, serial, manufacturer, model, smart) VALUES (?1, ?2, ?3, "
+                 "?4, ?5, ?6, ?7)",
+    [FS_LINK] = "INSERT OR FAIL INTO meter_links(id, meter_id, point_id, since, until) VALUES (?1, ?1 - ?5, ?2, ?3, "
+                "?4)",
+    [FS_METERS] = "INSERT OR FAIL INTO meters(id, key, mrid, serial, manufacturer, model, smart) VALUES " FAST_ROWS7,
+    [FS_LINKS] = "INSERT OR FAIL INTO meter_links(id, meter_id, point_id, since, until) VALUES " FAST_ROWS5,
+    [FS_METER_ID] = "SELECT id FROM meters WHERE key = ?1",
+    /* the link must be on that point, started on or before the day, and open */
+    [FS_END] = "UPDATE OR FAIL meter_links SET until = ?2 WHERE id = ?1 AND point_id = ?3 AND since <= ?2 AND until IS "
+               "NULL",
 };
 
 /* Ends (remove, replace) are gathered and applied in chunks: each chunk's meters are
@@ -1311,8 +1311,8 @@ static long fast_codes_find(const struct fast_codes *fc, const char *code)
 #define FAST_LINK_CHUNK 32768
 
 struct fast_link {
-	uint32_t k;           /* meter and link ordinal */
-	uint32_t point;       /* point ordinal */
+	uint32_t k;            /* meter and link ordinal */
+	uint32_t point;        /* point ordinal */
 	uint16_t since, until; /* days; until FAST_FAR when open */
 	uint32_t line;
 };
@@ -1352,8 +1352,8 @@ static enum gs_result fast_begin(struct imp *c)
 	c->l0 = sqlite3_column_int64(st, 2);
 	sqlite3_reset(st);
 	for (int i = 0; i < FS_COUNT; i++) {
-		int rc = sqlite3_prepare_v3(db_handle(c->db), fast_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->fst[i],
-					    NULL);
+		int rc =
+		    sqlite3_prepare_v3(db_handle(c->db), fast_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->fst[i], NULL);
 		if (rc != SQLITE_OK) {
 			log_error("sqlite: cannot prepare: %s in: %s", sqlite3_errmsg(db_handle(c->db)), fast_sql[i]);
 			return GS_ERR_DB;
@@ -1470,7 +1470,7 @@ static enum gs_result fast_links_flush(struct imp *c)
 			sqlite3_bind_int64(st, b + 1, c->l0 + 1 + l->k);
 			if (n == 1) {
 				sqlite3_bind_int64(st, 5, c->l0 - c->m0); /* meter_id = ?1 - ?5 */
-				b = -1;                                    /* ?2 point, ?3 since, ?4 until */
+				b = -1;                                   /* ?2 point, ?3 since, ?4 until */
 			} else {
 				sqlite3_bind_int64(st, b + 2, c->m0 + 1 + l->k);
 			}
@@ -1581,8 +1581,8 @@ static enum gs_result fast_meters_flush(struct imp *c)
  * (smart when `legacy` is 0) and its link to point ordinal `pord` over [since, until),
  * until FAST_FAR when open. Both wait: meters for a full statement, links for a chunk. */
 static enum gs_result fast_meter_link(struct imp *c, const char *key, const char *mrid, const char *serial,
-				      const char *maker, const char *model, int legacy, size_t pord, long since,
-				      long until, long line)
+                                      const char *maker, const char *model, int legacy, size_t pord, long since,
+                                      long until, long line)
 {
 	int64_t k = (int64_t)c->n_meters;
 	const char *text[5] = {key, mrid, serial, maker, model};
@@ -1592,8 +1592,11 @@ static enum gs_result fast_meter_link(struct imp *c, const char *key, const char
 		return res;
 	if (c->n_links == c->chunk_links && (res = fast_links_flush(c)) != GS_OK)
 		return res;
-	c->links[c->n_links++] = (struct fast_link){.k = (uint32_t)k, .point = (uint32_t)pord, .since = (uint16_t)since,
-						    .until = (uint16_t)until, .line = (uint32_t)line};
+	c->links[c->n_links++] = (struct fast_link){.k = (uint32_t)k,
+	                                            .point = (uint32_t)pord,
+	                                            .since = (uint16_t)since,
+	                                            .until = (uint16_t)until,
+	                                            .line = (uint32_t)line};
 	fast_count_meter(c, legacy);
 	return GS_OK;
 }
@@ -1649,7 +1652,8 @@ static enum gs_result fast_ends_apply(struct imp *c)
 		if ((res = fast_step(c, st, e->line, "link end")) != GS_OK)
 			return res;
 		if (sqlite3_changes(db_handle(c->db)) != 1)
-			return fast_bail(c, e->line, "an end that does not close its meter's one open link in this file");
+			return fast_bail(c, e->line,
+			                 "an end that does not close its meter's one open link in this file");
 	}
 	fe->n = fe->used = 0;
 	return GS_OK;
@@ -1666,8 +1670,11 @@ static enum gs_result fast_end_add(struct imp *c, const char *key, size_t point,
 			return r;
 	}
 	memcpy(fe->arena + fe->used, key, len);
-	fe->e[fe->n++] = (struct fast_end){.key = (uint32_t)fe->used, .point = (uint32_t)point,
-					   .seen = (uint32_t)c->n_meters, .day = (uint16_t)day, .line = line};
+	fe->e[fe->n++] = (struct fast_end){.key = (uint32_t)fe->used,
+	                                   .point = (uint32_t)point,
+	                                   .seen = (uint32_t)c->n_meters,
+	                                   .day = (uint16_t)day,
+	                                   .line = line};
 	fe->used += len;
 	return GS_OK;
 }
@@ -1719,14 +1726,13 @@ static enum gs_result fast_record(struct imp *c, const struct rollout_record *r,
 		return fast_bail(c, line, "an event on a point not in this file's inventory");
 	size_t pord = (size_t)(point - c->p0 - 1);
 	enum gs_result res = GS_OK;
-	if (r->kind != ROLLOUT_REMOVE &&
-	    (res = fast_meter_link(c, mkey, r->meter, r->serial, r->manufacturer, r->model, 0, pord, day,
-				   (long)FAST_FAR, line)) != GS_OK)
+	if (r->kind != ROLLOUT_REMOVE && (res = fast_meter_link(c, mkey, r->meter, r->serial, r->manufacturer, r->model,
+	                                                        0, pord, day, (long)FAST_FAR, line)) != GS_OK)
 		return res;
 	if (r->kind == ROLLOUT_INSTALL && okey[0]) { /* the legacy meter it replaces, new: on the point until now */
 		long psince = c->pts[pord].since;
-		return fast_meter_link(c, okey, r->replaces, NULL, NULL, NULL, 1, pord, psince < day ? psince : day, day,
-				       line);
+		return fast_meter_link(c, okey, r->replaces, NULL, NULL, NULL, 1, pord, psince < day ? psince : day,
+		                       day, line);
 	}
 	if (r->kind == ROLLOUT_REPLACE)
 		res = fast_end_add(c, okey, pord, day, line);

@@ -848,11 +848,11 @@ static void test_fast_path(void)
 	/* an unknown point named before the first, between and after the inventory's codes
 	 * (found in memory), a meter ended twice by a remove and a replace */
 	static const char *const bad2[] = {
-		"<install meter=\"A\" point=\"F0\" date=\"2026-02-01\"/>\n",
-		"<install meter=\"A\" point=\"F15\" date=\"2026-02-01\"/>\n",
-		"<install meter=\"A\" point=\"G\" date=\"2026-02-01\"/>\n",
-		"<install meter=\"A\" point=\"F1\" date=\"2026-02-01\"/>\n<remove meter=\"A\" point=\"F1\" "
-		"date=\"2026-03-01\"/>\n<replace meter=\"B\" point=\"F1\" date=\"2026-04-01\" old-meter=\"A\"/>\n",
+	    "<install meter=\"A\" point=\"F0\" date=\"2026-02-01\"/>\n",
+	    "<install meter=\"A\" point=\"F15\" date=\"2026-02-01\"/>\n",
+	    "<install meter=\"A\" point=\"G\" date=\"2026-02-01\"/>\n",
+	    "<install meter=\"A\" point=\"F1\" date=\"2026-02-01\"/>\n<remove meter=\"A\" point=\"F1\" "
+	    "date=\"2026-03-01\"/>\n<replace meter=\"B\" point=\"F1\" date=\"2026-04-01\" old-meter=\"A\"/>\n",
 	};
 	for (size_t i = 0; i < sizeof bad2 / sizeof bad2[0]; i++) {
 		char *text = xasprintf(FAST_HEAD "%s" FAST_TAIL, bad2[i]);
@@ -862,16 +862,16 @@ static void test_fast_path(void)
 		free(text);
 	}
 	/* an inventory not in code order: the points are looked up in the database */
-	fast_same("f-unsorted.xml", NULL,
-		  "<?xml version=\"1.0\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"T-S1\" file-id=\"u\" "
-		  "generated-at=\"2026-07-01T10:00:00+08:00\">\n<inventory>\n"
-		  "<point code=\"U2\" class=\"other\" since=\"2020-01-01\"/>\n<point code=\"U1\" class=\"other\" "
-		  "since=\"2021-01-01\"/>\n<point code=\"U3\" class=\"other\" since=\"2021-01-01\"/>\n</inventory>\n"
-		  "<events>\n<install meter=\"A\" point=\"U1\" date=\"2026-02-01\" replaces=\"L\"/>\n"
-		  "<install meter=\"B\" point=\"U3\" date=\"2026-02-01\"/>\n<replace meter=\"C\" point=\"U1\" "
-		  "date=\"2026-04-01\" old-meter=\"A\"/>\n<remove meter=\"B\" point=\"U3\" date=\"2026-05-01\"/>\n"
-		  FAST_TAIL,
-		  GS_OK, 1);
+	fast_same(
+	    "f-unsorted.xml", NULL,
+	    "<?xml version=\"1.0\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"T-S1\" file-id=\"u\" "
+	    "generated-at=\"2026-07-01T10:00:00+08:00\">\n<inventory>\n"
+	    "<point code=\"U2\" class=\"other\" since=\"2020-01-01\"/>\n<point code=\"U1\" class=\"other\" "
+	    "since=\"2021-01-01\"/>\n<point code=\"U3\" class=\"other\" since=\"2021-01-01\"/>\n</inventory>\n"
+	    "<events>\n<install meter=\"A\" point=\"U1\" date=\"2026-02-01\" replaces=\"L\"/>\n"
+	    "<install meter=\"B\" point=\"U3\" date=\"2026-02-01\"/>\n<replace meter=\"C\" point=\"U1\" "
+	    "date=\"2026-04-01\" old-meter=\"A\"/>\n<remove meter=\"B\" point=\"U3\" date=\"2026-05-01\"/>\n" FAST_TAIL,
+	    GS_OK, 1);
 	/* many points, codes sharing prefixes of every length (the in-memory code blocks),
 	 * each with an install replacing a legacy meter, every third replaced, every
 	 * fourth removed, in no point order */
@@ -879,7 +879,7 @@ static void test_fast_path(void)
 		struct buf b;
 		buf_init(&b, 1u << 20);
 		buf_printf(&b, "<?xml version=\"1.0\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"T-S1\" "
-			       "file-id=\"m\" generated-at=\"2026-07-01T10:00:00+08:00\">\n<inventory>\n");
+		               "file-id=\"m\" generated-at=\"2026-07-01T10:00:00+08:00\">\n<inventory>\n");
 		static const char *const pre[] = {"K", "K0", "K00", "KA", "KAB", "KB"};
 		char codes[6 * 12][16];
 		int n = 0;
@@ -889,21 +889,24 @@ static void test_fast_path(void)
 		/* increasing order: K00.., K000.., ... as strcmp orders them */
 		qsort(codes, (size_t)n, sizeof codes[0], (int (*)(const void *, const void *))strcmp);
 		for (int i = 0; i < n; i++)
-			buf_printf(&b, "<point code=\"%s\" class=\"other\" since=\"20%02d-01-01\"/>\n", codes[i], 10 + i % 10);
+			buf_printf(&b, "<point code=\"%s\" class=\"other\" since=\"20%02d-01-01\"/>\n", codes[i],
+			           10 + i % 10);
 		buf_printf(&b, "</inventory>\n<events>\n");
 		for (int j = 0; j < n; j++) {
 			int i = (j * 29) % n;
-			buf_printf(&b, "<install meter=\"N%d\" point=\"%s\" date=\"2025-%02d-01\" replaces=\"O%d\"/>\n", i,
-				   codes[i], 1 + i % 12, i);
+			buf_printf(&b, "<install meter=\"N%d\" point=\"%s\" date=\"2025-%02d-01\" replaces=\"O%d\"/>\n",
+			           i, codes[i], 1 + i % 12, i);
 		}
 		for (int j = 0; j < n; j++) {
 			int i = (j * 17) % n;
 			if (i % 3 == 0)
-				buf_printf(&b, "<replace meter=\"R%d\" point=\"%s\" date=\"2026-02-%02d\" old-meter=\"N%d\"/>\n",
-					   i, codes[i], 1 + i % 28, i);
+				buf_printf(
+				    &b,
+				    "<replace meter=\"R%d\" point=\"%s\" date=\"2026-02-%02d\" old-meter=\"N%d\"/>\n",
+				    i, codes[i], 1 + i % 28, i);
 			else if (i % 4 == 0)
-				buf_printf(&b, "<remove meter=\"N%d\" point=\"%s\" date=\"2026-03-%02d\"/>\n", i, codes[i],
-					   1 + i % 28);
+				buf_printf(&b, "<remove meter=\"N%d\" point=\"%s\" date=\"2026-03-%02d\"/>\n", i,
+				           codes[i], 1 + i % 28);
 		}
 		buf_printf(&b, FAST_TAIL);
 		char *text = buf_steal(&b, NULL);
