@@ -82,6 +82,7 @@ static char *dump(struct db *db, int with_log)
 static int cov_plan;
 /* 1: the general path only (main runs the suites with and without the fast path) */
 static int no_fast;
+static size_t fast_chunk; /* opts.fast_chunk: test_fast_path runs with 0 and with 2 */
 
 static void opts_pin(struct meter_import_opts *o, const char *today)
 {
@@ -89,6 +90,7 @@ static void opts_pin(struct meter_import_opts *o, const char *today)
 	o->today = today;
 	o->cov_plan = cov_plan;
 	o->no_fast = no_fast;
+	o->fast_chunk = fast_chunk;
 }
 
 static enum gs_result import(struct db *db, const char *path, const char *today, struct meter_import_report *rep)
@@ -843,11 +845,114 @@ static void test_fast_path(void)
 		fast_same(name, NULL, text, i == 9 || i == 10 ? GS_OK : GS_ERR_INVALID, 0);
 		free(text);
 	}
+	/* an unknown point named before the first, between and after the inventory's codes
+	 * (found in memory), a meter ended twice by a remove and a replace */
+	static const char *const bad2[] = {
+	    "<install meter=\"A\" point=\"F0\" date=\"2026-02-01\"/>\n",
+	    "<install meter=\"A\" point=\"F15\" date=\"2026-02-01\"/>\n",
+	    "<install meter=\"A\" point=\"G\" date=\"2026-02-01\"/>\n",
+	    "<install meter=\"A\" point=\"F1\" date=\"2026-02-01\"/>\n<remove meter=\"A\" point=\"F1\" "
+	    "date=\"2026-03-01\"/>\n<replace meter=\"B\" point=\"F1\" date=\"2026-04-01\" old-meter=\"A\"/>\n",
+	};
+	for (size_t i = 0; i < sizeof bad2 / sizeof bad2[0]; i++) {
+		char *text = xasprintf(FAST_HEAD "%s" FAST_TAIL, bad2[i]);
+		char name[32];
+		snprintf(name, sizeof name, "f-bad2-%zu.xml", i);
+		fast_same(name, NULL, text, GS_ERR_INVALID, 0);
+		free(text);
+	}
+	/* an inventory not in code order: the points are looked up in the database */
+	fast_same(
+	    "f-unsorted.xml", NULL,
+	    "<?xml version=\"1.0\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"T-S1\" file-id=\"u\" "
+	    "generated-at=\"2026-07-01T10:00:00+08:00\">\n<inventory>\n"
+	    "<point code=\"U2\" class=\"other\" since=\"2020-01-01\"/>\n<point code=\"U1\" class=\"other\" "
+	    "since=\"2021-01-01\"/>\n<point code=\"U3\" class=\"other\" since=\"2021-01-01\"/>\n</inventory>\n"
+	    "<events>\n<install meter=\"A\" point=\"U1\" date=\"2026-02-01\" replaces=\"L\"/>\n"
+	    "<install meter=\"B\" point=\"U3\" date=\"2026-02-01\"/>\n<replace meter=\"C\" point=\"U1\" "
+	    "date=\"2026-04-01\" old-meter=\"A\"/>\n<remove meter=\"B\" point=\"U3\" date=\"2026-05-01\"/>\n" FAST_TAIL,
+	    GS_OK, 1);
+	/* many points, codes sharing prefixes of every length (the in-memory code blocks),
+	 * each with an install replacing a legacy meter, every third replaced, every
+	 * fourth removed, in no point order */
+	{
+		struct buf b;
+		buf_init(&b, 1u << 20);
+		buf_printf(&b, "<?xml version=\"1.0\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"T-S1\" "
+		               "file-id=\"m\" generated-at=\"2026-07-01T10:00:00+08:00\">\n<inventory>\n");
+		static const char *const pre[] = {"K", "K0", "K00", "KA", "KAB", "KB"};
+		char codes[6 * 12][16];
+		int n = 0;
+		for (size_t p = 0; p < 6; p++)
+			for (int i = 0; i < 12; i++)
+				snprintf(codes[n++], sizeof codes[0], "%s%02d", pre[p], i);
+		/* increasing order: K00.., K000.., ... as strcmp orders them */
+		qsort(codes, (size_t)n, sizeof codes[0], (int (*)(const void *, const void *))strcmp);
+		for (int i = 0; i < n; i++)
+			buf_printf(&b, "<point code=\"%s\" class=\"other\" since=\"20%02d-01-01\"/>\n", codes[i],
+			           10 + i % 10);
+		buf_printf(&b, "</inventory>\n<events>\n");
+		for (int j = 0; j < n; j++) {
+			int i = (j * 29) % n;
+			buf_printf(&b, "<install meter=\"N%d\" point=\"%s\" date=\"2025-%02d-01\" replaces=\"O%d\"/>\n",
+			           i, codes[i], 1 + i % 12, i);
+		}
+		for (int j = 0; j < n; j++) {
+			int i = (j * 17) % n;
+			if (i % 3 == 0)
+				buf_printf(
+				    &b,
+				    "<replace meter=\"R%d\" point=\"%s\" date=\"2026-02-%02d\" old-meter=\"N%d\"/>\n",
+				    i, codes[i], 1 + i % 28, i);
+			else if (i % 4 == 0)
+				buf_printf(&b, "<remove meter=\"N%d\" point=\"%s\" date=\"2026-03-%02d\"/>\n", i,
+				           codes[i], 1 + i % 28);
+		}
+		buf_printf(&b, FAST_TAIL);
+		char *text = buf_steal(&b, NULL);
+		fast_same("f-many.xml", NULL, text, GS_OK, 1);
+		free(text);
+	}
 	fast_same("f-dup-point.xml", NULL,
 		  "<?xml version=\"1.0\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"T-S1\">\n<inventory>\n"
 		  "<point code=\"D1\" class=\"other\" since=\"2020-01-01\"/>\n<point code=\"D1\" class=\"other\" since=\"2021-01-01\"/>\n"
 		  "<point code=\"D2\" class=\"other\" since=\"2021-01-01\" until=\"2020-01-01\"/>\n</inventory>\n</rollout>\n",
 		  GS_ERR_INVALID, 0);
+}
+
+/* A file that writes nothing imported twice: the fast path applies it the first time;
+ * the second time it bails at the end, when its SHA-256 shows the earlier import, and
+ * the answer is "already". */
+static void test_already_empty(void)
+{
+	struct db *db = open_fixture();
+	struct meter_import_opts o;
+	opts_pin(&o, "2026-07-10");
+	struct meter_import_report rep;
+	const char *path = write_tmp("f-empty.xml", FAST_HEAD FAST_TAIL);
+	CHECK_INT(meter_import_run(db, path, &o, &rep), GS_OK);
+	CHECK_STR(rep.status, "imported");
+	CHECK_INT(rep.fast, 1);
+	int64_t first = rep.id;
+	CHECK(first > 0);
+	CHECK_INT(meter_import_run(db, path, &o, &rep), GS_OK);
+	CHECK_STR(rep.status, "already");
+	CHECK_INT(rep.earlier_id, first);
+	CHECK_INT(rep.fast, 0);
+	db_close(db);
+}
+
+/* 1969-12-31 is a day like any other (day number -1); invalid dates are refused. */
+static void test_days(void)
+{
+	struct db *db = open_fixture();
+	struct meter_coverage cov;
+	CHECK_INT(meter_coverage_at(db, 0, "1969-12-31", &cov), GS_OK);
+	CHECK_INT(meter_coverage_at(db, 0, "1950-06-30", &cov), GS_OK);
+	CHECK_INT(meter_coverage_at(db, 0, "1969-02-29", &cov), GS_ERR_INVALID);
+	CHECK_INT(meter_coverage_at(db, 0, "1899-12-31", &cov), GS_ERR_INVALID);
+	CHECK_INT(meter_coverage_at(db, 0, "1969-12-3x", &cov), GS_ERR_INVALID);
+	db_close(db);
 }
 
 int main(void)
@@ -870,5 +975,10 @@ int main(void)
 	cov_plan = no_fast = 0;
 	test_edges();
 	test_fast_path();
+	fast_chunk = 2; /* links and ends written two at a time */
+	test_fast_path();
+	fast_chunk = 0;
+	test_already_empty();
+	test_days();
 	return check_finish("test_meter");
 }
