@@ -788,8 +788,8 @@ static char *aggregates_dump(struct db *db)
 	struct buf b;
 	buf_init(&b, SIZE_MAX / 2);
 	static const char *const q[] = {
-		"SELECT scope, day, verified, flagged, n1, n2, n3, n4, n5, satisfied FROM survey_daily "
-		"WHERE n1 + n2 + n3 + n4 + n5 > 0 ORDER BY 1, 2, 3, 4",
+		("SELECT scope, day, verified, flagged, n1, n2, n3, n4, n5, satisfied FROM survey_daily "
+		 "WHERE n1 + n2 + n3 + n4 + n5 > 0 ORDER BY 1, 2, 3, 4"),
 		"SELECT scope, day, hour, n, satisfied FROM survey_hourly WHERE n > 0 ORDER BY 1, 2, 3",
 		"SELECT scope, day, question, value, n FROM survey_answer_daily WHERE n > 0 ORDER BY 1, 2, 3, 4"};
 	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
