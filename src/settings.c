@@ -2,6 +2,7 @@
 #include "settings.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,13 +10,13 @@
 #include "survey.h"
 
 static const struct settings_def defs[] = {
-	{"survey.ticket_ttl_hours", SETTINGS_INT, 1, 24 * 90, "24", "评价码有效期（小时）", "Ticket lifetime (hours)", 1},
-	{"survey.followup_days", SETTINGS_INT, 1, 365, "15", "差评跟进期限（天）", "Follow-up due time (days)", 1},
-	{"survey.unsatisfied_max", SETTINGS_INT, 0, 5, "2", "评分不高于此值时开启跟进", "Ratings at or below this open a follow-up", 1},
-	{"survey.min_sample", SETTINGS_INT, 0, 1000000, "30", "足够样本的最少份数", "Responses needed for a sufficient sample", 1},
-	{"survey.min_breakdown", SETTINGS_INT, 0, 1000000, "5", "少于此份数的分组不显示", "Smaller groups are not shown", 1},
-	{"survey.verified_only", SETTINGS_BOOL, 0, 1, "0", "指标只计验证评价（评价码）", "The indicator counts ticket responses only", 1},
-	{"survey.fast_seconds", SETTINGS_INT, 0, 3600, "5", "答题快于此秒数视为可疑", "Completion faster than this (seconds) is flagged", 1},
+	{"survey.ticket_ttl_hours", SETTINGS_INT, 1, 24 * 90, "24", "评价码有效期（小时）", "Ticket lifetime (hours)", 0},
+	{"survey.followup_days", SETTINGS_INT, 1, 365, "15", "差评跟进期限（天）", "Follow-up due time (days)", 0},
+	{"survey.unsatisfied_max", SETTINGS_INT, 0, 5, "2", "评分不高于此值时开启跟进", "Ratings at or below this open a follow-up", 0},
+	{"survey.min_sample", SETTINGS_INT, 0, 1000000, "30", "足够样本的最少份数", "Responses needed for a sufficient sample", 0},
+	{"survey.min_breakdown", SETTINGS_INT, 0, 1000000, "5", "少于此份数的分组不显示", "Smaller groups are not shown", 0},
+	{"survey.verified_only", SETTINGS_BOOL, 0, 1, "0", "指标只计验证评价（评价码）", "The indicator counts ticket responses only", 0},
+	{"survey.fast_seconds", SETTINGS_INT, 0, 3600, "5", "答题快于此秒数视为可疑", "Completion faster than this (seconds) is flagged", 0},
 	{"survey.burst_max", SETTINGS_INT, 1, 1000, "2", "同一客户端每小时对同一营业厅的评价上限", "Responses per client and hall per hour before flagging", 1},
 	{"coverage.target_date", SETTINGS_DAY, 0, 0, "2026-12-31", "智能表全覆盖目标日期", "Full smart-meter coverage target date", 0},
 	{"coverage.window_days", SETTINGS_INT, 1, 3650, "90", "预计进度所用的近期天数", "Days of recent progress used for the projection", 0},
@@ -74,6 +75,18 @@ enum gs_result settings_get(struct db *db, const char *name, char *out, size_t l
 	}
 	sqlite3_reset(st);
 	return row < 0 ? GS_ERR_DB : GS_OK;
+}
+
+static atomic_ulong generation = 1;
+
+void settings_changed(void)
+{
+	atomic_fetch_add(&generation, 1);
+}
+
+unsigned long settings_generation(void)
+{
+	return atomic_load(&generation);
 }
 
 enum gs_result settings_set(struct db *db, const char *name, const char *value)

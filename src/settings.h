@@ -34,4 +34,10 @@ enum gs_result settings_get(struct db *db, const char *name, char *out, size_t l
 /* Stores (inserts or replaces) name = value. */
 enum gs_result settings_set(struct db *db, const char *name, const char *value);
 
+/* A counter of changes made in this process: a writer calls settings_changed() once its
+ * transaction has committed, and readers that keep settings in memory (the server's
+ * survey settings) read them again when settings_generation() moved. */
+void settings_changed(void);
+unsigned long settings_generation(void);
+
 #endif

@@ -516,8 +516,10 @@ enum gs_result web_admin_settings(struct http_request *req, struct http_response
 			r = db_commit(req->db);
 		else
 			db_rollback(req->db);
-		if (r == GS_OK)
+		if (r == GS_OK) {
+			settings_changed(); /* the server's threads read them again */
 			http_redirect(res, 303, "/admin/settings?done=saved");
+		}
 	} else if (r == GS_OK) {
 		struct view_ctx v;
 		web_view_ctx(req, &v);

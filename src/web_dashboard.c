@@ -66,7 +66,7 @@ static int period_range(const char *p, char from[11], char to[11])
 
 void web_filter_parse(struct http_request *req, struct view_filter *f)
 {
-	struct web_app *app = http_app(req);
+	const struct survey_settings *set = web_settings(req);
 	memset(f, 0, sizeof *f);
 	char today[11];
 	survey_local_time(util_now(), today, NULL, NULL);
@@ -102,7 +102,7 @@ void web_filter_parse(struct http_request *req, struct view_filter *f)
 					   "enter a year (2026), a quarter (2026Q3) or a month (2026-03)");
 		}
 	}
-	f->verified_only = app->settings.verified_only;
+	f->verified_only = set->verified_only;
 	if (qv && *qv) {
 		if (strcmp(qv, "only") == 0)
 			f->verified_only = 1;
@@ -161,7 +161,7 @@ static void child_stats(struct http_request *req, const struct view_filter *f, c
 			struct view_child *c)
 {
 	struct survey_stats s;
-	if (survey_stats_get(req->db, &((struct web_app *)http_app(req))->settings, sc, f->from, f->to, f->verified_only,
+	if (survey_stats_get(req->db, web_settings(req), sc, f->from, f->to, f->verified_only,
 			     0, &s) == GS_OK) {
 		c->responses = s.responses;
 		c->satisfied = s.satisfied;
@@ -269,7 +269,7 @@ static void append_free(struct buf *b, char *html)
 static enum gs_result unit_page(struct http_request *req, struct http_response *res, const struct org_unit *unit,
 				struct view_filter *f, int dashboard)
 {
-	struct web_app *app = http_app(req);
+	const struct survey_settings *set = web_settings(req);
 	struct org_unit *subtree = NULL, *crumbs = NULL, *scope_units = NULL;
 	struct org_hall *halls = NULL;
 	struct org_leader *leaders = NULL;
@@ -365,7 +365,7 @@ static enum gs_result unit_page(struct http_request *req, struct http_response *
 	buf_puts(&csv, f->verified_only ? "&verified=only" : "&verified=all");
 	view_children(&top, &v, strcmp(unit->kind, "station") == 0 ? TR(req, "下属班组与营业厅", "Teams and service halls")
 								    : TR(req, "下一级单位", "One level down"),
-		      kids, nk, app->settings.min_breakdown, "drill", csv.data, f);
+		      kids, nk, set->min_breakdown, "drill", csv.data, f);
 	buf_free(&csv);
 	append_free(&blocks, sat_html);
 	append_free(&blocks, cov_html);
@@ -523,7 +523,7 @@ static enum gs_result hall_in_scope(struct http_request *req, struct http_respon
 
 enum gs_result web_hall_page(struct http_request *req, struct http_response *res)
 {
-	struct web_app *app = http_app(req);
+	const struct survey_settings *set = web_settings(req);
 	struct org_hall hall = {0};
 	struct org_hours *hours = NULL;
 	struct org_unit *crumbs = NULL;
@@ -563,7 +563,7 @@ enum gs_result web_hall_page(struct http_request *req, struct http_response *res
 		append_free(&blocks, block);
 		/* the heatmap only for a hall with enough responses to show any breakdown */
 		struct heat h;
-		if (sat.ok && sat.responses >= app->settings.min_breakdown && heat_collect(req, hall.id, &f, &h) == GS_OK) {
+		if (sat.ok && sat.responses >= set->min_breakdown && heat_collect(req, hall.id, &f, &h) == GS_OK) {
 			struct buf csv;
 			buf_init(&csv, 1024);
 			buf_puts(&csv, "/halls/");
@@ -574,7 +574,7 @@ enum gs_result web_hall_page(struct http_request *req, struct http_response *res
 			char *href = xstrdup(csv.data);
 			for (char *p = strstr(href, "&amp;"); p; p = strstr(p + 1, "&amp;"))
 				memmove(p + 1, p + 5, strlen(p + 5) + 1);
-			view_heatmap(&blocks, &v, (const int64_t(*)[24])h.n, app->settings.min_breakdown, href);
+			view_heatmap(&blocks, &v, (const int64_t(*)[24])h.n, set->min_breakdown, href);
 			free(href);
 			buf_free(&csv);
 		}
@@ -649,7 +649,7 @@ static enum gs_result filter_strict(struct http_request *req, struct http_respon
  * the trend chart's data (groups under the privacy minimum keep their count only). */
 enum gs_result web_satisfaction_months_csv(struct http_request *req, struct http_response *res)
 {
-	struct web_app *app = http_app(req);
+	const struct survey_settings *set = web_settings(req);
 	struct view_filter f;
 	enum gs_result r = filter_strict(req, res, &f);
 	if (r != GS_OK)
@@ -685,7 +685,7 @@ enum gs_result web_satisfaction_months_csv(struct http_request *req, struct http
 	buf_puts(&res->body, "month,responses,satisfied,rate,ci_low,ci_high\r\n");
 	for (size_t i = 0; i < n; i++) {
 		buf_printf(&res->body, "%s,%lld,", m[i].month, (long long)m[i].responses);
-		if (m[i].responses >= app->settings.min_breakdown && m[i].responses > 0) {
+		if (m[i].responses >= set->min_breakdown && m[i].responses > 0) {
 			struct stats_proportion w = stats_wilson(m[i].satisfied, m[i].responses, STATS_Z95);
 			buf_printf(&res->body, "%lld,%.4f,%.4f,%.4f\r\n", (long long)m[i].satisfied, w.rate, w.low, w.high);
 		} else {
@@ -700,7 +700,7 @@ enum gs_result web_satisfaction_months_csv(struct http_request *req, struct http
  * cells under the privacy minimum are blank. */
 enum gs_result web_hall_heatmap_csv(struct http_request *req, struct http_response *res)
 {
-	struct web_app *app = http_app(req);
+	const struct survey_settings *set = web_settings(req);
 	struct view_filter f;
 	enum gs_result r = filter_strict(req, res, &f);
 	if (r != GS_OK)
@@ -713,11 +713,11 @@ enum gs_result web_hall_heatmap_csv(struct http_request *req, struct http_respon
 	if (r == GS_OK) {
 		csv_begin(res, "heatmap", h.code, &f);
 		buf_puts(&res->body, "weekday,hour,responses\r\n");
-		int show = heat->total >= app->settings.min_breakdown;
+		int show = heat->total >= set->min_breakdown;
 		for (int d = 1; d <= 7; d++)
 			for (int hr = 0; hr < 24; hr++) {
 				int64_t x = heat->n[d][hr];
-				if (show && (x == 0 || x >= app->settings.min_breakdown))
+				if (show && (x == 0 || x >= set->min_breakdown))
 					buf_printf(&res->body, "%d,%d,%lld\r\n", d, hr, (long long)x);
 				else
 					buf_printf(&res->body, "%d,%d,\r\n", d, hr);

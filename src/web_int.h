@@ -5,6 +5,8 @@
 #define GS_WEB_INT_H
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "http.h"
@@ -19,7 +21,12 @@ struct ratelimit;
 struct web_app {
 	struct xform *form;           /* the survey form served at every hall */
 	int64_t form_row;             /* its survey_forms row */
-	struct survey_settings settings;
+	struct survey_settings settings; /* as read at start; use web_settings(), which follows changes */
+	pthread_mutex_t settings_lock;
+	_Atomic(const struct survey_settings *) settings_now; /* the newest; never freed before the app */
+	atomic_ulong settings_gen;       /* settings_generation() it was read at */
+	struct survey_settings **settings_old; /* earlier ones, still referenced by queued work */
+	size_t n_settings_old;
 	struct ratelimit *rl_client;       /* token bucket: submissions per client hash */
 	struct ratelimit *rl_client_hall;  /* minimum interval per client and hall */
 	struct ratelimit *rl_hall;         /* token bucket: submissions per hall */
@@ -30,6 +37,10 @@ struct web_app {
 };
 
 void web_view_ctx(const struct http_request *req, struct view_ctx *v);
+/* The survey settings in force: read again after an administrator changed them
+ * (settings_changed), except survey.burst_max, whose window is sized at start. The
+ * pointer stays valid until the app is freed. */
+const struct survey_settings *web_settings(struct http_request *req);
 /* The unit a caller is confined to: 0 the whole company, -1 nothing. */
 int64_t web_scope_unit(struct http_request *req);
 enum gs_result web_check_scope(struct http_request *req, struct http_response *res, int64_t unit_id);

@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "qr.h"
 #include "ratelimit.h"
+#include "settings.h"
 #include "util.h"
 #include "web_int.h"
 
@@ -40,6 +41,7 @@ enum gs_result web_app_new(struct db *db, const struct web_options *opt, struct 
 		len = f->len;
 	}
 	struct web_app *app = xcalloc(1, sizeof *app);
+	pthread_mutex_init(&app->settings_lock, NULL);
 	struct xform_error xe = {0};
 	enum gs_result r = xform_load_memory(name, data, len, &app->form, &xe);
 	if (r != GS_OK) {
@@ -59,6 +61,8 @@ enum gs_result web_app_new(struct db *db, const struct web_options *opt, struct 
 		snprintf(err, errlen, "cannot update the survey aggregates (%s)", gs_result_str(r));
 	if (r == GS_OK && (r = survey_settings_load(db, &app->settings)) != GS_OK)
 		snprintf(err, errlen, "cannot read the survey settings");
+	atomic_store(&app->settings_now, &app->settings);
+	atomic_store(&app->settings_gen, settings_generation());
 	if (r == GS_OK && (r = auth_server_key(db, "survey-stamp", app->stamp_key)) != GS_OK)
 		snprintf(err, errlen, "cannot read the server keys");
 	if (r != GS_OK) {
@@ -107,12 +111,46 @@ void web_app_free(struct web_app *app)
 	survey_batcher_free(app->batcher);
 	free(app->trusted_proxy);
 	sodium_memzero(app->stamp_key, sizeof app->stamp_key);
+	for (size_t i = 0; i < app->n_settings_old; i++)
+		free(app->settings_old[i]);
+	free(app->settings_old);
+	if (atomic_load(&app->settings_now) != &app->settings)
+		free((void *)atomic_load(&app->settings_now));
+	pthread_mutex_destroy(&app->settings_lock);
 	free(app);
 }
 
 static struct web_app *app_of(struct http_request *req)
 {
 	return http_app(req);
+}
+
+const struct survey_settings *web_settings(struct http_request *req)
+{
+	struct web_app *app = app_of(req);
+	unsigned long gen = settings_generation();
+	if (atomic_load(&app->settings_gen) != gen) {
+		pthread_mutex_lock(&app->settings_lock);
+		if (atomic_load(&app->settings_gen) != gen) {
+			struct survey_settings *s = xmalloc(sizeof *s);
+			if (survey_settings_load(req->db, s) == GS_OK) {
+				const struct survey_settings *cur = atomic_load(&app->settings_now);
+				s->burst_max = cur->burst_max; /* the burst window was sized for it at start */
+				if (cur != &app->settings) { /* queued submissions may still point at it */
+					app->settings_old = xrealloc(app->settings_old,
+								     (app->n_settings_old + 1) * sizeof *app->settings_old);
+					app->settings_old[app->n_settings_old++] = (struct survey_settings *)cur;
+				}
+				atomic_store(&app->settings_now, s);
+				atomic_store(&app->settings_gen, gen);
+			} else {
+				free(s); /* kept as they were; read again on the next request */
+				log_warn("the changed survey settings could not be read; the previous ones stay in force");
+			}
+		}
+		pthread_mutex_unlock(&app->settings_lock);
+	}
+	return atomic_load(&app->settings_now);
 }
 
 static int is_en(const struct http_request *req)
@@ -608,12 +646,12 @@ static enum gs_result submit_checked(struct http_request *req, struct http_respo
 		j->s.instance = j->instance;
 		j->s.client_hash = j->keys.ch;
 		j->deferred = http_defer(req, submit_job_answer, j);
-		survey_store_async(app->batcher, req->db, &app->settings, &j->s, &j->stored, submit_job_stored, j);
+		survey_store_async(app->batcher, req->db, web_settings(req), &j->s, &j->stored, submit_job_stored, j);
 		return GS_OK;
 	}
 	/* Tickets (few; their hall is the caller's own copy) wait for their commit here. */
 	struct survey_stored stored;
-	r = survey_store_batched(app->batcher, req->db, &app->settings, &s, &stored);
+	r = survey_store_batched(app->batcher, req->db, web_settings(req), &s, &stored);
 	free(choices);
 	xform_answers_clear(&ans);
 	return submit_stored(req, res, r, &stored, thanks, seen_io);
@@ -712,7 +750,6 @@ static void iso_local(int64_t t, char out[32])
 
 enum gs_result web_api_ticket(struct http_request *req, struct http_response *res)
 {
-	struct web_app *app = app_of(req);
 	struct org_hall hall;
 	enum gs_result r = org_hall_get(req->db, req->match.params[0], &hall);
 	if (r == GS_ERR_NOT_FOUND)
@@ -734,7 +771,7 @@ enum gs_result web_api_ticket(struct http_request *req, struct http_response *re
 	snprintf(by, sizeof by, "%s:%s", req->by_token ? "token" : "user",
 		 req->by_token ? req->token.name : req->user.login);
 	int64_t expires = 0;
-	r = survey_ticket_issue(req->db, req->match.params[0], by, app->settings.ticket_ttl_s, ticket, &expires);
+	r = survey_ticket_issue(req->db, req->match.params[0], by, web_settings(req)->ticket_ttl_s, ticket, &expires);
 	if (r != GS_OK)
 		return r;
 	char url[512], when[32];
@@ -840,7 +877,7 @@ static int verified_only(struct http_request *req)
 		return 1;
 	if (q && strcmp(q, "all") == 0)
 		return 0;
-	return app_of(req)->settings.verified_only;
+	return web_settings(req)->verified_only;
 }
 
 enum gs_result web_api_satisfaction(struct http_request *req, struct http_response *res)
@@ -854,7 +891,7 @@ enum gs_result web_api_satisfaction(struct http_request *req, struct http_respon
 	if (r != GS_OK)
 		return r;
 	struct survey_stats s;
-	r = survey_stats_get(req->db, &app_of(req)->settings, &scope, from, to, verified_only(req), 0, &s);
+	r = survey_stats_get(req->db, web_settings(req), &scope, from, to, verified_only(req), 0, &s);
 	if (r != GS_OK)
 		return r;
 	json_t *o = json_object();
@@ -1093,7 +1130,6 @@ static void csv_headers(struct http_request *req, struct http_response *res, con
 
 enum gs_result web_satisfaction_csv(struct http_request *req, struct http_response *res)
 {
-	struct web_app *app = app_of(req);
 	struct org_unit u;
 	enum gs_result r = org_unit_get(req->db, req->match.params[0], &u);
 	if (r == GS_ERR_NOT_FOUND)
@@ -1122,7 +1158,7 @@ enum gs_result web_satisfaction_csv(struct http_request *req, struct http_respon
 	for (size_t i = 0; r == GS_OK && i < nu; i++) {
 		struct survey_stats s;
 		struct survey_scope sc = {.unit_id = units[i].id};
-		r = survey_stats_get(req->db, &app->settings, &sc, from, to, vo, 0, &s);
+		r = survey_stats_get(req->db, web_settings(req), &sc, from, to, vo, 0, &s);
 		if (r == GS_OK)
 			csv_stats_row(&res->body, units[i].code, units[i].name, units[i].kind, &s);
 		survey_stats_clear(&s);
@@ -1130,7 +1166,7 @@ enum gs_result web_satisfaction_csv(struct http_request *req, struct http_respon
 	for (size_t i = 0; r == GS_OK && i < nh; i++) {
 		struct survey_stats s;
 		struct survey_scope sc = {.hall_id = halls[i].id};
-		r = survey_stats_get(req->db, &app->settings, &sc, from, to, vo, 0, &s);
+		r = survey_stats_get(req->db, web_settings(req), &sc, from, to, vo, 0, &s);
 		if (r == GS_OK)
 			csv_stats_row(&res->body, halls[i].code, halls[i].name, "hall", &s);
 		survey_stats_clear(&s);
@@ -1175,12 +1211,12 @@ enum gs_result web_responses_csv(struct http_request *req, struct http_response 
 	buf_puts(&res->body, "id,hall,submitted_at,form,form_version,rating,verified,flags,comment,answers\r\n");
 	/* The privacy rule: a scope with fewer than min_breakdown responses shows none. */
 	struct survey_stats s;
-	r = survey_stats_get(req->db, &app_of(req)->settings, &scope, from, to, 0, 0, &s);
+	r = survey_stats_get(req->db, web_settings(req), &scope, from, to, 0, 0, &s);
 	if (r != GS_OK)
 		return r;
 	int64_t total = s.responses + s.flagged;
 	survey_stats_clear(&s);
-	if (total < app_of(req)->settings.min_breakdown)
+	if (total < web_settings(req)->min_breakdown)
 		return GS_OK;
 	r = survey_responses_each(req->db, &scope, from, to, 0, 0, 200000, csv_response, &res->body);
 	if (r == GS_ERR_TOO_LARGE)
@@ -1214,7 +1250,7 @@ char *web_survey_block(struct http_request *req, const struct view_ctx *v, const
 	const char *from = f->from, *to = f->to;
 	int vo = f->verified_only;
 	struct survey_stats s;
-	if (survey_stats_get(req->db, &app->settings, scope, from, to, vo, 1, &s) != GS_OK)
+	if (survey_stats_get(req->db, web_settings(req), scope, from, to, vo, 1, &s) != GS_OK)
 		return NULL;
 	/* The monthly trend covers at most the last 12 months of the range. */
 	char mfrom[11];
@@ -1224,7 +1260,7 @@ char *web_survey_block(struct http_request *req, const struct view_ctx *v, const
 	size_t nm = 0;
 	survey_monthly(req->db, scope, mfrom, to, vo, &months, &nm);
 	struct comments c = {0};
-	if (s.responses >= app->settings.min_breakdown)
+	if (s.responses >= web_settings(req)->min_breakdown)
 		survey_responses_each(req->db, scope, from, to, 0, 1, 10, collect_comment, &c);
 	int64_t open = 0, overdue = 0;
 	survey_followups_count(req->db, station_for_followups, util_now(), &open, &overdue);
@@ -1242,7 +1278,7 @@ char *web_survey_block(struct http_request *req, const struct view_ctx *v, const
 		.months = months,
 		.n_months = nm,
 		.form = app->form,
-		.min_breakdown = app->settings.min_breakdown,
+		.min_breakdown = web_settings(req)->min_breakdown,
 		.comments = (const char *const *)c.items,
 		.n_comments = c.n,
 		.followups_open = open,

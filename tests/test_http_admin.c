@@ -388,6 +388,84 @@ static void test_settings(void)
 	test_response_free(&r);
 }
 
+/* A bad rating submitted at once after the page (as a script would): its stored flags
+ * and its follow-up's due time minus its opening time, or -1. */
+static void submit_quick(const char *path, char *flags, size_t flen, char *due_gap, size_t glen)
+{
+	struct test_response r;
+	char inst[96] = "", stamp[160] = "", body[512];
+	CHECK_INT(test_request(srv.port, "GET", path, NULL, NULL, &r), 0);
+	CHECK_INT(test_form_value(r.body, "_i", inst, sizeof inst), 0);
+	CHECK_INT(test_form_value(r.body, "_t", stamp, sizeof stamp), 0);
+	test_response_free(&r);
+	snprintf(body, sizeof body, "_i=%s&_t=%s&rating=1&waiting=lt5&attitude=1&one_visit=no&service=enquiry", inst,
+		 stamp);
+	CHECK_INT(test_request(srv.port, "POST", path, "Content-Type: application/x-www-form-urlencoded\r\n", body, &r),
+		  0);
+	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+	char q[256];
+	snprintf(q, sizeof q, "SELECT flags FROM survey_responses WHERE instance = '%s'", inst);
+	sql1(q, flags, flen);
+	snprintf(q, sizeof q,
+		 "SELECT f.due_at - f.opened_at FROM survey_followups f JOIN survey_responses r ON r.id = "
+		 "f.response_id WHERE r.instance = '%s'",
+		 inst);
+	sql1(q, due_gap, glen);
+}
+
+/* 1 if the settings page's label of name says it waits for a restart, 0 if not, -1 if absent. */
+static int restart_note(const char *html, const char *name)
+{
+	char code[96];
+	snprintf(code, sizeof code, "<code>%s</code>", name);
+	const char *p = strstr(html, code), *end = p ? strstr(p, "</small>") : NULL;
+	if (!end)
+		return -1;
+	const char *note = strstr(p, "takes effect at the next server start");
+	return note && note < end;
+}
+
+/* The survey settings an administrator changes take effect without a restart (except
+ * survey.burst_max, which says so on the page). */
+static void test_settings_live(void)
+{
+	char out[512], path[256], flags[32], gap[32];
+	CHECK_INT(test_run(NULL, out, sizeof out, "--db", db, "qr", "T-H1", "--base-url", "http://x", NULL), 0);
+	const char *p = strstr(out, "http://x/s/");
+	CHECK(p != NULL);
+	snprintf(path, sizeof path, "%.*s", p ? (int)strcspn(p + 8, "\r\n") : 0, p ? p + 8 : "");
+	/* before: completed within the default 5 s: flagged too fast (no follow-up for it) */
+	submit_quick(path, flags, sizeof flags, gap, sizeof gap);
+	CHECK(flags[0] && strcmp(flags, "0") != 0);
+	CHECK_STR(gap, "");
+	struct test_response r;
+	char body[1024];
+	settings_body(body, sizeof body, "survey.fast_seconds", "0");
+	char *two = strstr(body, "survey.followup_days=15");
+	CHECK(two != NULL);
+	if (two)
+		memcpy(two + strlen("survey.followup_days="), "02", 2);
+	CHECK_INT(post(sid_adm, csrf_adm, "/admin/settings", body, &r), 0);
+	CHECK_INT(r.status, 303);
+	test_response_free(&r);
+	/* at once, same server (another hall: one client waits 30 s between two ratings of a
+	 * hall): not flagged, its follow-up due in 2 days */
+	CHECK_INT(test_run(NULL, out, sizeof out, "--db", db, "qr", "T-H2", "--base-url", "http://x", NULL), 0);
+	p = strstr(out, "http://x/s/");
+	CHECK(p != NULL);
+	snprintf(path, sizeof path, "%.*s", p ? (int)strcspn(p + 8, "\r\n") : 0, p ? p + 8 : "");
+	submit_quick(path, flags, sizeof flags, gap, sizeof gap);
+	CHECK_STR(flags, "0");
+	CHECK_STR(gap, "172800");
+	/* the page says which setting waits for a restart */
+	CHECK_INT(get(sid_adm, "/admin/settings?lang=en", &r), 0);
+	CHECK(restart_note(r.body, "survey.burst_max") == 1);
+	CHECK(restart_note(r.body, "survey.fast_seconds") == 0);
+	CHECK(restart_note(r.body, "survey.followup_days") == 0);
+	test_response_free(&r);
+}
+
 static void test_hall_add_edit(void)
 {
 	struct test_response r;
@@ -684,6 +762,7 @@ int main(void)
 	test_logins();
 	test_tokens();
 	test_settings();
+	test_settings_live();
 	CHECK_INT(test_server_stop(&srv), 0);
 	return check_finish("test_http_admin");
 }
