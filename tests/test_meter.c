@@ -942,6 +942,39 @@ static void test_already_empty(void)
 	db_close(db);
 }
 
+static int64_t pragma_value(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The import's small page caches are its own: the connection's sizes come back after a
+ * fast import, a general one and a rejected one. */
+static void test_cache_restored(void)
+{
+	struct db *db = open_fixture();
+	CHECK_INT(sqlite3_exec(db_handle(db), "PRAGMA cache_size = -12345; PRAGMA temp.cache_size = 777", NULL, NULL,
+	                       NULL),
+	          SQLITE_OK);
+	struct meter_import_report rep;
+	CHECK_INT(import(db, DATA "a.xml", "2026-07-10", &rep), GS_OK);
+	CHECK_STR(rep.status, "imported");
+	CHECK_INT(pragma_value(db, "PRAGMA cache_size"), -12345);
+	CHECK_INT(pragma_value(db, "PRAGMA temp.cache_size"), 777);
+	CHECK_INT(import(db, DATA "b.xml", "2026-07-10", &rep), GS_OK);
+	CHECK_INT(pragma_value(db, "PRAGMA cache_size"), -12345);
+	CHECK_INT(pragma_value(db, "PRAGMA temp.cache_size"), 777);
+	const char *bad = write_tmp("cache-bad.xml", "<?xml version=\"1.0\"?><nope/>");
+	CHECK_INT(import(db, bad, "2026-07-10", &rep), GS_ERR_INVALID);
+	CHECK_INT(pragma_value(db, "PRAGMA cache_size"), -12345);
+	CHECK_INT(pragma_value(db, "PRAGMA temp.cache_size"), 777);
+	db_close(db);
+}
+
 /* 1969-12-31 is a day like any other (day number -1); invalid dates are refused. */
 static void test_days(void)
 {
@@ -979,6 +1012,7 @@ int main(void)
 	test_fast_path();
 	fast_chunk = 0;
 	test_already_empty();
+	test_cache_restored();
 	test_days();
 	return check_finish("test_meter");
 }
