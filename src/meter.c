@@ -175,7 +175,20 @@ static void meter_key(char *out, size_t len, const char *mrid, const char *seria
 /* ---- One import -------------------------------------------------------------------- */
 
 /* The fast path's statements, prepared once per import (fast_begin). */
-enum { FS_POINT, FS_POINTS, FS_POINT_ID, FS_METER, FS_METERS, FS_LINK, FS_LINKS, FS_METER_ID, FS_END, FS_COUNT };
+enum {
+	FS_POINT,
+	FS_POINTS,
+	FS_POINT_ID,
+	FS_METER,
+	FS_METERS,
+	FS_LINK,
+	FS_LINKS,
+	FS_METER_ID,
+	FS_METER_IDS,
+	FS_END,
+	FS_ENDS,
+	FS_COUNT
+};
 struct fast_ends;
 struct fast_rows;
 struct fast_link;
@@ -1138,6 +1151,17 @@ static enum gs_result fast_bail(struct imp *c, long line, const char *why)
 	          "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7    \
 	          "," FAST_ROW7
 
+#define FAST_ROW2 "(?, ?)"
+#define FAST_ROWS2                                                                                                     \
+	FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2    \
+	          "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2    \
+	          "," FAST_ROW2
+#define FAST_ROW3 "(?, ?, ?)"
+#define FAST_ROWS3                                                                                                     \
+	FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3    \
+	          "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3    \
+	          "," FAST_ROW3
+
 /* Points or meters waiting for a full statement of FAST_ROWS: their texts copied (the
  * reader's batch they point into is handed back after each record). */
 struct fast_rows {
@@ -1164,9 +1188,16 @@ static const char *const fast_sql[FS_COUNT] = {
     [FS_METERS] = "INSERT OR FAIL INTO meters(id, key, mrid, serial, manufacturer, model, smart) VALUES " FAST_ROWS7,
     [FS_LINKS] = "INSERT OR FAIL INTO meter_links(id, meter_id, point_id, since, until) VALUES " FAST_ROWS5,
     [FS_METER_ID] = "SELECT id FROM meters WHERE key = ?1",
+    /* FAST_ROWS keys (row number, key): each row's meter id, NULL when there is none */
+    [FS_METER_IDS] = "SELECT v.column1, m.id FROM (VALUES " FAST_ROWS2 ") AS v LEFT JOIN meters AS m ON m.key = "
+                     "v.column2",
     /* the link must be on that point, started on or before the day, and open */
     [FS_END] = "UPDATE OR FAIL meter_links SET until = ?2 WHERE id = ?1 AND point_id = ?3 AND since <= ?2 AND until IS "
                "NULL",
+    /* FAST_ROWS ends (link id, day, point id), each as FS_END: checked by the count */
+    [FS_ENDS] = "UPDATE OR FAIL meter_links SET until = v.column2 FROM (VALUES " FAST_ROWS3 ") AS v WHERE "
+                "meter_links.id = v.column1 AND meter_links.point_id = v.column3 AND meter_links.since <= "
+                "v.column2 AND meter_links.until IS NULL",
 };
 
 /* Ends (remove, replace) are gathered and applied in chunks: each chunk's meters are
@@ -1624,36 +1655,66 @@ static enum gs_result fast_ends_apply(struct imp *c)
 	if (!fe->n)
 		return GS_OK;
 	qsort_r(fe->e, fe->n, sizeof fe->e[0], fast_end_by_key, fe->arena);
-	sqlite3_stmt *st = c->fst[FS_METER_ID];
-	for (size_t i = 0; i < fe->n; i++) {
-		struct fast_end *e = &fe->e[i];
-		const char *key = fe->arena + e->key;
-		if (i > 0 && strcmp(key, fe->arena + fe->e[i - 1].key) == 0)
-			return fast_bail(c, e->line, "a meter taken off twice");
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		int row = db_step_row(c->db, st);
-		int64_t ord = row == 1 ? sqlite3_column_int64(st, 0) - c->m0 - 1 : -1;
+	for (size_t i = 1; i < fe->n; i++)
+		if (strcmp(fe->arena + fe->e[i].key, fe->arena + fe->e[i - 1].key) == 0)
+			return fast_bail(c, fe->e[i].line, "a meter taken off twice");
+	/* the meters by key, FAST_ROWS a statement (the rest one at a time) */
+	for (size_t i = 0; i < fe->n;) {
+		size_t n = fe->n - i >= FAST_ROWS ? FAST_ROWS : 1;
+		sqlite3_stmt *st = c->fst[n == FAST_ROWS ? FS_METER_IDS : FS_METER_ID];
+		for (size_t j = 0; j < n; j++) {
+			if (n == 1) {
+				sqlite3_bind_text(st, 1, fe->arena + fe->e[i].key, -1, SQLITE_STATIC);
+				break;
+			}
+			sqlite3_bind_int(st, (int)j * 2 + 1, (int)j);
+			sqlite3_bind_text(st, (int)j * 2 + 2, fe->arena + fe->e[i + j].key, -1, SQLITE_STATIC);
+		}
+		size_t got = 0;
+		int row;
+		while ((row = db_step_row(c->db, st)) == 1) {
+			size_t j = n == 1 ? 0 : (size_t)sqlite3_column_int(st, 0);
+			int col = n == 1 ? 0 : 1;
+			if (j >= n)
+				break;
+			struct fast_end *e = &fe->e[i + j];
+			int64_t ord = sqlite3_column_type(st, col) == SQLITE_NULL
+			                  ? -1
+			                  : sqlite3_column_int64(st, col) - c->m0 - 1;
+			if (ord < 0 || ord >= (int64_t)e->seen) {
+				sqlite3_reset(st);
+				return fast_bail(c, e->line, "an end of a meter not written before it in this file");
+			}
+			e->link = (uint32_t)ord;
+			got++;
+		}
 		sqlite3_reset(st);
 		if (row < 0)
 			return GS_ERR_DB;
-		if (ord < 0 || ord >= (int64_t)e->seen)
-			return fast_bail(c, e->line, "an end of a meter not written before it in this file");
-		e->link = (uint32_t)ord;
+		if (got != n) /* no meter by that key (the one-row statement), or a surprise */
+			return fast_bail(c, fe->e[i].line, "an end of a meter not written before it in this file");
+		i += n;
 	}
 	qsort(fe->e, fe->n, sizeof fe->e[0], fast_end_by_link);
-	st = c->fst[FS_END];
-	for (size_t i = 0; i < fe->n; i++) {
-		const struct fast_end *e = &fe->e[i];
-		char day[11];
-		fast_day_string(e->day, day);
-		sqlite3_bind_int64(st, 1, c->l0 + 1 + e->link);
-		sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 3, c->p0 + 1 + e->point);
-		if ((res = fast_step(c, st, e->line, "link end")) != GS_OK)
+	/* the links in id order, FAST_ROWS a statement: all of them closed, or the path bails */
+	for (size_t i = 0; i < fe->n;) {
+		size_t n = fe->n - i >= FAST_ROWS ? FAST_ROWS : 1;
+		sqlite3_stmt *st = c->fst[n == FAST_ROWS ? FS_ENDS : FS_END];
+		for (size_t j = 0; j < n; j++) {
+			const struct fast_end *e = &fe->e[i + j];
+			char day[11];
+			fast_day_string(e->day, day);
+			int b = (int)j * 3;
+			sqlite3_bind_int64(st, b + 1, c->l0 + 1 + e->link);
+			sqlite3_bind_text(st, b + 2, day, 10, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(st, b + 3, c->p0 + 1 + e->point);
+		}
+		if ((res = fast_step(c, st, fe->e[i].line, "link end")) != GS_OK)
 			return res;
-		if (sqlite3_changes(db_handle(c->db)) != 1)
-			return fast_bail(c, e->line,
+		if (sqlite3_changes(db_handle(c->db)) != (int)n)
+			return fast_bail(c, fe->e[i].line,
 			                 "an end that does not close its meter's one open link in this file");
+		i += n;
 	}
 	fe->n = fe->used = 0;
 	return GS_OK;
