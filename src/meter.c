@@ -186,7 +186,6 @@ enum {
 	FS_METER_ID,
 	FS_METER_IDS,
 	FS_END,
-	FS_ENDS,
 	FS_COUNT
 };
 struct fast_ends;
@@ -1156,11 +1155,6 @@ static enum gs_result fast_bail(struct imp *c, long line, const char *why)
 	FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2    \
 	          "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2    \
 	          "," FAST_ROW2
-#define FAST_ROW3 "(?, ?, ?)"
-#define FAST_ROWS3                                                                                                     \
-	FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3    \
-	          "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3 "," FAST_ROW3    \
-	          "," FAST_ROW3
 
 /* Points or meters waiting for a full statement of FAST_ROWS: their texts copied (the
  * reader's batch they point into is handed back after each record). */
@@ -1194,10 +1188,6 @@ static const char *const fast_sql[FS_COUNT] = {
     /* the link must be on that point, started on or before the day, and open */
     [FS_END] = "UPDATE OR FAIL meter_links SET until = ?2 WHERE id = ?1 AND point_id = ?3 AND since <= ?2 AND until IS "
                "NULL",
-    /* FAST_ROWS ends (link id, day, point id), each as FS_END: checked by the count */
-    [FS_ENDS] = "UPDATE OR FAIL meter_links SET until = v.column2 FROM (VALUES " FAST_ROWS3 ") AS v WHERE "
-                "meter_links.id = v.column1 AND meter_links.point_id = v.column3 AND meter_links.since <= "
-                "v.column2 AND meter_links.until IS NULL",
 };
 
 /* Ends (remove, replace) are gathered and applied in chunks: each chunk's meters are
@@ -1696,25 +1686,22 @@ static enum gs_result fast_ends_apply(struct imp *c)
 		i += n;
 	}
 	qsort(fe->e, fe->n, sizeof fe->e[0], fast_end_by_link);
-	/* the links in id order, FAST_ROWS a statement: all of them closed, or the path bails */
-	for (size_t i = 0; i < fe->n;) {
-		size_t n = fe->n - i >= FAST_ROWS ? FAST_ROWS : 1;
-		sqlite3_stmt *st = c->fst[n == FAST_ROWS ? FS_ENDS : FS_END];
-		for (size_t j = 0; j < n; j++) {
-			const struct fast_end *e = &fe->e[i + j];
-			char day[11];
-			fast_day_string(e->day, day);
-			int b = (int)j * 3;
-			sqlite3_bind_int64(st, b + 1, c->l0 + 1 + e->link);
-			sqlite3_bind_text(st, b + 2, day, 10, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(st, b + 3, c->p0 + 1 + e->point);
-		}
-		if ((res = fast_step(c, st, fe->e[i].line, "link end")) != GS_OK)
+	/* The links in id order, one a statement: an UPDATE ... FROM (VALUES ...) of 16
+	 * rows, checked by its count, took 15 % more instructions here than 16 of these
+	 * (it materializes the VALUES and then the rows to change, two temporary B-trees). */
+	sqlite3_stmt *st = c->fst[FS_END];
+	for (size_t i = 0; i < fe->n; i++) {
+		const struct fast_end *e = &fe->e[i];
+		char day[11];
+		fast_day_string(e->day, day);
+		sqlite3_bind_int64(st, 1, c->l0 + 1 + e->link);
+		sqlite3_bind_text(st, 2, day, 10, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, c->p0 + 1 + e->point);
+		if ((res = fast_step(c, st, e->line, "link end")) != GS_OK)
 			return res;
-		if (sqlite3_changes(db_handle(c->db)) != (int)n)
-			return fast_bail(c, fe->e[i].line,
+		if (sqlite3_changes(db_handle(c->db)) != 1)
+			return fast_bail(c, e->line,
 			                 "an end that does not close its meter's one open link in this file");
-		i += n;
 	}
 	fe->n = fe->used = 0;
 	return GS_OK;
