@@ -900,8 +900,8 @@ static void test_fast_path(void)
 	    "<install meter=\"A\" point=\"F0\" date=\"2026-02-01\"/>\n",
 	    "<install meter=\"A\" point=\"F15\" date=\"2026-02-01\"/>\n",
 	    "<install meter=\"A\" point=\"G\" date=\"2026-02-01\"/>\n",
-	    "<install meter=\"A\" point=\"F1\" date=\"2026-02-01\"/>\n<remove meter=\"A\" point=\"F1\" "
-	    "date=\"2026-03-01\"/>\n<replace meter=\"B\" point=\"F1\" date=\"2026-04-01\" old-meter=\"A\"/>\n",
+	    ("<install meter=\"A\" point=\"F1\" date=\"2026-02-01\"/>\n<remove meter=\"A\" point=\"F1\" "
+	     "date=\"2026-03-01\"/>\n<replace meter=\"B\" point=\"F1\" date=\"2026-04-01\" old-meter=\"A\"/>\n"),
 	};
 	for (size_t i = 0; i < sizeof bad2 / sizeof bad2[0]; i++) {
 		char *text = xasprintf(FAST_HEAD "%s" FAST_TAIL, bad2[i]);
