@@ -2364,7 +2364,8 @@ stage:
 	/* Bounded memory whatever the file size: staging and sorts go to a temp file, and
 	 * the page caches stay small (peak RSS is measured in bench/import.sh). */
 	/* the connection's own page cache sizes come back at the end (out:) */
-	if (!pragma_int(db, "PRAGMA cache_size", &cache_main) || !pragma_int(db, "PRAGMA temp.cache_size", &cache_temp)) {
+	if (!pragma_int(db, "PRAGMA cache_size", &cache_main) ||
+	    !pragma_int(db, "PRAGMA temp.cache_size", &cache_temp)) {
 		r = GS_ERR_DB;
 		goto fail;
 	}
@@ -2562,7 +2563,7 @@ out:
 	if (cache_set) {
 		char sql[96];
 		snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld; PRAGMA temp.cache_size = %lld",
-			 (long long)cache_main, (long long)cache_temp);
+		         (long long)cache_main, (long long)cache_temp);
 		sqlite3_exec(db_handle(db), sql, NULL, NULL, NULL);
 	}
 	report->seconds = elapsed(t0);

@@ -793,26 +793,24 @@ static void fast_many(const char *name, int bad, enum gs_result want, int fast)
 	/* increasing order: K00.., K000.., ... as strcmp orders them */
 	qsort(codes, (size_t)n, sizeof codes[0], (int (*)(const void *, const void *))strcmp);
 	for (int i = 0; i < n; i++)
-		buf_printf(&b, "<point code=\"%s\" class=\"other\" since=\"20%02d-01-01\"/>\n", codes[i],
-		           10 + i % 10);
+		buf_printf(&b, "<point code=\"%s\" class=\"other\" since=\"20%02d-01-01\"/>\n", codes[i], 10 + i % 10);
 	buf_printf(&b, "</inventory>\n<events>\n");
 	if (bad == 4)
 		buf_printf(&b, "<remove meter=\"N29\" point=\"%s\" date=\"2026-03-01\"/>\n", codes[29]);
 	for (int j = 0; j < n; j++) {
 		int i = (j * 29) % n;
-		buf_printf(&b, "<install meter=\"N%d\" point=\"%s\" date=\"2025-%02d-01\" replaces=\"O%d\"/>\n",
-		           i, codes[i], 1 + i % 12, i);
+		buf_printf(&b, "<install meter=\"N%d\" point=\"%s\" date=\"2025-%02d-01\" replaces=\"O%d\"/>\n", i,
+		           codes[i], 1 + i % 12, i);
 	}
 	for (int j = 0; j < n; j++) {
 		int i = (j * 17) % n;
 		if (i % 3 == 0)
-			buf_printf(
-			    &b,
-			    "<replace meter=\"R%d\" point=\"%s\" date=\"2026-02-%02d\" old-meter=\"N%d\"/>\n",
-			    i, codes[i], 1 + i % 28, i);
+			buf_printf(&b,
+			           "<replace meter=\"R%d\" point=\"%s\" date=\"2026-02-%02d\" old-meter=\"N%d\"/>\n", i,
+			           codes[i], 1 + i % 28, i);
 		else if (i % 4 == 0)
-			buf_printf(&b, "<remove meter=\"N%d\" point=\"%s\" date=\"2026-03-%02d\"/>\n", i,
-			           codes[i], 1 + i % 28);
+			buf_printf(&b, "<remove meter=\"N%d\" point=\"%s\" date=\"2026-03-%02d\"/>\n", i, codes[i],
+			           1 + i % 28);
 	}
 	if (bad >= 1 && bad <= 3)
 		buf_printf(&b, "<remove meter=\"N%d\" point=\"%s\" date=\"%s\"/>\n", bad == 3 ? 139 : 29,
@@ -976,9 +974,9 @@ static int64_t pragma_value(struct db *db, const char *sql)
 static void test_cache_restored(void)
 {
 	struct db *db = open_fixture();
-	CHECK_INT(sqlite3_exec(db_handle(db), "PRAGMA cache_size = -12345; PRAGMA temp.cache_size = 777", NULL, NULL,
-	                       NULL),
-	          SQLITE_OK);
+	CHECK_INT(
+	    sqlite3_exec(db_handle(db), "PRAGMA cache_size = -12345; PRAGMA temp.cache_size = 777", NULL, NULL, NULL),
+	    SQLITE_OK);
 	struct meter_import_report rep;
 	CHECK_INT(import(db, DATA "a.xml", "2026-07-10", &rep), GS_OK);
 	CHECK_STR(rep.status, "imported");
