@@ -65,6 +65,7 @@ for n in $sizes; do
 	printf '%-10s %8s %10s %9s %9s %10s %9s %9s %7s\n' "$n" "$mb" "$xs" "$(cpu "$work/xmllint.time")" \
 		"$(($(rss "$work/xmllint.time") / 1024))" "$is" "$(cpu "$work/import.time")" \
 		"$(($(rss "$work/import.time") / 1024))" "$(echo "$is $xs" | awk '{printf "%.2f", $1 / $2}')"
+	[ -z "${GS_IMPORT_TIMINGS:-}" ] || grep ' debug import: [0-9]' "$work/import.out" | cut -c 26-130
 	tail -1 "$work/import.out"
 	echo "load average: $(cut -d" " -f1-3 /proc/loadavg)"
 	rm -f "$db" "$db-wal" "$db-shm"

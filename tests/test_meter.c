@@ -774,6 +774,53 @@ static void fast_same(const char *name, const char *before, const char *text, en
 	"until=\"2026-05-01\"/>\n</inventory>\n<events>\n"
 #define FAST_TAIL "</events>\n</rollout>\n"
 
+/* The many-points file of test_fast_path, compared by fast_same; `bad` adds an end of
+ * meter N29 (its point: codes[29]; the third meter written, so its link is ended in the
+ * first statement of ends): 1 on another point, 2 before its install, 3 of an unknown
+ * meter N139, all after the file's events; 4 before them all (valid). */
+static void fast_many(const char *name, int bad, enum gs_result want, int fast)
+{
+	struct buf b;
+	buf_init(&b, 1u << 20);
+	buf_printf(&b, "<?xml version=\"1.0\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"T-S1\" "
+	               "file-id=\"m\" generated-at=\"2026-07-01T10:00:00+08:00\">\n<inventory>\n");
+	static const char *const pre[] = {"K", "K0", "K00", "KA", "KAB", "KB"};
+	char codes[6 * 12][16];
+	int n = 0;
+	for (size_t p = 0; p < 6; p++)
+		for (int i = 0; i < 12; i++)
+			snprintf(codes[n++], sizeof codes[0], "%s%02d", pre[p], i);
+	/* increasing order: K00.., K000.., ... as strcmp orders them */
+	qsort(codes, (size_t)n, sizeof codes[0], (int (*)(const void *, const void *))strcmp);
+	for (int i = 0; i < n; i++)
+		buf_printf(&b, "<point code=\"%s\" class=\"other\" since=\"20%02d-01-01\"/>\n", codes[i], 10 + i % 10);
+	buf_printf(&b, "</inventory>\n<events>\n");
+	if (bad == 4)
+		buf_printf(&b, "<remove meter=\"N29\" point=\"%s\" date=\"2026-03-01\"/>\n", codes[29]);
+	for (int j = 0; j < n; j++) {
+		int i = (j * 29) % n;
+		buf_printf(&b, "<install meter=\"N%d\" point=\"%s\" date=\"2025-%02d-01\" replaces=\"O%d\"/>\n", i,
+		           codes[i], 1 + i % 12, i);
+	}
+	for (int j = 0; j < n; j++) {
+		int i = (j * 17) % n;
+		if (i % 3 == 0)
+			buf_printf(&b,
+			           "<replace meter=\"R%d\" point=\"%s\" date=\"2026-02-%02d\" old-meter=\"N%d\"/>\n", i,
+			           codes[i], 1 + i % 28, i);
+		else if (i % 4 == 0)
+			buf_printf(&b, "<remove meter=\"N%d\" point=\"%s\" date=\"2026-03-%02d\"/>\n", i, codes[i],
+			           1 + i % 28);
+	}
+	if (bad >= 1 && bad <= 3)
+		buf_printf(&b, "<remove meter=\"N%d\" point=\"%s\" date=\"%s\"/>\n", bad == 3 ? 139 : 29,
+		           codes[bad == 1 ? 30 : 29], bad == 2 ? "2024-03-01" : "2026-03-01");
+	buf_printf(&b, FAST_TAIL);
+	char *text = buf_steal(&b, NULL);
+	fast_same(name, NULL, text, want, fast);
+	free(text);
+}
+
 /* The first-import fast path against the general path, on files it applies and on
  * files it hands over (stored keys, conflicts, orders it does not handle). */
 static void test_fast_path(void)
@@ -874,45 +921,15 @@ static void test_fast_path(void)
 	    GS_OK, 1);
 	/* many points, codes sharing prefixes of every length (the in-memory code blocks),
 	 * each with an install replacing a legacy meter, every third replaced, every
-	 * fourth removed, in no point order */
-	{
-		struct buf b;
-		buf_init(&b, 1u << 20);
-		buf_printf(&b, "<?xml version=\"1.0\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"T-S1\" "
-		               "file-id=\"m\" generated-at=\"2026-07-01T10:00:00+08:00\">\n<inventory>\n");
-		static const char *const pre[] = {"K", "K0", "K00", "KA", "KAB", "KB"};
-		char codes[6 * 12][16];
-		int n = 0;
-		for (size_t p = 0; p < 6; p++)
-			for (int i = 0; i < 12; i++)
-				snprintf(codes[n++], sizeof codes[0], "%s%02d", pre[p], i);
-		/* increasing order: K00.., K000.., ... as strcmp orders them */
-		qsort(codes, (size_t)n, sizeof codes[0], (int (*)(const void *, const void *))strcmp);
-		for (int i = 0; i < n; i++)
-			buf_printf(&b, "<point code=\"%s\" class=\"other\" since=\"20%02d-01-01\"/>\n", codes[i],
-			           10 + i % 10);
-		buf_printf(&b, "</inventory>\n<events>\n");
-		for (int j = 0; j < n; j++) {
-			int i = (j * 29) % n;
-			buf_printf(&b, "<install meter=\"N%d\" point=\"%s\" date=\"2025-%02d-01\" replaces=\"O%d\"/>\n",
-			           i, codes[i], 1 + i % 12, i);
-		}
-		for (int j = 0; j < n; j++) {
-			int i = (j * 17) % n;
-			if (i % 3 == 0)
-				buf_printf(
-				    &b,
-				    "<replace meter=\"R%d\" point=\"%s\" date=\"2026-02-%02d\" old-meter=\"N%d\"/>\n",
-				    i, codes[i], 1 + i % 28, i);
-			else if (i % 4 == 0)
-				buf_printf(&b, "<remove meter=\"N%d\" point=\"%s\" date=\"2026-03-%02d\"/>\n", i,
-				           codes[i], 1 + i % 28);
-		}
-		buf_printf(&b, FAST_TAIL);
-		char *text = buf_steal(&b, NULL);
-		fast_same("f-many.xml", NULL, text, GS_OK, 1);
-		free(text);
-	}
+	 * fourth removed, in no point order: 36 ends, two full statements of ends */
+	fast_many("f-many.xml", 0, GS_OK, 1);
+	/* the same with one wrong end among them (in a full statement of ends): another
+	 * point, before the meter's install, an unknown meter; and a meter ended before its
+	 * install in the file (valid: the general path applies it) */
+	fast_many("f-many-point.xml", 1, GS_ERR_INVALID, 0);
+	fast_many("f-many-early.xml", 2, GS_ERR_INVALID, 0);
+	fast_many("f-many-unknown.xml", 3, GS_ERR_INVALID, 0);
+	fast_many("f-many-order.xml", 4, GS_OK, 0);
 	fast_same("f-dup-point.xml", NULL,
 		  "<?xml version=\"1.0\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"T-S1\">\n<inventory>\n"
 		  "<point code=\"D1\" class=\"other\" since=\"2020-01-01\"/>\n<point code=\"D1\" class=\"other\" since=\"2021-01-01\"/>\n"
@@ -939,6 +956,39 @@ static void test_already_empty(void)
 	CHECK_STR(rep.status, "already");
 	CHECK_INT(rep.earlier_id, first);
 	CHECK_INT(rep.fast, 0);
+	db_close(db);
+}
+
+static int64_t pragma_value(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The import's small page caches are its own: the connection's sizes come back after a
+ * fast import, a general one and a rejected one. */
+static void test_cache_restored(void)
+{
+	struct db *db = open_fixture();
+	CHECK_INT(
+	    sqlite3_exec(db_handle(db), "PRAGMA cache_size = -12345; PRAGMA temp.cache_size = 777", NULL, NULL, NULL),
+	    SQLITE_OK);
+	struct meter_import_report rep;
+	CHECK_INT(import(db, DATA "a.xml", "2026-07-10", &rep), GS_OK);
+	CHECK_STR(rep.status, "imported");
+	CHECK_INT(pragma_value(db, "PRAGMA cache_size"), -12345);
+	CHECK_INT(pragma_value(db, "PRAGMA temp.cache_size"), 777);
+	CHECK_INT(import(db, DATA "b.xml", "2026-07-10", &rep), GS_OK);
+	CHECK_INT(pragma_value(db, "PRAGMA cache_size"), -12345);
+	CHECK_INT(pragma_value(db, "PRAGMA temp.cache_size"), 777);
+	const char *bad = write_tmp("cache-bad.xml", "<?xml version=\"1.0\"?><nope/>");
+	CHECK_INT(import(db, bad, "2026-07-10", &rep), GS_ERR_INVALID);
+	CHECK_INT(pragma_value(db, "PRAGMA cache_size"), -12345);
+	CHECK_INT(pragma_value(db, "PRAGMA temp.cache_size"), 777);
 	db_close(db);
 }
 
@@ -979,6 +1029,7 @@ int main(void)
 	test_fast_path();
 	fast_chunk = 0;
 	test_already_empty();
+	test_cache_restored();
 	test_days();
 	return check_finish("test_meter");
 }
