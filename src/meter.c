@@ -1133,28 +1133,12 @@ static enum gs_result fast_bail(struct imp *c, long line, const char *why)
 /* FAST_ROWS rows of five parameters each: one statement writes a run of a chunk's
  * links (a multi-row VALUES is a co-routine: the per-statement work is paid once) */
 #define FAST_ROWS 16
-#define FAST_ROW5 "(?, ?, ?, ?, ?)"
-#define FAST_ROWS5                                                                                                     \
-	FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5    \
-	          "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5 "," FAST_ROW5    \
-	          "," FAST_ROW5
-
-#define FAST_ROW6 "(?, ?, ?, ?, ?, ?)"
-#define FAST_ROWS6                                                                                                     \
-	FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6    \
-	          "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6 "," FAST_ROW6    \
-	          "," FAST_ROW6
-#define FAST_ROW7 "(?, ?, ?, ?, ?, ?, ?)"
-#define FAST_ROWS7                                                                                                     \
-	FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7    \
-	          "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7 "," FAST_ROW7    \
-	          "," FAST_ROW7
-
-#define FAST_ROW2 "(?, ?)"
-#define FAST_ROWS2                                                                                                     \
-	FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2    \
-	          "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2 "," FAST_ROW2    \
-	          "," FAST_ROW2
+/* r sixteen times, comma-separated: the VALUES list of a FAST_ROWS statement. */
+#define FAST_REP16(r) r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r
+#define FAST_ROWS5 FAST_REP16("(?, ?, ?, ?, ?)")
+#define FAST_ROWS6 FAST_REP16("(?, ?, ?, ?, ?, ?)")
+#define FAST_ROWS7 FAST_REP16("(?, ?, ?, ?, ?, ?, ?)")
+#define FAST_ROWS2 FAST_REP16("(?, ?)")
 
 /* Points or meters waiting for a full statement of FAST_ROWS: their texts copied (the
  * reader's batch they point into is handed back after each record). */
