@@ -1031,7 +1031,9 @@ static struct scoring_result *cache_get(const char *key, int64_t now)
  * part, computed at or after not_before and still holding at now; NULL if none. */
 static struct scoring_result *cache_get_recent(const char *key, int64_t now, int64_t not_before)
 {
-	const char *mark = strstr(key, RESPONSES_MARK);
+	const char *mark = NULL; /* the last one: a setting's value may hold the text too */
+	for (const char *p = strstr(key, RESPONSES_MARK); p; p = strstr(p + 1, RESPONSES_MARK))
+		mark = p;
 	if (!mark)
 		return NULL;
 	size_t hard = (size_t)(mark - key) + strlen(RESPONSES_MARK);
