@@ -46,8 +46,10 @@ sqlite3 *db_handle(struct db *db);
 
 /* A prepared statement for sql, from this connection's cache (prepared on first use).
  * The statement is reset with bindings cleared and stays owned by the cache: do not
- * finalize it; it lives until db_close. Do not use the same SQL text twice at once
- * (nested). NULL on a prepare error, which is logged with the SQL. */
+ * finalize it; it lives until db_close. The cache keeps the sql pointer, so sql must
+ * live as long as the connection (a string literal; never formatted text that is freed).
+ * Do not use the same SQL text twice at once (nested). NULL on a prepare error, which
+ * is logged with the SQL. */
 sqlite3_stmt *db_stmt(struct db *db, const char *sql);
 
 /* Runs sql (no results, no parameters), e.g. a PRAGMA. Logs on error. */

@@ -21,15 +21,17 @@ static int64_t admin_id, station_id;
 
 /* Runs sql with one optional text parameter and returns the first column of the
  * first row as an integer (-1 if no row). */
+/* Not db_stmt: its cache keeps the SQL pointer, and some callers pass formatted text
+ * they free afterwards. */
 static int64_t sql_int(const char *sql, const char *param)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	if (param)
 		sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT);
 	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_reset(st);
+	sqlite3_finalize(st);
 	return v;
 }
 
