@@ -1789,8 +1789,7 @@ static void bind_scope(sqlite3_stmt *st, const struct survey_scope *scope)
 	"ON u.parent_id = sub.id), hs(id) AS (SELECT -?1 WHERE ?9 = 1 UNION ALL SELECT id FROM halls WHERE ?9 = 0 " \
 	"AND ((?1 = 0 AND id = ?2) OR station_id IN sub)) "
 
-/* 1 if the unit rows match the org tree (no org load since they were derived). */
-static int unit_rows_fresh(struct db *db)
+int survey_unit_rows_fresh(struct db *db)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT coalesce(max(id), 0) FROM org_loads) = coalesce((SELECT "
 				       "CAST(value AS INTEGER) FROM settings WHERE name = 'survey.aggregates_org'), 0)");
@@ -1801,7 +1800,7 @@ static int unit_rows_fresh(struct db *db)
 	return fresh;
 }
 
-/* use_units: read the unit's own rows (see unit_rows_fresh), decided once per call. */
+/* use_units: read the unit's own rows (see survey_unit_rows_fresh), decided once per call. */
 static void bind_agg_scope(sqlite3_stmt *st, const struct survey_scope *scope, int use_units)
 {
 	bind_scope(st, scope);
@@ -1817,7 +1816,7 @@ enum gs_result survey_aggregates_rebuild(struct db *db, int only_if_stale, int *
 		r = db_begin(db);
 	if (r != GS_OK)
 		return r;
-	if (only_if_stale && unit_rows_fresh(db)) {
+	if (only_if_stale && survey_unit_rows_fresh(db)) {
 		db_rollback(db);
 		return GS_OK;
 	}
@@ -1867,7 +1866,7 @@ enum gs_result survey_stats_get(struct db *db, const struct survey_settings *set
 	enum gs_result fr = survey_fold(db, NULL);
 	if (fr != GS_OK && fr != GS_ERR_BUSY) /* busy: read what is folded already */
 		return fr;
-	int use_units = scope->unit_id != 0 && unit_rows_fresh(db);
+	int use_units = scope->unit_id != 0 && survey_unit_rows_fresh(db);
 
 	sqlite3_stmt *st = db_stmt(db, AGG_CTE "SELECT verified, flagged, sum(n1), sum(n2), sum(n3), sum(n4), "
 					       "sum(n5), sum(satisfied) FROM survey_daily WHERE scope IN hs "
@@ -2001,7 +2000,7 @@ enum gs_result survey_monthly(struct db *db, const struct survey_scope *scope, c
 	enum gs_result fr = survey_fold(db, NULL);
 	if (fr != GS_OK && fr != GS_ERR_BUSY)
 		return fr;
-	int use_units = scope->unit_id != 0 && unit_rows_fresh(db);
+	int use_units = scope->unit_id != 0 && survey_unit_rows_fresh(db);
 	int y0 = atoi(from), m0 = atoi(from + 5), y1 = atoi(to), m1 = atoi(to + 5);
 	long months = (long)(y1 - y0) * 12 + (m1 - m0) + 1;
 	if (months < 1 || months > 36)

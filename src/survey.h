@@ -194,6 +194,10 @@ enum gs_result survey_fold(struct db *db, int64_t *folded);
  * load happened since the last rebuild. Until then statistics of units pool their
  * halls' rows, which is right but slower. *rebuilt (may be NULL) says if it ran. */
 enum gs_result survey_aggregates_rebuild(struct db *db, int only_if_stale, int *rebuilt);
+/* 1 if the units' own aggregate rows match the org tree (no org load since they were
+ * derived), so a unit's statistics may read them; 0 if not or on error. */
+int survey_unit_rows_fresh(struct db *db);
+
 struct survey_question_count {
 	char *question;
 	char *value;

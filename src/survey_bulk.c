@@ -19,18 +19,6 @@ static int valid_day(const char *s)
 	return s && strlen(s) == 10 && survey_day_number(s) >= 0;
 }
 
-/* 1 if the unit rows of survey_daily match the org tree (the rule survey.c applies). */
-static int unit_rows_fresh(struct db *db)
-{
-	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT coalesce(max(id), 0) FROM org_loads) = coalesce((SELECT "
-				       "CAST(value AS INTEGER) FROM settings WHERE name = 'survey.aggregates_org'), 0)");
-	if (!st)
-		return 0;
-	int fresh = db_step_row(db, st) > 0 && sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return fresh;
-}
-
 enum gs_result survey_bulk_unit_counts(struct db *db, const char *from, const char *to, int verified_only,
 				       struct survey_bulk_count **out, size_t *n)
 {
@@ -44,7 +32,7 @@ enum gs_result survey_bulk_unit_counts(struct db *db, const char *from, const ch
 	/* Fresh unit rows: one index range per unit, grouped in the scan's order (no sort).
 	 * Otherwise every hall row counts for its station and each unit above it. */
 	sqlite3_stmt *st =
-	    unit_rows_fresh(db)
+	    survey_unit_rows_fresh(db)
 		? db_stmt(db, "SELECT u.id, sum(d.n1 + d.n2 + d.n3 + d.n4 + d.n5), sum(d.satisfied) FROM units u "
 			      "JOIN survey_daily d ON d.scope = -u.id AND d.day BETWEEN ?1 AND ?2 "
 			      "WHERE d.flagged = 0 AND (d.verified = 1 OR ?3 = 0) GROUP BY u.id ORDER BY u.id")
