@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "org.h"
+#include "settings.h"
 #include "util.h"
 
 #define METER_TZ_OFFSET_S (8 * 3600)
@@ -2867,31 +2868,24 @@ enum gs_result meter_coverage_months(struct db *db, int64_t unit_id, const char 
 	return GS_OK;
 }
 
-/* The setting name as a day (or default) and as a number in [lo, hi] (or default). */
-static void setting_text(struct db *db, const char *name, char *out, size_t len, const char *def)
+void meter_projection_settings(struct db *db, char target[11], long *window_days)
 {
-	snprintf(out, len, "%s", def);
-	sqlite3_stmt *st = db_stmt(db, "SELECT value FROM settings WHERE name = ?1");
-	if (!st)
-		return;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (db_step_row(db, st) == 1 && sqlite3_column_text(st, 0))
-		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
+	char t[32], w[16];
+	int found = 0;
+	if (settings_get(db, "coverage.target_date", t, sizeof t, &found) != GS_OK || !found || day_number(t) == NO_DAY)
+		snprintf(t, sizeof t, "%s", METER_DEFAULT_TARGET);
+	memcpy(target, t, 11); /* day_number checked: 10 chars and a NUL */
+	long window = 0;
+	if (settings_get(db, "coverage.window_days", w, sizeof w, &found) == GS_OK && found)
+		window = strtol(w, NULL, 10);
+	*window_days = window >= 1 && window <= 3650 ? window : METER_DEFAULT_WINDOW;
 }
 
 static enum gs_result projection_for(struct db *db, int64_t unit_id, const char *today, struct meter_projection_s *out)
 {
 	memset(out, 0, sizeof *out);
-	char target[32], window_s[16];
-	setting_text(db, "coverage.target_date", target, sizeof target, METER_DEFAULT_TARGET);
-	if (day_number(target) == NO_DAY)
-		snprintf(target, sizeof target, "%s", METER_DEFAULT_TARGET);
-	memcpy(out->target, target, sizeof out->target); /* day_number checked: 10 chars and a NUL */
-	setting_text(db, "coverage.window_days", window_s, sizeof window_s, "");
-	long window = strtol(window_s, NULL, 10);
-	if (window < 1 || window > 3650)
-		window = METER_DEFAULT_WINDOW;
+	long window;
+	meter_projection_settings(db, out->target, &window);
 	long now = day_number(today);
 	char then_day[11];
 	day_string(now - window, then_day);

@@ -140,6 +140,9 @@ void meter_stations_free(struct meter_station_coverage *s, size_t n);
  * default 2026-12-31), the recent net installation rate (setting coverage.window_days,
  * default 90) and the day full coverage would be reached at that pace. */
 enum gs_result meter_projection(struct db *db, int64_t unit_id, const char *today, struct meter_projection_s *out);
+/* The settings a projection uses: coverage.target_date (a valid day, else 2026-12-31)
+ * and coverage.window_days (1..3650, else 90). */
+void meter_projection_settings(struct db *db, char target[11], long *window_days);
 
 /* Calls fn for each metering point of the station (and its teams) in service on day
  * without an in-service smart meter, ordered by code. Stops at the first non-OK result. */

@@ -48,19 +48,6 @@ enum gs_result meter_bulk_coverage_at(struct db *db, const char *day, struct met
 	return GS_OK;
 }
 
-/* The setting's text, or def when it is absent. */
-static void setting_text(struct db *db, const char *name, char *out, size_t len, const char *def)
-{
-	snprintf(out, len, "%s", def);
-	sqlite3_stmt *st = db_stmt(db, "SELECT value FROM settings WHERE name = ?1");
-	if (!st)
-		return;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (db_step_row(db, st) == 1 && sqlite3_column_text(st, 0))
-		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-}
-
 static int cmp_station_id(const void *a, const void *b)
 {
 	int64_t x = ((const struct meter_bulk_station *)a)->station_id;
@@ -114,14 +101,9 @@ enum gs_result meter_bulk_stations(struct db *db, int64_t unit_id, const char *d
 	long now = day && strlen(day) == 10 ? survey_day_number(day) : -1;
 	if (now < 0)
 		return GS_ERR_INVALID;
-	char target[32], window_s[16], then_day[11];
-	setting_text(db, "coverage.target_date", target, sizeof target, "2026-12-31");
-	if (strlen(target) != 10 || survey_day_number(target) < 0)
-		snprintf(target, sizeof target, "%s", "2026-12-31");
-	setting_text(db, "coverage.window_days", window_s, sizeof window_s, "");
-	long window = strtol(window_s, NULL, 10);
-	if (window < 1 || window > 3650)
-		window = 90;
+	char target[11], then_day[11];
+	long window;
+	meter_projection_settings(db, target, &window);
 	survey_day_string(now - window, then_day);
 	sqlite3_stmt *st = db_stmt(db, "WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE CASE WHEN ?1 = 0 THEN "
 				       "parent_id IS NULL ELSE id = ?1 END UNION ALL SELECT u.id FROM units u JOIN sub ON "
