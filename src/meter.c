@@ -2881,11 +2881,39 @@ void meter_projection_settings(struct db *db, char target[11], long *window_days
 	*window_days = window >= 1 && window <= 3650 ? window : METER_DEFAULT_WINDOW;
 }
 
-static enum gs_result projection_for(struct db *db, int64_t unit_id, const char *today, struct meter_projection_s *out)
+void meter_project(const struct meter_coverage *cur, const struct meter_coverage *then, long window, long now,
+		   const char *today, const char *target, struct meter_projection_s *out)
 {
 	memset(out, 0, sizeof *out);
+	memcpy(out->target, target, sizeof out->target);
+	long gap = cur->points - cur->smart, gap_then = then->points - then->smart;
+	/* net progress: newly covered points less newly uncovered ones (new points count) */
+	out->per_day = (double)(gap_then - gap) / (double)window;
+	if (cur->points == 0)
+		return; /* nothing to cover: no projection, not late */
+	if (gap <= 0) {
+		snprintf(out->projected, sizeof out->projected, "%s", today);
+		return;
+	}
+	if (out->per_day <= 0) {
+		out->late = 1;
+		return;
+	}
+	double days = (double)gap / out->per_day;
+	if (days > 36500) {
+		out->late = 1;
+		return;
+	}
+	long d = now + (long)days + ((double)(long)days < days ? 1 : 0);
+	day_string(d, out->projected);
+	out->late = strcmp(out->projected, out->target) > 0;
+}
+
+static enum gs_result projection_for(struct db *db, int64_t unit_id, const char *today, struct meter_projection_s *out)
+{
+	char target[11];
 	long window;
-	meter_projection_settings(db, out->target, &window);
+	meter_projection_settings(db, target, &window);
 	long now = day_number(today);
 	char then_day[11];
 	day_string(now - window, then_day);
@@ -2893,29 +2921,12 @@ static enum gs_result projection_for(struct db *db, int64_t unit_id, const char 
 	enum gs_result r = coverage_read(db, unit_id, today, &cur);
 	if (r == GS_OK)
 		r = coverage_read(db, unit_id, then_day, &then);
-	if (r != GS_OK)
+	if (r != GS_OK) {
+		memset(out, 0, sizeof *out);
+		memcpy(out->target, target, sizeof out->target);
 		return r;
-	long gap = cur.points - cur.smart, gap_then = then.points - then.smart;
-	/* net progress: newly covered points less newly uncovered ones (new points count) */
-	out->per_day = (double)(gap_then - gap) / (double)window;
-	if (cur.points == 0)
-		return GS_OK; /* nothing to cover: no projection, not late */
-	if (gap <= 0) {
-		snprintf(out->projected, sizeof out->projected, "%s", today);
-		return GS_OK;
 	}
-	if (out->per_day <= 0) {
-		out->late = 1;
-		return GS_OK;
-	}
-	double days = (double)gap / out->per_day;
-	if (days > 36500) {
-		out->late = 1;
-		return GS_OK;
-	}
-	long d = now + (long)days + ((double)(long)days < days ? 1 : 0);
-	day_string(d, out->projected);
-	out->late = strcmp(out->projected, out->target) > 0;
+	meter_project(&cur, &then, window, now, today, target, out);
 	return GS_OK;
 }
 

@@ -143,6 +143,11 @@ enum gs_result meter_projection(struct db *db, int64_t unit_id, const char *toda
 /* The settings a projection uses: coverage.target_date (a valid day, else 2026-12-31)
  * and coverage.window_days (1..3650, else 90). */
 void meter_projection_settings(struct db *db, char target[11], long *window_days);
+/* The projection rule from a unit's totals on today (day number now) and window days
+ * before: the net pace of newly covered points, the day the gap closes at that pace,
+ * late if after target or without progress; nothing projected without points. */
+void meter_project(const struct meter_coverage *cur, const struct meter_coverage *then, long window, long now,
+		   const char *today, const char *target, struct meter_projection_s *out);
 
 /* Calls fn for each metering point of the station (and its teams) in service on day
  * without an in-service smart meter, ordered by code. Stops at the first non-OK result. */

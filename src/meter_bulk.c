@@ -63,36 +63,6 @@ static int cmp_rate_code(const void *a, const void *b)
 	return strcmp(x->code, y->code);
 }
 
-/* The projection rule of meter_projection (meter.h), from the totals now and window
- * days ago: the net pace of newly covered points, the day the gap closes at that pace,
- * late if after the target or without progress. */
-static void project(const struct meter_coverage *cur, const struct meter_coverage *then, long window, long now,
-		    const char *today, const char *target, struct meter_projection_s *out)
-{
-	memset(out, 0, sizeof *out);
-	memcpy(out->target, target, sizeof out->target);
-	long gap = cur->points - cur->smart, gap_then = then->points - then->smart;
-	out->per_day = (double)(gap_then - gap) / (double)window;
-	if (cur->points == 0)
-		return;
-	if (gap <= 0) {
-		snprintf(out->projected, sizeof out->projected, "%s", today);
-		return;
-	}
-	if (out->per_day <= 0) {
-		out->late = 1;
-		return;
-	}
-	double days = (double)gap / out->per_day;
-	if (days > 36500) {
-		out->late = 1;
-		return;
-	}
-	long d = now + (long)days + ((double)(long)days < days ? 1 : 0);
-	survey_day_string(d, out->projected);
-	out->late = strcmp(out->projected, out->target) > 0;
-}
-
 enum gs_result meter_bulk_stations(struct db *db, int64_t unit_id, const char *day,
 				   struct meter_station_coverage **out, size_t *n)
 {
@@ -161,7 +131,7 @@ enum gs_result meter_bulk_stations(struct db *db, int64_t unit_id, const char *d
 		}
 		c.rate = c.points > 0 ? (double)c.smart / (double)c.points : 0.0;
 		v[i].cov = c;
-		project(&c, &t, window, now, day, target, &v[i].proj);
+		meter_project(&c, &t, window, now, day, target, &v[i].proj);
 	}
 	free(cur);
 	free(then);
