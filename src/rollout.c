@@ -118,10 +118,25 @@ static int is_xml_space(int c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* "YYYY-MM-DD" and nothing else, the common case: a valid day copied to out, 0. */
+static int plain_day(const char *s, char out[11])
+{
+	int y, m, d;
+	if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &m) || s[7] != '-' || digits(s + 8, 2, &d) ||
+	    s[10] != '\0')
+		return -1;
+	if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+		return -1;
+	memcpy(out, s, 11);
+	return 0;
+}
+
 int rollout_local_day(const char *s, char out[11])
 {
 	if (!s)
 		return -1;
+	if (plain_day(s, out) == 0)
+		return 0;
 	while (is_xml_space((unsigned char)*s))
 		s++;
 	size_t n = strlen(s);
@@ -316,10 +331,14 @@ static const char *skip_past(const char *p, const char *e, const char *t)
 }
 
 /* Finds the next start tag named qname from the cursor and gives its line and column;
- * the cursor moves past its '<'. 0 and *line = 0 when the scanner is lost. */
-static void scan_start_tag(struct src *s, const char *qname, long *line, long *column, long *end_line)
+ * the cursor moves past its '<'. 0 and *line = 0 when the scanner is lost. *reach: the
+ * bytes from its '<' to the next '<' (no attribute value can be longer: values hold no
+ * '<' and only shrink when parsed), 0 when that '<' is not in the window yet. */
+static void scan_start_tag(struct src *s, const char *qname, long *line, long *column, long *end_line,
+			   size_t *reach)
 {
 	*line = *column = *end_line = 0;
+	*reach = 0;
 	if (s->lost)
 		return;
 	size_t ql = strlen(qname);
@@ -355,6 +374,9 @@ static void scan_start_tag(struct src *s, const char *qname, long *line, long *c
 			for (const char *r = q; gt && (r = memchr(r, '\n', (size_t)(gt - r))) != NULL; r++)
 				el++;
 			*end_line = el;
+			const char *next_lt = gt ? memchr(gt, '<', (size_t)(e - gt)) : NULL;
+			if (next_lt)
+				*reach = (size_t)(next_lt - lt);
 			s->c_off++;
 			return;
 		} else {
@@ -554,8 +576,9 @@ struct rd {
 	size_t fix_from;
 	unsigned char provisional[ROLLOUT_MAX_ERRORS];
 
-	/* the element being looked at */
+	/* the element being looked at; el_reach bounds its attribute values (0: unknown) */
 	long el_line, el_col, el_end_line;
+	size_t el_reach;
 
 	/* native: interned names (pointer comparison) */
 	const xmlChar *n_point, *n_install, *n_remove, *n_replace, *a_code, *a_class, *a_since, *a_until, *a_meter,
@@ -709,7 +732,7 @@ static void on_generic_error(void *ctx, const char *msg, ...)
 static void locate_element(struct rd *rd)
 {
 	const xmlChar *qn = xmlTextReaderConstName(rd->reader);
-	scan_start_tag(&rd->src, (const char *)qn, &rd->el_line, &rd->el_col, &rd->el_end_line);
+	scan_start_tag(&rd->src, (const char *)qn, &rd->el_line, &rd->el_col, &rd->el_end_line, &rd->el_reach);
 	if (rd->el_line == 0) { /* scanner lost: libxml2's line (where the tag ends) */
 		xmlNodePtr n = xmlTextReaderCurrentNode(rd->reader);
 		rd->el_line = rd->el_end_line = n ? xmlGetLineNo(n) : 0;
@@ -827,60 +850,107 @@ static void native_root(struct rd *rd)
 	}
 }
 
-static void native_record(struct rd *rd, enum rollout_kind kind)
+/* One attribute of a native record into rec (since, until and date wait in raw[] for
+ * native_day). Names are compared as interned pointers; unknown ones are the schema's
+ * business. */
+enum { RAW_SINCE, RAW_UNTIL, RAW_DATE, RAW_COUNT };
+
+static void native_attr(const struct rd *rd, const xmlChar *n, const char *v, struct rollout_record *rec,
+			const char *raw[RAW_COUNT])
+{
+	if (n == rd->a_code || n == rd->a_point)
+		rec->point = v;
+	else if (n == rd->a_meter)
+		rec->meter = v;
+	else if (n == rd->a_date)
+		raw[RAW_DATE] = v;
+	else if (n == rd->a_serial)
+		rec->serial = v;
+	else if (n == rd->a_manufacturer)
+		rec->manufacturer = v;
+	else if (n == rd->a_model)
+		rec->model = v;
+	else if (n == rd->a_class)
+		rec->customer_class = v;
+	else if (n == rd->a_since)
+		raw[RAW_SINCE] = v;
+	else if (n == rd->a_until)
+		raw[RAW_UNTIL] = v;
+	else if (n == rd->a_replaces)
+		rec->replaces = v;
+	else if (n == rd->a_old_meter)
+		rec->old_meter = v;
+	else if (n == rd->a_old_serial)
+		rec->old_serial = v;
+	else if (n == rd->a_old_manufacturer)
+		rec->old_manufacturer = v;
+	else if (n == rd->a_reason)
+		rec->reason = v;
+}
+
+/* The attributes through the reader's attribute cursor: namespace declarations too, and
+ * values made up of several nodes. The general way; 0, or -1 after a cap. */
+static int native_attrs_by_reader(struct rd *rd, struct rollout_record *rec, const char *raw[RAW_COUNT])
 {
 	xmlTextReaderPtr r = rd->reader;
+	int result = 0;
+	while (xmlTextReaderMoveToNextAttribute(r) == 1) {
+		const xmlChar *n = xmlTextReaderConstLocalName(r);
+		const char *v = (const char *)xmlTextReaderConstValue(r);
+		if (!v || check_text(rd, v, (const char *)n)) {
+			result = rd->stop ? -1 : 0;
+			break;
+		}
+		native_attr(rd, n, v, rec, raw);
+	}
+	xmlTextReaderMoveToElement(r);
+	return result;
+}
+
+/* The same straight from the element node the reader has just built (it lives until the
+ * next Read): no reader call per attribute, and no strlen when the start tag is too short
+ * to hold a value over max_text. 1, with rec and raw untouched, when a value is not one
+ * plain text node or the element declares namespaces (the reader's way then), -1 after a
+ * cap, 0 done. */
+static int native_attrs_by_node(struct rd *rd, struct rollout_record *rec, const char *raw[RAW_COUNT])
+{
+	xmlNodePtr node = xmlTextReaderCurrentNode(rd->reader);
+	if (!node || node->type != XML_ELEMENT_NODE || node->nsDef)
+		return 1;
+	int measure = rd->el_reach == 0 || rd->el_reach > rd->max_text;
+	for (const xmlAttr *a = node->properties; a; a = a->next) {
+		const xmlNode *t = a->children;
+		if (!t || t->next || t->type != XML_TEXT_NODE || !t->content)
+			return 1;
+	}
+	for (const xmlAttr *a = node->properties; a; a = a->next) {
+		const char *v = (const char *)a->children->content;
+		if (measure && check_text(rd, v, (const char *)a->name))
+			return -1;
+		native_attr(rd, a->name, v, rec, raw);
+	}
+	return 0;
+}
+
+static void native_record(struct rd *rd, enum rollout_kind kind)
+{
 	struct rollout_record rec;
 	memset(&rec, 0, sizeof rec);
 	rec.kind = kind;
 	rec.line = rd->el_line;
 	rec.column = rd->el_col;
 	rec.smart = kind == ROLLOUT_INSTALL || kind == ROLLOUT_REPLACE ? 1 : -1;
-	const char *since = NULL, *until = NULL, *date = NULL;
-	while (xmlTextReaderMoveToNextAttribute(r) == 1) {
-		const xmlChar *n = xmlTextReaderConstLocalName(r);
-		const char *v = (const char *)xmlTextReaderConstValue(r);
-		if (!v || check_text(rd, v, (const char *)n))
-			break;
-		if (n == rd->a_code || n == rd->a_point)
-			rec.point = v;
-		else if (n == rd->a_meter)
-			rec.meter = v;
-		else if (n == rd->a_date)
-			date = v;
-		else if (n == rd->a_serial)
-			rec.serial = v;
-		else if (n == rd->a_manufacturer)
-			rec.manufacturer = v;
-		else if (n == rd->a_model)
-			rec.model = v;
-		else if (n == rd->a_class)
-			rec.customer_class = v;
-		else if (n == rd->a_since)
-			since = v;
-		else if (n == rd->a_until)
-			until = v;
-		else if (n == rd->a_replaces)
-			rec.replaces = v;
-		else if (n == rd->a_old_meter)
-			rec.old_meter = v;
-		else if (n == rd->a_old_serial)
-			rec.old_serial = v;
-		else if (n == rd->a_old_manufacturer)
-			rec.old_manufacturer = v;
-		else if (n == rd->a_reason)
-			rec.reason = v;
-	}
-	if (rd->stop) {
-		xmlTextReaderMoveToElement(r);
+	const char *raw[RAW_COUNT] = {NULL, NULL, NULL};
+	int got = native_attrs_by_node(rd, &rec, raw);
+	if (got == 1) /* rec and raw untouched */
+		got = native_attrs_by_reader(rd, &rec, raw);
+	if (got < 0 || rd->stop)
 		return;
-	}
 	char d_since[11], d_until[11], d_date[11];
-	rec.since = native_day(rd, since, d_since, "since");
-	rec.until = native_day(rd, until, d_until, "until");
-	rec.date = native_day(rd, date, d_date, "date");
+	rec.since = native_day(rd, raw[RAW_SINCE], d_since, "since");
+	rec.until = native_day(rd, raw[RAW_UNTIL], d_until, "until");
+	rec.date = native_day(rd, raw[RAW_DATE], d_date, "date");
 	deliver(rd, &rec);
-	xmlTextReaderMoveToElement(r);
 }
 
 static void native_element(struct rd *rd, int depth)
@@ -1668,12 +1738,19 @@ static int check_prolog(struct rd *rd)
 
 /* ---------------------------------------------------------------- reading */
 
-static xmlTextReaderPtr open_reader(struct rd *rd)
+/* native: the reader of a native file, which may drop the white space between elements. */
+static xmlTextReaderPtr open_reader(struct rd *rd, int native)
 {
 	/* NONET: nothing fetched; no NOENT, DTDLOAD, DTDATTR, DTDVALID or HUGE. BIG_LINES for
-	 * libxml2's own line numbers past 65535; COMPACT and NOCDATA for cheaper text. */
-	xmlTextReaderPtr r = xmlReaderForIO(src_read, NULL, &rd->src, rd->name, NULL,
-					    XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT | XML_PARSE_NOCDATA);
+	 * libxml2's own line numbers past 65535; COMPACT and NOCDATA for cheaper text.
+	 * NOBLANKS (native only): the indentation between records is not handed to us as a
+	 * node of its own, one Read and one node less per record; the schema validator still
+	 * sees it (white space in a record's empty content is still an error), and IEC
+	 * documents, whose fields are text, keep every text node. */
+	int options = XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT | XML_PARSE_NOCDATA;
+	if (native)
+		options |= XML_PARSE_NOBLANKS;
+	xmlTextReaderPtr r = xmlReaderForIO(src_read, NULL, &rd->src, rd->name, NULL, options);
 	if (!r)
 		return NULL;
 	xmlTextReaderSetParserProp(r, XML_PARSER_LOADDTD, 0);
@@ -1695,7 +1772,7 @@ static void reparse_for_error(struct rd *rd)
 	long column = xmlTextReaderGetParserColumnNumber(rd->reader);
 	xmlFreeTextReader(rd->reader);
 	rd->reader = NULL;
-	if (src_rewind(&rd->src) == 0 && (rd->reader = open_reader(rd)) != NULL) {
+	if (src_rewind(&rd->src) == 0 && (rd->reader = open_reader(rd, 0)) != NULL) {
 		rd->src.lost = 1; /* positions are not needed */
 		while (xmlTextReaderRead(rd->reader) == 1)
 			;
@@ -1747,7 +1824,7 @@ static void run(struct rd *rd)
 	}
 	if (check_prolog(rd) != 0)
 		goto out;
-	rd->reader = open_reader(rd);
+	rd->reader = open_reader(rd, 0);
 	if (!rd->reader) {
 		rd->result = GS_ERR_INTERNAL;
 		rd_error(rd, 0, 0, NULL, "out of memory");
@@ -1774,7 +1851,7 @@ static void run(struct rd *rd)
 		rd->reader = NULL;
 		if (src_rewind(s) != 0)
 			goto out;
-		rd->reader = open_reader(rd);
+		rd->reader = open_reader(rd, 1);
 		if (!rd->reader || xmlTextReaderSetSchema(rd->reader, schema) != 0) {
 			rd->result = GS_ERR_INTERNAL;
 			rd_error(rd, 0, 0, NULL, "could not attach the rollout schema (a bug)");

@@ -357,6 +357,96 @@ static void test_native_schema(void)
 	CHECK_ERROR(&errs, 1, 1, "inventory", "No matching global declaration");
 }
 
+/* Records are read from the element node's attributes (a declared namespace or a value
+ * of several nodes goes through the reader's attribute cursor instead) and the reader
+ * drops the white space between records: the same records, positions and errors
+ * whatever the attribute order, escapes, line breaks inside tags, or the comments,
+ * processing instructions, CDATA and white space around them. */
+static void test_native_layout(void)
+{
+	struct collect c;
+	struct rollout_errors errs;
+	const char *xml = NATIVE_OPEN "  <inventory>\n"
+				      "    <point since=\"2021-01-02\" class=\"other\" code=\"P1\"/><!-- c --><?pi x?>\n"
+				      "\n\t<point\n      class=\"public\"\n      code=\"P2\" until=\"2022-01-01+14:00\"\n"
+				      "      since=\"2021-01-03T23:30:00Z\"/>\n"
+				      "  </inventory>\n"
+				      "  <events>    <!-- <install meter=\"no\"/> -->\n"
+				      "    <install date=\"2026-05-01\" point=\"P1\" model=\"M&lt;7&gt;\" "
+				      "manufacturer=\"A &amp; B\" serial=\"S&#x31;&#20013;\" meter=\"m1\" replaces=\"L1\"/>\n"
+				      "    <r:remove xmlns:r=\"urn:gridscore:rollout:1\" reason=\"a > b\" date=\"2026-05-02\" "
+				      "point=\"P2\" meter=\"m2\"/>\n"
+				      "    <replace xmlns:x=\"urn:x\" meter=\"m3\" point=\"P1\" date=\"2026-05-03\" old-meter=\"m1\"/>"
+				      "<replace old-serial=\"o\" old-manufacturer=\"O\" reason=\"r\" model=\"N\" "
+				      "point=\"P1\" date=\"2026-05-04\" serial=\"s4\" manufacturer=\"W\"/>\n"
+				      "  </events>\n"
+				      "</rollout>\n";
+	enum gs_result r = read_str(xml, &c, &errs, NULL);
+	dump_errors(&errs);
+	CHECK_INT(r, GS_OK);
+	CHECK_INT(c.n, 6);
+	CHECK_STR(c.rec[0], "POINT@4:5 point=P1 class=other since=2021-01-02 smart=-1");
+	CHECK_STR(c.rec[1], "POINT@6:2 point=P2 class=public since=2021-01-04 until=2021-12-31 smart=-1");
+	CHECK_STR(c.rec[2], "INSTALL@12:5 point=P1 meter=m1 serial=S1\xe4\xb8\xad manufacturer=A & B model=M<7> "
+			    "date=2026-05-01 replaces=L1 smart=1");
+	CHECK_STR(c.rec[3], "REMOVE@13:5 point=P2 meter=m2 date=2026-05-02 reason=a > b smart=-1");
+	CHECK_STR(c.rec[4], "REPLACE@14:5 point=P1 meter=m3 date=2026-05-03 old-meter=m1 smart=1");
+	CHECK_STR(c.rec[5], "REPLACE@14:86 point=P1 serial=s4 manufacturer=W model=N date=2026-05-04 "
+			    "old-serial=o old-manufacturer=O reason=r smart=1");
+
+	/* CDATA is character content for libxml2's validator even when blank: an error on
+	 * the element that holds it, and the record after it is read as before */
+	xml = NATIVE_OPEN "  <events>  <![CDATA[ ]]>  <!-- x -->\n"
+			  "    <install meter=\"m\" point=\"P1\" date=\"2026-05-01\"/>\n"
+			  "  </events>\n"
+			  "</rollout>\n";
+	CHECK_INT(read_str(xml, &c, &errs, NULL), GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 3, 3, "events", "Character content other than whitespace");
+	CHECK_INT(errs.total, 1);
+	CHECK_INT(c.n, 1);
+	CHECK_STR(c.rec[0], "INSTALL@4:5 point=P1 meter=m date=2026-05-01 smart=1");
+
+	/* white space, a comment or text inside a record is still a schema error there */
+	xml = NATIVE_OPEN "  <inventory>\n"
+			  "    <point code=\"P1\" class=\"other\" since=\"2021-01-02\">  </point>\n"
+			  "    <point code=\"P2\" class=\"other\" since=\"2021-01-02\"> <!-- x --> </point>\n"
+			  "    <point code=\"P3\" class=\"other\" since=\"2021-01-02\">text</point>\n"
+			  "  </inventory>\n"
+			  "</rollout>\n";
+	r = read_str(xml, &c, &errs, NULL);
+	dump_errors(&errs);
+	CHECK_INT(r, GS_ERR_INVALID);
+	CHECK_ERROR(&errs, 4, 5, NULL, "Character content is not allowed");
+	CHECK_ERROR(&errs, 5, 5, NULL, "Character content is not allowed");
+	CHECK_ERROR(&errs, 6, 5, NULL, "Character content is not allowed");
+
+	/* the text cap on record values: a start tag longer than the cap is fine while each
+	 * value fits (escapes count once parsed: 160 bytes written, 32 read); one byte more is
+	 * refused, on either path */
+	struct rollout_limits lim;
+	rollout_limits_default(&lim);
+	lim.max_text = 32;
+	xml = NATIVE_OPEN "<events>\n"
+			  "<remove meter=\"m\" point=\"P1\" date=\"2026-05-01\" reason=\"&amp;&amp;&amp;&amp;&amp;&amp;&amp;"
+			  "&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;"
+			  "&amp;&amp;&amp;&amp;&amp;&amp;&amp;\"/>\n"
+			  "</events></rollout>";
+	CHECK_INT(read_str(xml, &c, &errs, &lim), GS_OK);
+	CHECK_INT(c.n, 1);
+	CHECK(strstr(c.rec[0], " reason=&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&& ") != NULL); /* 32 bytes: the cap */
+	const char *over[] = {
+		NATIVE_OPEN "<events>\n<remove meter=\"m\" point=\"P1\" date=\"2026-05-01\" "
+			    "reason=\"123456789012345678901234567890123\"/>\n</events></rollout>",
+		NATIVE_OPEN "<events>\n<remove xmlns:x=\"urn:x\" meter=\"m\" point=\"P1\" date=\"2026-05-01\" "
+			    "reason=\"123456789012345678901234567890123\"/>\n</events></rollout>",
+	};
+	for (size_t i = 0; i < GS_ARRAY_LEN(over); i++) {
+		CHECK_INT(read_str(over[i], &c, &errs, &lim), GS_ERR_TOO_LARGE);
+		CHECK_ERROR(&errs, 4, 1, "reason", "the value of reason is longer than 32 bytes");
+		CHECK_INT(c.n, 0);
+	}
+}
+
 static void test_bad_xml(void)
 {
 	struct collect c;
@@ -829,6 +919,7 @@ int main(void)
 	test_local_day();
 	test_native_good();
 	test_native_schema();
+	test_native_layout();
 	test_bad_xml();
 	test_iec_samples();
 	test_iec_variants();
