@@ -30,6 +30,16 @@ enum mp_state {
 	MP_EPILOGUE     /* after the closing delimiter: ignored */
 };
 
+/* Storage of a urlencoded form's names and values: they are copied into chunks that
+ * are freed together with the parser (was two allocations per field, and their frees:
+ * 3-4 % of the server's CPU on a survey submission of eight fields). */
+struct form_chunk {
+	struct form_chunk *next;
+	size_t cap, used;
+	char data[];
+};
+#define FORM_CHUNK_MIN 1024
+
 struct form_parser {
 	enum form_kind kind;
 	struct form_limits lim;
@@ -45,7 +55,8 @@ struct form_parser {
 	char msg[256];
 
 	/* urlencoded */
-	struct buf name, value; /* the pair being decoded */
+	struct buf name, value; /* the pair being decoded (reused from pair to pair) */
+	struct form_chunk *chunks; /* the fields' names and values, newest chunk first */
 	int in_value;           /* '=' seen in this pair */
 	int started;            /* this pair has at least one byte */
 	int pct;                /* 0, or 1/2 after '%' and '%X' */
@@ -402,6 +413,26 @@ static enum gs_result ue_put(struct form_parser *p, char c)
 	return ue_put_run(p, &c, 1);
 }
 
+/* A copy of s (n bytes, then a NUL) in the parser's chunks. */
+static char *chunk_copy(struct form_parser *p, const char *s, size_t n)
+{
+	struct form_chunk *c = p->chunks;
+	if (!c || c->cap - c->used < n + 1) {
+		size_t cap = n + 1 > FORM_CHUNK_MIN ? n + 1 : FORM_CHUNK_MIN;
+		c = xmalloc(sizeof *c + cap);
+		c->cap = cap;
+		c->used = 0;
+		c->next = p->chunks;
+		p->chunks = c;
+	}
+	char *out = c->data + c->used;
+	if (n)
+		memcpy(out, s, n);
+	out[n] = '\0';
+	c->used += n + 1;
+	return out;
+}
+
 static enum gs_result ue_commit(struct form_parser *p)
 {
 	if (!p->started)
@@ -414,10 +445,11 @@ static enum gs_result ue_commit(struct form_parser *p)
 		return ue_fail_field(p, GS_ERR_INVALID, "is not valid UTF-8");
 	if (p->n_fields >= p->lim.max_fields)
 		return set_error(p, GS_ERR_TOO_LARGE, "more than %zu fields", p->lim.max_fields);
-	size_t vlen;
-	char *name = buf_steal(&p->name, NULL);
-	char *value = buf_steal(&p->value, &vlen);
-	fields_push(p, name, value, vlen, NULL, NULL);
+	char *name = chunk_copy(p, p->name.data, p->name.len);
+	char *value = chunk_copy(p, p->value.data, p->value.len);
+	fields_push(p, name, value, p->value.len, NULL, NULL);
+	buf_reset(&p->name);
+	buf_reset(&p->value);
 	p->in_value = 0;
 	p->started = 0;
 	return GS_OK;
@@ -796,13 +828,19 @@ void form_parser_free(struct form_parser *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->n_fields; i++) {
-		free(p->fields[i].name);
-		free(p->fields[i].value);
-		free(p->fields[i].filename);
-		free(p->fields[i].content_type);
-	}
+	if (p->kind == FORM_MULTIPART) /* urlencoded fields live in the chunks */
+		for (size_t i = 0; i < p->n_fields; i++) {
+			free(p->fields[i].name);
+			free(p->fields[i].value);
+			free(p->fields[i].filename);
+			free(p->fields[i].content_type);
+		}
 	free(p->fields);
+	while (p->chunks) {
+		struct form_chunk *next = p->chunks->next;
+		free(p->chunks);
+		p->chunks = next;
+	}
 	buf_free(&p->name);
 	buf_free(&p->value);
 	buf_free(&p->hdr);

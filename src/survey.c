@@ -1058,6 +1058,7 @@ struct survey_batcher {
 	pthread_mutex_t lock;
 	struct batch_item *head, *tail;
 	unsigned queued_n;       /* items in the queue (writer thread) */
+	unsigned wake_at;        /* enqueue wakes the writer when queued_n reaches this */
 	int leading;
 	unsigned max_batch;
 	uint64_t batches, items; /* for tests and metrics */
@@ -1082,8 +1083,17 @@ struct survey_batcher {
 #define MAINT_ITEMS 1024
 /* How often a leader alone in the queue yields before committing (0: never). */
 #define LEADER_YIELDS 1
-/* The writer yields once before taking a queue shorter than this. */
-#define WRITER_MIN_BATCH 16
+/* Coalescing: the writer takes a queue shorter than WRITER_BATCH only once it has
+ * stopped growing (nothing came for WRITER_SLICE_US) or after WRITER_WAIT_US. */
+#ifndef WRITER_BATCH
+#define WRITER_BATCH 32
+#endif
+#ifndef WRITER_SLICE_US
+#define WRITER_SLICE_US 200
+#endif
+#ifndef WRITER_WAIT_US
+#define WRITER_WAIT_US 1000
+#endif
 /* The writer writes its in-memory sums at least every MAINT_PERIOD_MS, or after this
  * many responses. */
 #define FOLD_ROWS 8192
@@ -1095,6 +1105,7 @@ struct survey_batcher *survey_batcher_new(unsigned max_batch)
 	pthread_cond_init(&b->work, NULL);
 	pthread_cond_init(&b->queued, NULL);
 	b->max_batch = max_batch ? max_batch : 256;
+	b->wake_at = 1;
 	return b;
 }
 
@@ -1454,6 +1465,42 @@ static void callbacks_run(struct batch_item *async)
 	}
 }
 
+/* CLOCK_REALTIME us microseconds from now, for pthread_cond_timedwait. */
+static struct timespec realtime_in(int64_t us)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_nsec += (long)(us % 1000000) * 1000L;
+	t.tv_sec += (time_t)(us / 1000000) + t.tv_nsec / 1000000000L;
+	t.tv_nsec %= 1000000000L;
+	return t;
+}
+
+/* With b->lock held and a short queue: waits, without spinning, while submissions keep
+ * coming, so that more of them share the commit. A commit writes the pages of the rows'
+ * table and indexes whatever the batch's size, and each batch wakes the server threads
+ * to resume its connections: batches of 30-45 cost the server about a fifth less CPU
+ * per submission than batches of 10-15 (measured in the fifth round). The writer wakes
+ * when the queue reaches WRITER_BATCH (enqueue signals only then), when nothing came
+ * for WRITER_SLICE_US (a lone submission waits no longer than that), or after
+ * WRITER_WAIT_US in all. */
+static void coalesce(struct survey_batcher *b)
+{
+	int64_t until = util_monotonic_us() + WRITER_WAIT_US;
+	b->wake_at = WRITER_BATCH;
+	while (b->queued_n < WRITER_BATCH && !b->stop) {
+		unsigned before = b->queued_n;
+		int64_t left = until - util_monotonic_us();
+		if (left <= 0)
+			break;
+		struct timespec t = realtime_in(left < WRITER_SLICE_US ? left : WRITER_SLICE_US);
+		pthread_cond_timedwait(&b->queued, &b->lock, &t);
+		if (b->queued_n == before)
+			break; /* nothing came: the load is light, commit now */
+	}
+	b->wake_at = 1;
+}
+
 static void *writer_main(void *arg)
 {
 	struct survey_batcher *b = arg;
@@ -1482,14 +1529,8 @@ static void *writer_main(void *arg)
 			pthread_cond_timedwait(&b->queued, &b->lock, &until);
 			continue;
 		}
-		/* A short queue: let the server threads that are ready to run go first; what
-		 * they queue meanwhile shares this commit (a commit's pages cost about as much
-		 * as storing ten submissions). Costs nothing when none is ready. */
-		if (b->queued_n < WRITER_MIN_BATCH) {
-			pthread_mutex_unlock(&b->lock);
-			sched_yield();
-			pthread_mutex_lock(&b->lock);
-		}
+		if (b->queued_n < WRITER_BATCH && !b->stop)
+			coalesce(b);
 		unsigned n;
 		struct batch_item *first = queue_take(b, &n);
 		b->queued_n -= n;
@@ -1531,8 +1572,12 @@ enum gs_result survey_batcher_background(struct survey_batcher *b, const char *d
 		return GS_ERR_IO;
 	}
 	/* Every response goes through this connection: keep the pages of the tables and
-	 * indexes it writes (and the hall rows it reads) in memory on large databases. */
-	db_exec(b->writer, "PRAGMA cache_size = -32768");
+	 * indexes it writes (and the hall rows it reads) in memory on large databases.
+	 * 8 MiB (2048 pages) holds the right edges of the table and its indexes and the
+	 * instance index's recent region; it was 32 MiB, but every commit walks the page
+	 * cache's hash table (in SQLite's commit phase two), so a larger cache costs each
+	 * commit more: 8-10 % of the writer's SQLite time at 32 MiB, 3.6 % at 8 MiB. */
+	db_exec(b->writer, "PRAGMA cache_size = -8192");
 	b->db_path = xstrdup(db_path);
 	db_checkpoints_deferred(1);
 	if (pthread_create(&b->writer_thread, NULL, writer_main, b) != 0) {
@@ -1721,8 +1766,9 @@ static void enqueue(struct survey_batcher *b, struct batch_item *it)
 		b->head = it;
 	b->tail = it;
 	if (b->running) {
-		b->queued_n++;
-		pthread_cond_signal(&b->queued);
+		/* The idle writer wants any submission; a coalescing one a full batch. */
+		if (++b->queued_n >= b->wake_at)
+			pthread_cond_signal(&b->queued);
 	}
 }
 

@@ -552,15 +552,16 @@ static enum gs_result submit_job_answer(struct http_request *req, struct http_re
 		submit_job_free(j);
 		return GS_OK;
 	}
-	/* The hall as this thread resolves its code now (the handler's was borrowed); a
-	 * code withdrawn meanwhile leaves the page without the hall's name. */
-	const struct org_hall *hall = NULL;
-	if (survey_code_resolve_cached(req->db, req->match.params[0], &hall) != GS_OK)
-		hall = NULL;
 	char thanks[ROUTE_PARAM_MAX + 16];
 	snprintf(thanks, sizeof thanks, "/s/%s/thanks", req->match.params[0]);
 	int seen = 0;
 	enum gs_result r = submit_stored(req, res, j->result, &j->stored, thanks, &seen);
+	/* Only "already received" shows the hall: then the hall as this thread resolves its
+	 * code now (the handler's was borrowed); a code withdrawn meanwhile leaves the page
+	 * without the hall's name. A stored submission's 303 needs none. */
+	const struct org_hall *hall = NULL;
+	if (seen > 0 && survey_code_resolve_cached(req->db, req->match.params[0], &hall) != GS_OK)
+		hall = NULL;
 	r = submit_finish(req, res, hall, &j->keys, seen, r);
 	submit_job_free(j);
 	return r;

@@ -640,6 +640,40 @@ static void test_convenience(void)
 	form_parser_free(p);
 }
 
+/* Urlencoded names and values are stored in chunks of at least 1 KiB: fields that
+ * fill several chunks, one that needs a chunk of its own, and empty ones keep their
+ * bytes once later fields are added. */
+static void test_chunks(void)
+{
+	struct buf b;
+	buf_init(&b, 1 << 20);
+	char want[60][1200];
+	for (int i = 0; i < 60; i++) {
+		size_t len = i == 7 ? 1100 : i % 5 == 0 ? 0 : (size_t)(i * 37 % 300);
+		for (size_t k = 0; k < len; k++)
+			want[i][k] = (char)('a' + (i + (int)k) % 26);
+		want[i][len] = '\0';
+		buf_printf(&b, "%sf%d=%s", i ? "&" : "", i, want[i]);
+	}
+	struct form_parser *p = NULL;
+	struct form_limits lim = big;
+	lim.max_fields = 100;
+	CHECK_INT(form_parser_new(UE, &lim, NULL, NULL, &p), GS_OK);
+	CHECK_INT(form_parser_feed(p, b.data, b.len / 2), GS_OK);
+	CHECK_INT(form_parser_feed(p, b.data + b.len / 2, b.len - b.len / 2), GS_OK);
+	CHECK_INT(form_parser_finish(p), GS_OK);
+	CHECK_INT(form_count(p), 60);
+	for (int i = 0; i < 60; i++) {
+		char name[8];
+		snprintf(name, sizeof name, "f%d", i);
+		CHECK_STR(form_field_at(p, (size_t)i)->name, name);
+		CHECK_STR(form_field_at(p, (size_t)i)->value, want[i]);
+		CHECK_INT(form_field_at(p, (size_t)i)->value_len, strlen(want[i]));
+	}
+	form_parser_free(p);
+	buf_free(&b);
+}
+
 /* One byte at a time through a large body must stay linear. */
 static void test_speed(void)
 {
@@ -697,6 +731,7 @@ static void test_speed(void)
 int main(void)
 {
 	test_urlencoded();
+	test_chunks();
 	test_content_type();
 	test_multipart();
 	test_files();
