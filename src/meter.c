@@ -1323,26 +1323,41 @@ static long fast_codes_find(struct fast_codes *fc, const char *code)
 			hi = mid;
 	}
 	fc->hint = lo;
-	const char *p = fc->arena + fc->block[lo];
-	char cur[FAST_CODE_MAX + 1];
-	size_t len = strlen(p);
-	memcpy(cur, p, len + 1);
-	p += len + 1;
+	/* The walk through the block keeps m, the length `code` shares with the current
+	 * entry, which is below `code`: an entry sharing more than m with the one before has
+	 * the same byte at m, so it is below `code` too; one sharing less differs from the
+	 * one before at a byte where that one equals `code`, upwards, so it is above it. */
+	const unsigned char *p = (const unsigned char *)fc->arena + fc->block[lo], *q = (const unsigned char *)code;
+	size_t m = 0;
 	size_t first = lo * FAST_CODE_BLOCK, end = first + FAST_CODE_BLOCK < fc->n ? first + FAST_CODE_BLOCK : fc->n;
 	for (size_t i = first;; i++) {
-		int cmp = strcmp(cur, code);
-		if (cmp == 0)
+		/* p: the entry's bytes from position m on, the ones before equal to code's */
+		while (*p && *p == q[m]) {
+			p++;
+			m++;
+		}
+		if (!*p && !q[m])
 			return (long)i;
-		if (cmp > 0 || i + 1 == end)
+		if (*p > q[m] || i + 1 == end) /* (the entry ended first: it is below) */
 			return -1;
-		size_t shared = (unsigned char)*p++;
-		len = strlen(p);
-		memcpy(cur + shared, p, len + 1);
-		p += len + 1;
+		p += strlen((const char *)p) + 1; /* the next entry: shared length, then its rest */
+		size_t shared;
+		for (;;) {
+			shared = *p++;
+			if (shared <= m)
+				break;
+			/* below `code` like the one before: skip it */
+			if (i + 2 == end)
+				return -1;
+			i++;
+			p += strlen((const char *)p) + 1;
+		}
+		if (shared < m)
+			return -1;
 	}
 }
 
-/* Links are written in chunks sorted by (point, since): meter_links_point is then
+/* Links are written in chunks sorted by point (fast_link_cmp): meter_links_point is then
  * passed over in order instead of at random (replaces come in no point order), while
  * the chunk's table and (meter, point, since) rows, whose ids are consecutive, stay in
  * the page cache. A link insert cannot fail here (its id and meter are new). */
@@ -1485,13 +1500,15 @@ static void fast_count_meter(struct imp *c, int legacy)
 	c->n_meters++;
 }
 
+/* By point, then by ordinal: an install's two links (its meter k, then the legacy one
+ * it replaces, k + 1, which started earlier) go in id order, so the table and the
+ * (meter, point, since) index are appended to and only meter_links_point takes the
+ * pair out of order; by (point, since) two of the three were. */
 static int fast_link_cmp(const void *a, const void *b)
 {
 	const struct fast_link *x = a, *y = b;
 	if (x->point != y->point)
 		return x->point < y->point ? -1 : 1;
-	if (x->since != y->since)
-		return x->since < y->since ? -1 : 1;
 	return x->k < y->k ? -1 : x->k > y->k;
 }
 
