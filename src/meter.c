@@ -1237,6 +1237,11 @@ struct fast_codes {
 	uint32_t *block; /* arena offset of each block's first code */
 	size_t n_blocks, cap_blocks, n;
 	size_t hint; /* the block the last search ended in: installs come in point order */
+	/* Made at the first search (the inventory comes before the events): each block's
+	 * first code as 8 bytes from `pre` on, the length all codes share, so the binary
+	 * search reads an array of 8 bytes a block instead of codes all over the arena. */
+	uint64_t *key;
+	size_t keyed, pre; /* codes when the keys were made (none after: no keys); pre */
 	char last[FAST_CODE_MAX + 1];
 	size_t last_len;
 };
@@ -1246,8 +1251,35 @@ static void fast_codes_off(struct fast_codes *fc)
 	fc->off = 1;
 	free(fc->arena);
 	free(fc->block);
+	free(fc->key);
 	fc->arena = NULL;
 	fc->block = NULL;
+	fc->key = NULL;
+}
+
+/* Bytes pre .. pre + 7 of s (len bytes) as a big-endian number, zeros past its end:
+ * ordered as the strings are, among strings that share their first pre bytes. */
+static uint64_t fast_code_key(const char *s, size_t len, size_t pre)
+{
+	uint64_t k = 0;
+	for (size_t i = pre; i < pre + 8; i++)
+		k = k << 8 | (i < len ? (unsigned char)s[i] : 0u);
+	return k;
+}
+
+static void fast_codes_key(struct fast_codes *fc)
+{
+	const char *first = fc->arena + fc->block[0];
+	size_t pre = 0;
+	while (pre < fc->last_len && first[pre] == fc->last[pre])
+		pre++;
+	fc->pre = pre;
+	fc->keyed = fc->n;
+	fc->key = xmalloc(fc->n_blocks * sizeof *fc->key);
+	for (size_t b = 0; b < fc->n_blocks; b++) {
+		const char *s = fc->arena + fc->block[b];
+		fc->key[b] = fast_code_key(s, strlen(s), pre);
+	}
 }
 
 static void fast_codes_grow(struct fast_codes *fc, size_t more)
@@ -1300,8 +1332,11 @@ static long fast_codes_find(struct fast_codes *fc, const char *code)
 {
 	if (fc->off)
 		return -2;
-	if (!fc->n_blocks || strlen(code) > FAST_CODE_MAX)
+	size_t clen = strlen(code);
+	if (!fc->n_blocks || clen > FAST_CODE_MAX)
 		return -1;
+	if (!fc->key)
+		fast_codes_key(fc);
 	/* the last block whose first code is <= code: the hint's block or the next one when
 	 * the events follow the inventory's order (installs do), else a binary search, whose
 	 * probes into the arena of several MB are cache misses (a microsecond an event) */
@@ -1314,6 +1349,32 @@ static long fast_codes_find(struct fast_codes *fc, const char *code)
 			hi = h + 1;
 			break;
 		}
+	}
+	if (hi - lo > 1 && fc->keyed == fc->n) {
+		/* blocks whose key is below the code's start below it, those above it above it */
+		if (clen < fc->pre || memcmp(code, fc->last, fc->pre) != 0)
+			return -1;
+		uint64_t k = fast_code_key(code, clen, fc->pre);
+		size_t a = 0, b = fc->n_blocks; /* the first block whose key is >= k */
+		while (a < b) {
+			size_t mid = a + (b - a) / 2;
+			if (fc->key[mid] < k)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		lo = a ? a - 1 : 0;
+		b = fc->n_blocks; /* then the first whose key is > k */
+		while (a < b) {
+			size_t mid = a + (b - a) / 2;
+			if (fc->key[mid] <= k)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		if (a == 0)
+			return -1;
+		hi = a;
 	}
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
