@@ -228,7 +228,7 @@ struct imp {
 	struct fast_rows *points;  /* points read, not yet written (FAST_ROWS) */
 	struct fast_link *links;   /* links read, not yet written (FAST_LINK_CHUNK) */
 	size_t n_links;
-	size_t chunk_links, chunk_ends; /* gathered before they are written (opts->fast_chunk) */
+	size_t chunk_links, chunk_ends, chunk_done; /* gathered before they are written (opts->fast_chunk) */
 };
 
 static enum gs_result fast_begin(struct imp *c);
@@ -1205,8 +1205,8 @@ struct fast_end {
 #define FAST_DONE_CHUNK 131072
 
 struct fast_done {
-	uint32_t link, point, line;
-	uint16_t day;
+	uint32_t link, point; /* ordinals */
+	uint16_t day;         /* (no line: a failed end bails, and the general path tells) */
 };
 
 struct fast_ends {
@@ -1491,6 +1491,7 @@ static enum gs_result fast_begin(struct imp *c)
 	size_t chunk = c->opts->fast_chunk;
 	c->chunk_links = chunk && chunk < FAST_LINK_CHUNK ? chunk : FAST_LINK_CHUNK;
 	c->chunk_ends = chunk && chunk < FAST_END_CHUNK ? chunk : FAST_END_CHUNK;
+	c->chunk_done = chunk && chunk < FAST_DONE_CHUNK ? chunk : FAST_DONE_CHUNK;
 	c->ends->n = c->ends->used = c->ends->n_done = 0;
 	c->fast = 1;
 	log_msg(LOG_DEBUG, "import: the fast path writes while reading");
@@ -1746,11 +1747,11 @@ static enum gs_result fast_done_apply(struct imp *c)
 		sqlite3_bind_int64(st, 1, c->l0 + 1 + d->link);
 		sqlite3_bind_text(st, 2, day, 10, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 3, c->p0 + 1 + d->point);
-		enum gs_result res = fast_step(c, st, d->line, "link end");
+		enum gs_result res = fast_step(c, st, 0, "link end");
 		if (res != GS_OK)
 			return res;
 		if (sqlite3_changes(db_handle(c->db)) != 1)
-			return fast_bail(c, d->line, "an end that does not close its meter's one open link in this file");
+			return fast_bail(c, 0, "an end that does not close its meter's one open link in this file");
 	}
 	fe->n_done = 0;
 	return GS_OK;
@@ -1808,11 +1809,10 @@ static enum gs_result fast_ends_apply(struct imp *c)
 		i += n;
 	}
 	for (size_t i = 0; i < fe->n; i++) {
-		if (fe->n_done == FAST_DONE_CHUNK && (res = fast_done_apply(c)) != GS_OK)
+		if (fe->n_done == c->chunk_done && (res = fast_done_apply(c)) != GS_OK)
 			return res;
 		const struct fast_end *e = &fe->e[i];
-		fe->done[fe->n_done++] =
-		    (struct fast_done){.link = e->link, .point = e->point, .line = (uint32_t)e->line, .day = e->day};
+		fe->done[fe->n_done++] = (struct fast_done){.link = e->link, .point = e->point, .day = e->day};
 	}
 	fe->n = fe->used = 0;
 	return GS_OK;
