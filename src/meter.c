@@ -192,7 +192,6 @@ enum {
 struct fast_ends;
 struct fast_rows;
 struct fast_link;
-struct fast_codes;
 
 struct imp {
 	struct db *db;
@@ -223,7 +222,8 @@ struct imp {
 	int sha_later;          /* the SHA-256 is computed meanwhile; anything but the fast path bails */
 	sqlite3_stmt *fst[FS_COUNT];
 	struct fast_ends *ends; /* ends read, not yet applied */
-	struct fast_codes *codes;
+	long point_ord;         /* the record's point as the reading thread found it in the file's
+	                         * inventory (fast_codes_find); -2: not known, ask the database */
 	struct fast_rows *meters;  /* meters read, not yet written (FAST_ROWS) */
 	struct fast_rows *points;  /* points read, not yet written (FAST_ROWS) */
 	struct fast_link *links;   /* links read, not yet written (FAST_LINK_CHUNK) */
@@ -1219,7 +1219,11 @@ struct fast_ends {
 
 /* The file's point codes in memory, so that an event finds its point without a seek
  * into meter_points' code index (at 1M events those seeks were a sixth of this path's
- * time: random reads, and dirty pages spilled to make room for them). Kept only while
+ * time: random reads, and dirty pages spilled to make room for them). The reading
+ * thread keeps them (pipe_record) and hands each event's point ordinal over with the
+ * record: while the events are read it waits for this thread, which writes them, so the
+ * searches cost nothing there (while the inventory is read it is the other way round,
+ * and the codes are added on the way, at a small cost per point). Kept only while
  * the inventory comes in increasing code order (exports are sorted by code), front-coded
  * in blocks of FAST_CODE_BLOCK: a block's first code whole, each next one as the length
  * it shares with the one before and the rest; an event's code is found by a binary
@@ -1483,7 +1487,6 @@ static enum gs_result fast_begin(struct imp *c)
 		return r;
 	c->checks_off = 1;
 	c->ends = xmalloc(sizeof *c->ends);
-	c->codes = xcalloc(1, sizeof *c->codes);
 	c->links = xmalloc(FAST_LINK_CHUNK * sizeof *c->links);
 	c->n_links = 0;
 	c->meters = xcalloc(1, sizeof *c->meters);
@@ -1518,10 +1521,6 @@ static void fast_end_import(struct imp *c)
 	}
 	free(c->ends);
 	c->ends = NULL;
-	if (c->codes)
-		fast_codes_off(c->codes);
-	free(c->codes);
-	c->codes = NULL;
 	free(c->links);
 	c->links = NULL;
 	if (c->meters)
@@ -1859,7 +1858,6 @@ static enum gs_result fast_record(struct imp *c, const struct rollout_record *r,
 			c->pts = xrealloc(c->pts, c->cap_pts * sizeof *c->pts);
 		}
 		c->pts[c->n_pts++] = (struct fast_point){(uint16_t)since, (uint16_t)until};
-		fast_codes_add(c->codes, r->point);
 		return GS_OK;
 	}
 	if (r->kind != ROLLOUT_INSTALL && r->kind != ROLLOUT_REPLACE && r->kind != ROLLOUT_REMOVE)
@@ -1867,7 +1865,7 @@ static enum gs_result fast_record(struct imp *c, const struct rollout_record *r,
 	long day = fast_day(r->date);
 	if (day < 0 || strcmp(r->date, c->today) > 0)
 		return fast_bail(c, line, "a day out of range or after today");
-	long ord = fast_codes_find(c->codes, r->point);
+	long ord = c->point_ord;
 	int64_t point = ord >= 0 ? c->p0 + 1 + ord : 0;
 	if (ord == -2) {
 		enum gs_result res = fast_points_flush(c); /* the points read so far, all of them written */
@@ -1916,7 +1914,6 @@ static enum gs_result fast_finish(struct imp *c)
 	/* what the reading needed is no longer: peak memory stays the reading's */
 	free(c->ends);
 	c->ends = NULL;
-	fast_codes_off(c->codes);
 	free(c->links);
 	c->links = NULL;
 	struct fast_scan *scan = xcalloc(c->n_pts ? c->n_pts : 1, sizeof *scan);
@@ -2094,6 +2091,7 @@ struct pipe_rec {
 	enum rollout_kind kind;
 	int smart;
 	long line, column;
+	long point_ord;         /* an event's point in the codes (fast_codes_find), else -2 */
 	uint32_t off[PF_COUNT]; /* offset + 1 into the arena; 0: NULL */
 };
 
@@ -2120,6 +2118,8 @@ struct pipe {
 	struct pipe_batch *cur;   /* reader side: being filled */
 	struct rollout_errors errs; /* the reader's own errors, merged after it ends */
 	int64_t reader_cpu_us;    /* the reading thread's CPU time, once done */
+	struct fast_codes codes;  /* reader side: the inventory's codes, for the fast path */
+	_Atomic int no_codes;     /* the consumer will not take the fast path: keep none */
 	int64_t wait_us;          /* consumer side: time waited for a batch */
 	const char *path, *name;
 	const struct rollout_limits *limits;
@@ -2215,6 +2215,16 @@ static enum gs_result pipe_record(void *ctx, const struct rollout_record *r)
 		p->cur = pipe_get_free(p);
 	struct pipe_batch *b = p->cur;
 	struct pipe_rec *q = &b->rec[b->n++];
+	q->point_ord = -2;
+	if (p->no_codes) {
+		if (!p->codes.off)
+			fast_codes_off(&p->codes);
+	} else if (r->kind == ROLLOUT_POINT) {
+		if (r->point)
+			fast_codes_add(&p->codes, r->point);
+	} else if (r->point) {
+		q->point_ord = fast_codes_find(&p->codes, r->point);
+	}
 	q->kind = r->kind;
 	q->smart = r->smart;
 	q->line = r->line;
@@ -2284,6 +2294,7 @@ static enum gs_result pipe_finish(struct pipe *p, pthread_t thread, struct rollo
 	}
 	if (p->errs.total > p->errs.n)
 		errs->total += p->errs.total - p->errs.n;
+	fast_codes_off(&p->codes);
 	for (size_t i = 0; i < p->n_free; i++)
 		free(p->free_list[i]);
 	free(p->cur);
@@ -2315,8 +2326,12 @@ static enum gs_result pipe_consume(struct pipe *p, struct imp *c)
 				.model = f[PF_MODEL], .smart = q->smart, .date = f[PF_DATE], .removed = f[PF_REMOVED],
 				.status = f[PF_STATUS], .replaces = f[PF_REPLACES], .old_meter = f[PF_OLD_METER],
 				.old_serial = f[PF_OLD_SERIAL], .old_manufacturer = f[PF_OLD_MAKER], .reason = f[PF_REASON]};
+			c->point_ord = q->point_ord;
 			r = on_record(c, &rec);
 		}
+		c->point_ord = -2;
+		if (b->has_header && !c->fast)
+			p->no_codes = 1;
 		pipe_give_back(p, b);
 		if (r != GS_OK && !p->stop)
 			p->stop = (int)r;
@@ -2429,7 +2444,7 @@ static enum gs_result import_run(struct db *db, const char *path, const struct m
 		const char *slash = strrchr(path, '/');
 		name = slash ? slash + 1 : path;
 	}
-	struct imp c = {.db = db, .opts = opts, .rep = report, .allow_fast = allow_fast};
+	struct imp c = {.db = db, .opts = opts, .rep = report, .allow_fast = allow_fast, .point_ord = -2};
 	struct sha_job sj = {0};
 	if (opts->today) {
 		if (day_number(opts->today) == NO_DAY)
