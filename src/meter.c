@@ -1180,9 +1180,10 @@ static const char *const fast_sql[FS_COUNT] = {
 };
 
 /* Ends (remove, replace) are gathered and applied in chunks: each chunk's meters are
- * looked up in key order and their links ended in link order, so the key index and
- * the links are passed over in order instead of sought at random (the page cache
- * holds a small part of them). An end applied later than it was read changes nothing:
+ * looked up in key order, and the links found are ended in link order in larger chunks
+ * (fast_done), so the key index and the links are passed over in order instead of
+ * sought at random (the page cache holds a small part of them). An end applied later
+ * than it was read changes nothing:
  * it touches only its meter's one link, which no later record of the file reads before
  * fast_finish; `seen` keeps the rule that the meter came before the end in the file. */
 #define FAST_END_CHUNK 32768
