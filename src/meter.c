@@ -1808,11 +1808,13 @@ static enum gs_result fast_ends_apply(struct imp *c)
 			return fast_bail(c, fe->e[i].line, "an end of a meter not written before it in this file");
 		i += n;
 	}
+	/* applied as soon as the queue is full, so that a full queue does not wait for the
+	 * next chunk of ends, or for fast_finish, after the reading */
 	for (size_t i = 0; i < fe->n; i++) {
-		if (fe->n_done == c->chunk_done && (res = fast_done_apply(c)) != GS_OK)
-			return res;
 		const struct fast_end *e = &fe->e[i];
 		fe->done[fe->n_done++] = (struct fast_done){.link = e->link, .point = e->point, .day = e->day};
+		if (fe->n_done == c->chunk_done && (res = fast_done_apply(c)) != GS_OK)
+			return res;
 	}
 	fe->n = fe->used = 0;
 	return GS_OK;
