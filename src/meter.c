@@ -2120,10 +2120,10 @@ struct pipe {
 	_Atomic int stop;         /* a gs_result: the consumer wants the reader to stop */
 	struct pipe_batch *cur;   /* reader side: being filled */
 	struct rollout_errors errs; /* the reader's own errors, merged after it ends */
-	int64_t reader_cpu_us;    /* the reading thread's CPU time, once done */
-	struct fast_codes codes;  /* reader side: the inventory's codes, for the fast path */
-	_Atomic int no_codes;     /* the consumer will not take the fast path: keep none */
-	int64_t wait_us;          /* consumer side: time waited for a batch */
+	int64_t reader_cpu_us;      /* the reading thread's CPU time, once done */
+	struct fast_codes codes;    /* reader side: the inventory's codes, for the fast path */
+	_Atomic int no_codes;       /* the consumer will not take the fast path: keep none */
+	int64_t wait_us;            /* consumer side: time waited for a batch */
 	const char *path, *name;
 	const struct rollout_limits *limits;
 };
@@ -2288,7 +2288,7 @@ static enum gs_result pipe_finish(struct pipe *p, pthread_t thread, struct rollo
 			pipe_give_back(p, b);
 		pthread_join(thread, NULL);
 		log_msg(LOG_DEBUG, "import: %.3f s waited for records (the reading thread's cpu %.3f s)",
-			(double)p->wait_us / 1e6, (double)p->reader_cpu_us / 1e6);
+		        (double)p->wait_us / 1e6, (double)p->reader_cpu_us / 1e6);
 	}
 	enum gs_result r = p->reader_result;
 	for (size_t i = 0; i < p->errs.n; i++) {

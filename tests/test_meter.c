@@ -852,14 +852,14 @@ static void fast_wide(const char *name, int unknown)
 	for (int j = 0; j < N; j++) {
 		int i = (int)((unsigned)j * 611u % N);
 		if (i % 3 == 0)
-			buf_printf(&b, "<replace meter=\"V%d\" point=\"%s\" date=\"2026-02-01\" old-meter=\"W%d\"/>\n", i,
-			           codes[i], i);
+			buf_printf(&b, "<replace meter=\"V%d\" point=\"%s\" date=\"2026-02-01\" old-meter=\"W%d\"/>\n",
+			           i, codes[i], i);
 		else if (i % 5 == 0)
 			buf_printf(&b, "<remove meter=\"W%d\" point=\"%s\" date=\"2026-03-01\"/>\n", i, codes[i]);
 	}
 	if (unknown) {
-		static const char *const other[] = {"", "WIDE-STATION-500000", "WIDE-STATION-0", "WIDE-STATION-99999",
-		                                    "WIDE-STATIO", "WIDE-STATION-1"};
+		static const char *const other[] = {
+		    "", "WIDE-STATION-500000", "WIDE-STATION-0", "WIDE-STATION-99999", "WIDE-STATIO", "WIDE-STATION-1"};
 		buf_printf(&b, "<install meter=\"U1\" point=\"%s\" date=\"2026-04-01\"/>\n", other[unknown]);
 	}
 	buf_printf(&b, FAST_TAIL);
