@@ -192,7 +192,6 @@ enum {
 struct fast_ends;
 struct fast_rows;
 struct fast_link;
-struct fast_codes;
 
 struct imp {
 	struct db *db;
@@ -223,12 +222,13 @@ struct imp {
 	int sha_later;          /* the SHA-256 is computed meanwhile; anything but the fast path bails */
 	sqlite3_stmt *fst[FS_COUNT];
 	struct fast_ends *ends; /* ends read, not yet applied */
-	struct fast_codes *codes;
+	long point_ord;         /* the record's point as the reading thread found it in the file's
+	                         * inventory (fast_codes_find); -2: not known, ask the database */
 	struct fast_rows *meters;  /* meters read, not yet written (FAST_ROWS) */
 	struct fast_rows *points;  /* points read, not yet written (FAST_ROWS) */
 	struct fast_link *links;   /* links read, not yet written (FAST_LINK_CHUNK) */
 	size_t n_links;
-	size_t chunk_links, chunk_ends; /* gathered before they are written (opts->fast_chunk) */
+	size_t chunk_links, chunk_ends, chunk_done; /* gathered before they are written (opts->fast_chunk) */
 };
 
 static enum gs_result fast_begin(struct imp *c);
@@ -1104,8 +1104,12 @@ static enum gs_result apply_staged(struct imp *c)
 #define FAST_MAX_POINTS ((size_t)1 << 21)  /* 16 MiB of point state; larger files: general path */
 
 struct fast_point {
-	uint16_t since, until;    /* days since 1900-01-01; until FAST_FAR while in service */
-	uint16_t last_sb, max_se; /* overlap scan: the latest served start and end seen so far */
+	uint16_t since, until; /* days since 1900-01-01; until FAST_FAR while in service */
+};
+
+/* fast_finish's state per point (apart from fast_point: only the scan needs it). */
+struct fast_scan {
+	uint16_t last_sb, max_se; /* the latest served start and end seen so far */
 };
 
 /* "YYYY-MM-DD" → days since 1900-01-01, -1 if invalid or past 2079. */
@@ -1176,9 +1180,10 @@ static const char *const fast_sql[FS_COUNT] = {
 };
 
 /* Ends (remove, replace) are gathered and applied in chunks: each chunk's meters are
- * looked up in key order and their links ended in link order, so the key index and
- * the links are passed over in order instead of sought at random (the page cache
- * holds a small part of them). An end applied later than it was read changes nothing:
+ * looked up in key order, and the links found are ended in link order in larger chunks
+ * (fast_done), so the key index and the links are passed over in order instead of
+ * sought at random (the page cache holds a small part of them). An end applied later
+ * than it was read changes nothing:
  * it touches only its meter's one link, which no later record of the file reads before
  * fast_finish; `seen` keeps the rule that the meter came before the end in the file. */
 #define FAST_END_CHUNK 32768
@@ -1193,15 +1198,33 @@ struct fast_end {
 	long line;
 };
 
+/* An end whose meter was found: it closes link ordinal `link`. The closing waits for
+ * FAST_DONE_CHUNK of them, which are then applied in link order: each pass of UPDATEs
+ * over meter_links (tens of MB, through a page cache of 4 MB) reads and dirties pages
+ * that other passes read and dirty again, so four times fewer passes write four times
+ * fewer pages (each read back from the WAL and spilled into it again). */
+#define FAST_DONE_CHUNK 131072
+
+struct fast_done {
+	uint32_t link, point; /* ordinals */
+	uint16_t day;         /* (no line: a failed end bails, and the general path tells) */
+};
+
 struct fast_ends {
 	struct fast_end e[FAST_END_CHUNK];
 	size_t n, used;
 	char arena[FAST_END_ARENA];
+	struct fast_done done[FAST_DONE_CHUNK];
+	size_t n_done;
 };
 
 /* The file's point codes in memory, so that an event finds its point without a seek
  * into meter_points' code index (at 1M events those seeks were a sixth of this path's
- * time: random reads, and dirty pages spilled to make room for them). Kept only while
+ * time: random reads, and dirty pages spilled to make room for them). The reading
+ * thread keeps them (pipe_record) and hands each event's point ordinal over with the
+ * record: while the events are read it waits for this thread, which writes them, so the
+ * searches cost nothing there (while the inventory is read it is the other way round,
+ * and the codes are added on the way, at a small cost per point). Kept only while
  * the inventory comes in increasing code order (exports are sorted by code), front-coded
  * in blocks of FAST_CODE_BLOCK: a block's first code whole, each next one as the length
  * it shares with the one before and the rest; an event's code is found by a binary
@@ -1218,6 +1241,12 @@ struct fast_codes {
 	size_t used, cap;
 	uint32_t *block; /* arena offset of each block's first code */
 	size_t n_blocks, cap_blocks, n;
+	size_t hint; /* the block the last search ended in: installs come in point order */
+	/* Made at the first search (the inventory comes before the events): each block's
+	 * first code as 8 bytes from `pre` on, the length all codes share, so the binary
+	 * search reads an array of 8 bytes a block instead of codes all over the arena. */
+	uint64_t *key;
+	size_t keyed, pre; /* codes when the keys were made (none after: no keys); pre */
 	char last[FAST_CODE_MAX + 1];
 	size_t last_len;
 };
@@ -1227,8 +1256,35 @@ static void fast_codes_off(struct fast_codes *fc)
 	fc->off = 1;
 	free(fc->arena);
 	free(fc->block);
+	free(fc->key);
 	fc->arena = NULL;
 	fc->block = NULL;
+	fc->key = NULL;
+}
+
+/* Bytes pre .. pre + 7 of s (len bytes) as a big-endian number, zeros past its end:
+ * ordered as the strings are, among strings that share their first pre bytes. */
+static uint64_t fast_code_key(const char *s, size_t len, size_t pre)
+{
+	uint64_t k = 0;
+	for (size_t i = pre; i < pre + 8; i++)
+		k = k << 8 | (i < len ? (unsigned char)s[i] : 0u);
+	return k;
+}
+
+static void fast_codes_key(struct fast_codes *fc)
+{
+	const char *first = fc->arena + fc->block[0];
+	size_t pre = 0;
+	while (pre < fc->last_len && first[pre] == fc->last[pre])
+		pre++;
+	fc->pre = pre;
+	fc->keyed = fc->n;
+	fc->key = xmalloc(fc->n_blocks * sizeof *fc->key);
+	for (size_t b = 0; b < fc->n_blocks; b++) {
+		const char *s = fc->arena + fc->block[b];
+		fc->key[b] = fast_code_key(s, strlen(s), pre);
+	}
 }
 
 static void fast_codes_grow(struct fast_codes *fc, size_t more)
@@ -1277,13 +1333,54 @@ static void fast_codes_add(struct fast_codes *fc, const char *code)
 
 /* The ordinal of the file's point `code`: >= 0, -1 when it is not in the file's
  * inventory, -2 when the codes are not kept (ask the database). */
-static long fast_codes_find(const struct fast_codes *fc, const char *code)
+static long fast_codes_find(struct fast_codes *fc, const char *code)
 {
 	if (fc->off)
 		return -2;
-	if (!fc->n_blocks || strlen(code) > FAST_CODE_MAX)
+	size_t clen = strlen(code);
+	if (!fc->n_blocks || clen > FAST_CODE_MAX)
 		return -1;
-	size_t lo = 0, hi = fc->n_blocks; /* the last block whose first code is <= code */
+	if (!fc->key)
+		fast_codes_key(fc);
+	/* the last block whose first code is <= code: the hint's block or the next one when
+	 * the events follow the inventory's order (installs do), else a binary search, whose
+	 * probes into the arena of several MB are cache misses (a microsecond an event) */
+	size_t lo = 0, hi = fc->n_blocks;
+	for (size_t h = fc->hint; h < fc->hint + 2 && h < fc->n_blocks; h++) {
+		if (strcmp(fc->arena + fc->block[h], code) > 0)
+			break;
+		if (h + 1 == fc->n_blocks || strcmp(fc->arena + fc->block[h + 1], code) > 0) {
+			lo = h;
+			hi = h + 1;
+			break;
+		}
+	}
+	if (hi - lo > 1 && fc->keyed == fc->n) {
+		/* blocks whose key is below the code's start below it, those above it above it */
+		if (clen < fc->pre || memcmp(code, fc->last, fc->pre) != 0)
+			return -1;
+		uint64_t k = fast_code_key(code, clen, fc->pre);
+		size_t a = 0, b = fc->n_blocks; /* the first block whose key is >= k */
+		while (a < b) {
+			size_t mid = a + (b - a) / 2;
+			if (fc->key[mid] < k)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		lo = a ? a - 1 : 0;
+		b = fc->n_blocks; /* then the first whose key is > k */
+		while (a < b) {
+			size_t mid = a + (b - a) / 2;
+			if (fc->key[mid] <= k)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		if (a == 0)
+			return -1;
+		hi = a;
+	}
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (strcmp(fc->arena + fc->block[mid], code) <= 0)
@@ -1291,26 +1388,42 @@ static long fast_codes_find(const struct fast_codes *fc, const char *code)
 		else
 			hi = mid;
 	}
-	const char *p = fc->arena + fc->block[lo];
-	char cur[FAST_CODE_MAX + 1];
-	size_t len = strlen(p);
-	memcpy(cur, p, len + 1);
-	p += len + 1;
+	fc->hint = lo;
+	/* The walk through the block keeps m, the length `code` shares with the current
+	 * entry, which is below `code`: an entry sharing more than m with the one before has
+	 * the same byte at m, so it is below `code` too; one sharing less differs from the
+	 * one before at a byte where that one equals `code`, upwards, so it is above it. */
+	const unsigned char *p = (const unsigned char *)fc->arena + fc->block[lo], *q = (const unsigned char *)code;
+	size_t m = 0;
 	size_t first = lo * FAST_CODE_BLOCK, end = first + FAST_CODE_BLOCK < fc->n ? first + FAST_CODE_BLOCK : fc->n;
 	for (size_t i = first;; i++) {
-		int cmp = strcmp(cur, code);
-		if (cmp == 0)
+		/* p: the entry's bytes from position m on, the ones before equal to code's */
+		while (*p && *p == q[m]) {
+			p++;
+			m++;
+		}
+		if (!*p && !q[m])
 			return (long)i;
-		if (cmp > 0 || i + 1 == end)
+		if (*p > q[m] || i + 1 == end) /* (the entry ended first: it is below) */
 			return -1;
-		size_t shared = (unsigned char)*p++;
-		len = strlen(p);
-		memcpy(cur + shared, p, len + 1);
-		p += len + 1;
+		p += strlen((const char *)p) + 1; /* the next entry: shared length, then its rest */
+		size_t shared;
+		for (;;) {
+			shared = *p++;
+			if (shared <= m)
+				break;
+			/* below `code` like the one before: skip it */
+			if (i + 2 == end)
+				return -1;
+			i++;
+			p += strlen((const char *)p) + 1;
+		}
+		if (shared < m)
+			return -1;
 	}
 }
 
-/* Links are written in chunks sorted by (point, since): meter_links_point is then
+/* Links are written in chunks sorted by point (fast_link_cmp): meter_links_point is then
  * passed over in order instead of at random (replaces come in no point order), while
  * the chunk's table and (meter, point, since) rows, whose ids are consecutive, stay in
  * the page cache. A link insert cannot fail here (its id and meter are new). */
@@ -1375,7 +1488,6 @@ static enum gs_result fast_begin(struct imp *c)
 		return r;
 	c->checks_off = 1;
 	c->ends = xmalloc(sizeof *c->ends);
-	c->codes = xcalloc(1, sizeof *c->codes);
 	c->links = xmalloc(FAST_LINK_CHUNK * sizeof *c->links);
 	c->n_links = 0;
 	c->meters = xcalloc(1, sizeof *c->meters);
@@ -1383,7 +1495,8 @@ static enum gs_result fast_begin(struct imp *c)
 	size_t chunk = c->opts->fast_chunk;
 	c->chunk_links = chunk && chunk < FAST_LINK_CHUNK ? chunk : FAST_LINK_CHUNK;
 	c->chunk_ends = chunk && chunk < FAST_END_CHUNK ? chunk : FAST_END_CHUNK;
-	c->ends->n = c->ends->used = 0;
+	c->chunk_done = chunk && chunk < FAST_DONE_CHUNK ? chunk : FAST_DONE_CHUNK;
+	c->ends->n = c->ends->used = c->ends->n_done = 0;
 	c->fast = 1;
 	log_msg(LOG_DEBUG, "import: the fast path writes while reading");
 	return GS_OK;
@@ -1409,10 +1522,6 @@ static void fast_end_import(struct imp *c)
 	}
 	free(c->ends);
 	c->ends = NULL;
-	if (c->codes)
-		fast_codes_off(c->codes);
-	free(c->codes);
-	c->codes = NULL;
 	free(c->links);
 	c->links = NULL;
 	if (c->meters)
@@ -1453,13 +1562,15 @@ static void fast_count_meter(struct imp *c, int legacy)
 	c->n_meters++;
 }
 
+/* By point, then by ordinal: an install's two links (its meter k, then the legacy one
+ * it replaces, k + 1, which started earlier) go in id order, so the table and the
+ * (meter, point, since) index are appended to and only meter_links_point takes the
+ * pair out of order; by (point, since) two of the three were. */
 static int fast_link_cmp(const void *a, const void *b)
 {
 	const struct fast_link *x = a, *y = b;
 	if (x->point != y->point)
 		return x->point < y->point ? -1 : 1;
-	if (x->since != y->since)
-		return x->since < y->since ? -1 : 1;
 	return x->k < y->k ? -1 : x->k > y->k;
 }
 
@@ -1613,14 +1724,41 @@ static int fast_end_by_key(const void *a, const void *b, void *arena)
 	return strcmp((const char *)arena + x->key, (const char *)arena + y->key);
 }
 
-static int fast_end_by_link(const void *a, const void *b)
+static int fast_done_by_link(const void *a, const void *b)
 {
-	const struct fast_end *x = a, *y = b;
+	const struct fast_done *x = a, *y = b;
 	return x->link < y->link ? -1 : x->link > y->link;
 }
 
-/* Applies the gathered ends: each must close its meter's one open link, on its point,
- * started on or before its day, the meter written before the end was read. */
+/* Closes the links of the ends found so far, in link order: each must be on the end's
+ * point, started on or before its day, and open. */
+static enum gs_result fast_done_apply(struct imp *c)
+{
+	struct fast_ends *fe = c->ends;
+	qsort(fe->done, fe->n_done, sizeof fe->done[0], fast_done_by_link);
+	/* One a statement: an UPDATE ... FROM (VALUES ...) of 16 rows, checked by its count,
+	 * took 15 % more instructions than 16 of these (it materializes the VALUES and then
+	 * the rows to change, two temporary B-trees). */
+	sqlite3_stmt *st = c->fst[FS_END];
+	for (size_t i = 0; i < fe->n_done; i++) {
+		const struct fast_done *d = &fe->done[i];
+		char day[11];
+		fast_day_string(d->day, day);
+		sqlite3_bind_int64(st, 1, c->l0 + 1 + d->link);
+		sqlite3_bind_text(st, 2, day, 10, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, c->p0 + 1 + d->point);
+		enum gs_result res = fast_step(c, st, 0, "link end");
+		if (res != GS_OK)
+			return res;
+		if (sqlite3_changes(db_handle(c->db)) != 1)
+			return fast_bail(c, 0, "an end that does not close its meter's one open link in this file");
+	}
+	fe->n_done = 0;
+	return GS_OK;
+}
+
+/* Finds the links of the gathered ends (each the one link of its meter, which was
+ * written before the end was read) and queues them for fast_done_apply. */
 static enum gs_result fast_ends_apply(struct imp *c)
 {
 	enum gs_result res = fast_points_flush(c);
@@ -1670,23 +1808,13 @@ static enum gs_result fast_ends_apply(struct imp *c)
 			return fast_bail(c, fe->e[i].line, "an end of a meter not written before it in this file");
 		i += n;
 	}
-	qsort(fe->e, fe->n, sizeof fe->e[0], fast_end_by_link);
-	/* The links in id order, one a statement: an UPDATE ... FROM (VALUES ...) of 16
-	 * rows, checked by its count, took 15 % more instructions here than 16 of these
-	 * (it materializes the VALUES and then the rows to change, two temporary B-trees). */
-	sqlite3_stmt *st = c->fst[FS_END];
+	/* applied as soon as the queue is full, so that a full queue does not wait for the
+	 * next chunk of ends, or for fast_finish, after the reading */
 	for (size_t i = 0; i < fe->n; i++) {
 		const struct fast_end *e = &fe->e[i];
-		char day[11];
-		fast_day_string(e->day, day);
-		sqlite3_bind_int64(st, 1, c->l0 + 1 + e->link);
-		sqlite3_bind_text(st, 2, day, 10, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 3, c->p0 + 1 + e->point);
-		if ((res = fast_step(c, st, e->line, "link end")) != GS_OK)
+		fe->done[fe->n_done++] = (struct fast_done){.link = e->link, .point = e->point, .day = e->day};
+		if (fe->n_done == c->chunk_done && (res = fast_done_apply(c)) != GS_OK)
 			return res;
-		if (sqlite3_changes(db_handle(c->db)) != 1)
-			return fast_bail(c, e->line,
-			                 "an end that does not close its meter's one open link in this file");
 	}
 	fe->n = fe->used = 0;
 	return GS_OK;
@@ -1732,8 +1860,7 @@ static enum gs_result fast_record(struct imp *c, const struct rollout_record *r,
 			c->cap_pts = c->cap_pts ? c->cap_pts * 2 : 4096;
 			c->pts = xrealloc(c->pts, c->cap_pts * sizeof *c->pts);
 		}
-		c->pts[c->n_pts++] = (struct fast_point){(uint16_t)since, (uint16_t)until, 0, 0};
-		fast_codes_add(c->codes, r->point);
+		c->pts[c->n_pts++] = (struct fast_point){(uint16_t)since, (uint16_t)until};
 		return GS_OK;
 	}
 	if (r->kind != ROLLOUT_INSTALL && r->kind != ROLLOUT_REPLACE && r->kind != ROLLOUT_REMOVE)
@@ -1741,7 +1868,7 @@ static enum gs_result fast_record(struct imp *c, const struct rollout_record *r,
 	long day = fast_day(r->date);
 	if (day < 0 || strcmp(r->date, c->today) > 0)
 		return fast_bail(c, line, "a day out of range or after today");
-	long ord = fast_codes_find(c->codes, r->point);
+	long ord = c->point_ord;
 	int64_t point = ord >= 0 ? c->p0 + 1 + ord : 0;
 	if (ord == -2) {
 		enum gs_result res = fast_points_flush(c); /* the points read so far, all of them written */
@@ -1781,10 +1908,18 @@ static enum gs_result fast_finish(struct imp *c)
 {
 	int64_t t0 = util_monotonic_us(), cpu0 = thread_cpu_us();
 	enum gs_result r = fast_ends_apply(c);
+	if (r == GS_OK)
+		r = fast_done_apply(c);
 	if (r == GS_ERR_CONFLICT && c->bail)
 		return GS_OK;
 	if (r != GS_OK || (r = fast_checks_on(c)) != GS_OK)
 		return r;
+	/* what the reading needed is no longer: peak memory stays the reading's */
+	free(c->ends);
+	c->ends = NULL;
+	free(c->links);
+	c->links = NULL;
+	struct fast_scan *scan = xcalloc(c->n_pts ? c->n_pts : 1, sizeof *scan);
 	int32_t *dp = xcalloc(2 * (size_t)(FAST_FAR + 1), sizeof *dp), *ds = dp + FAST_FAR + 1;
 	for (size_t i = 0; i < c->n_pts; i++) {
 		dp[c->pts[i].since]++;
@@ -1795,6 +1930,7 @@ static enum gs_result fast_finish(struct imp *c)
 					  "ORDER BY id");
 	if (!st) {
 		free(dp);
+		free(scan);
 		return GS_ERR_DB;
 	}
 	sqlite3_bind_int64(st, 1, c->l0);
@@ -1807,7 +1943,8 @@ static enum gs_result fast_finish(struct imp *c)
 		}
 		if (c->legacy[mord / 8] & (1u << (mord % 8)))
 			continue;
-		struct fast_point *p = &c->pts[pord];
+		const struct fast_point *pt = &c->pts[pord];
+		struct fast_scan *p = &scan[pord];
 		long sb = fast_day((const char *)sqlite3_column_text(st, 2));
 		long se = sqlite3_column_type(st, 3) == SQLITE_NULL ? (long)FAST_FAR
 								       : fast_day((const char *)sqlite3_column_text(st, 3));
@@ -1828,7 +1965,7 @@ static enum gs_result fast_finish(struct imp *c)
 			if (se > p->max_se)
 				p->max_se = (uint16_t)se;
 		}
-		long b = sb > p->since ? sb : p->since, e = se < p->until ? se : p->until;
+		long b = sb > pt->since ? sb : pt->since, e = se < pt->until ? se : pt->until;
 		if (b < e) {
 			ds[b]++;
 			if (e != (long)FAST_FAR)
@@ -1836,6 +1973,7 @@ static enum gs_result fast_finish(struct imp *c)
 		}
 	}
 	sqlite3_reset(st);
+	free(scan);
 	if (r == GS_ERR_CONFLICT) { /* bailed: not an error */
 		free(dp);
 		return GS_OK;
@@ -1956,6 +2094,7 @@ struct pipe_rec {
 	enum rollout_kind kind;
 	int smart;
 	long line, column;
+	long point_ord;         /* an event's point in the codes (fast_codes_find), else -2 */
 	uint32_t off[PF_COUNT]; /* offset + 1 into the arena; 0: NULL */
 };
 
@@ -1981,6 +2120,10 @@ struct pipe {
 	_Atomic int stop;         /* a gs_result: the consumer wants the reader to stop */
 	struct pipe_batch *cur;   /* reader side: being filled */
 	struct rollout_errors errs; /* the reader's own errors, merged after it ends */
+	int64_t reader_cpu_us;      /* the reading thread's CPU time, once done */
+	struct fast_codes codes;    /* reader side: the inventory's codes, for the fast path */
+	_Atomic int no_codes;       /* the consumer will not take the fast path: keep none */
+	int64_t wait_us;            /* consumer side: time waited for a batch */
 	const char *path, *name;
 	const struct rollout_limits *limits;
 };
@@ -2018,8 +2161,12 @@ static void pipe_put(struct pipe *p)
 static struct pipe_batch *pipe_take(struct pipe *p)
 {
 	pthread_mutex_lock(&p->lock);
-	while (p->count == 0 && !p->done)
-		pthread_cond_wait(&p->can_take, &p->lock);
+	if (p->count == 0 && !p->done) {
+		int64_t t0 = util_monotonic_us();
+		while (p->count == 0 && !p->done)
+			pthread_cond_wait(&p->can_take, &p->lock);
+		p->wait_us += util_monotonic_us() - t0;
+	}
 	struct pipe_batch *b = NULL;
 	if (p->count) {
 		b = p->slot[p->head];
@@ -2071,6 +2218,16 @@ static enum gs_result pipe_record(void *ctx, const struct rollout_record *r)
 		p->cur = pipe_get_free(p);
 	struct pipe_batch *b = p->cur;
 	struct pipe_rec *q = &b->rec[b->n++];
+	q->point_ord = -2;
+	if (p->no_codes) {
+		if (!p->codes.off)
+			fast_codes_off(&p->codes);
+	} else if (r->kind == ROLLOUT_POINT) {
+		if (r->point)
+			fast_codes_add(&p->codes, r->point);
+	} else if (r->point) {
+		q->point_ord = fast_codes_find(&p->codes, r->point);
+	}
 	q->kind = r->kind;
 	q->smart = r->smart;
 	q->line = r->line;
@@ -2095,6 +2252,7 @@ static void *pipe_reader(void *arg)
 	enum gs_result r = rollout_read_file(p->path, p->name, p->limits, &sink, &p->errs);
 	pipe_put(p);
 	pthread_mutex_lock(&p->lock);
+	p->reader_cpu_us = thread_cpu_us();
 	p->done = 1;
 	p->reader_result = r;
 	pthread_cond_signal(&p->can_take);
@@ -2129,6 +2287,8 @@ static enum gs_result pipe_finish(struct pipe *p, pthread_t thread, struct rollo
 		while ((b = pipe_take(p)) != NULL)
 			pipe_give_back(p, b);
 		pthread_join(thread, NULL);
+		log_msg(LOG_DEBUG, "import: %.3f s waited for records (the reading thread's cpu %.3f s)",
+		        (double)p->wait_us / 1e6, (double)p->reader_cpu_us / 1e6);
 	}
 	enum gs_result r = p->reader_result;
 	for (size_t i = 0; i < p->errs.n; i++) {
@@ -2137,6 +2297,7 @@ static enum gs_result pipe_finish(struct pipe *p, pthread_t thread, struct rollo
 	}
 	if (p->errs.total > p->errs.n)
 		errs->total += p->errs.total - p->errs.n;
+	fast_codes_off(&p->codes);
 	for (size_t i = 0; i < p->n_free; i++)
 		free(p->free_list[i]);
 	free(p->cur);
@@ -2168,8 +2329,12 @@ static enum gs_result pipe_consume(struct pipe *p, struct imp *c)
 				.model = f[PF_MODEL], .smart = q->smart, .date = f[PF_DATE], .removed = f[PF_REMOVED],
 				.status = f[PF_STATUS], .replaces = f[PF_REPLACES], .old_meter = f[PF_OLD_METER],
 				.old_serial = f[PF_OLD_SERIAL], .old_manufacturer = f[PF_OLD_MAKER], .reason = f[PF_REASON]};
+			c->point_ord = q->point_ord;
 			r = on_record(c, &rec);
 		}
+		c->point_ord = -2;
+		if (b->has_header && !c->fast)
+			p->no_codes = 1;
 		pipe_give_back(p, b);
 		if (r != GS_OK && !p->stop)
 			p->stop = (int)r;
@@ -2282,7 +2447,7 @@ static enum gs_result import_run(struct db *db, const char *path, const struct m
 		const char *slash = strrchr(path, '/');
 		name = slash ? slash + 1 : path;
 	}
-	struct imp c = {.db = db, .opts = opts, .rep = report, .allow_fast = allow_fast};
+	struct imp c = {.db = db, .opts = opts, .rep = report, .allow_fast = allow_fast, .point_ord = -2};
 	struct sha_job sj = {0};
 	if (opts->today) {
 		if (day_number(opts->today) == NO_DAY)

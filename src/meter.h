@@ -33,9 +33,9 @@ struct meter_import_opts {
 				  * both give the same rows (tests run each) */
 	int no_fast;             /* 1: never the first-import fast path (tests compare the two
 				  * paths; docs/coverage.md) */
-	size_t fast_chunk;       /* tests: the fast path gathers at most this many links and
-				  * ends before it writes them (0: its own sizes), so small
-				  * files cross the chunk boundaries */
+	size_t fast_chunk;       /* tests: the fast path gathers at most this many links,
+	                          * ends and found ends before it writes them (0: its own
+	                          * sizes), so small files cross the chunk boundaries */
 	struct rollout_limits limits;
 };
 /* Zeroes opts and sets the default limits. */

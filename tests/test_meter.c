@@ -821,6 +821,55 @@ static void fast_many(const char *name, int bad, enum gs_result want, int fast)
 	free(text);
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A wide inventory for the fast path's code search (many blocks of codes, which all
+ * share a prefix longer than the 8 bytes of a block's key, of several lengths, so
+ * that keys tie): installs in inventory order, then replaces and removals in no
+ * order; `unknown` adds one event on a code not in the inventory: 1 between two
+ * stored codes, 2 below the first, 3 above the last, 4 off the shared prefix, 5 a
+ * stored code's prefix (each bails; the general path refuses the file). */
+static void fast_wide(const char *name, int unknown)
+{
+	enum { N = 1500 };
+	char *codes[N];
+	for (int i = 0; i < N; i++)
+		codes[i] = xasprintf("WIDE-STATION-%u%s", (unsigned)(i * 7919u % 100003u), i % 7 ? "" : "-X");
+	qsort(codes, N, sizeof codes[0], str_cmp);
+	struct buf b;
+	buf_init(&b, 4u << 20);
+	buf_printf(&b, "<?xml version=\"1.0\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"T-S1\" "
+	               "file-id=\"w\" generated-at=\"2026-07-01T10:00:00+08:00\">\n<inventory>\n");
+	for (int i = 0; i < N; i++)
+		buf_printf(&b, "<point code=\"%s\" class=\"other\" since=\"2015-01-01\"/>\n", codes[i]);
+	buf_printf(&b, "</inventory>\n<events>\n");
+	for (int i = 0; i < N; i++)
+		buf_printf(&b, "<install meter=\"W%d\" point=\"%s\" date=\"2025-01-01\" replaces=\"O%d\"/>\n", i,
+		           codes[i], i);
+	for (int j = 0; j < N; j++) {
+		int i = (int)((unsigned)j * 611u % N);
+		if (i % 3 == 0)
+			buf_printf(&b, "<replace meter=\"V%d\" point=\"%s\" date=\"2026-02-01\" old-meter=\"W%d\"/>\n",
+			           i, codes[i], i);
+		else if (i % 5 == 0)
+			buf_printf(&b, "<remove meter=\"W%d\" point=\"%s\" date=\"2026-03-01\"/>\n", i, codes[i]);
+	}
+	if (unknown) {
+		static const char *const other[] = {
+		    "", "WIDE-STATION-500000", "WIDE-STATION-0", "WIDE-STATION-99999", "WIDE-STATIO", "WIDE-STATION-1"};
+		buf_printf(&b, "<install meter=\"U1\" point=\"%s\" date=\"2026-04-01\"/>\n", other[unknown]);
+	}
+	buf_printf(&b, FAST_TAIL);
+	char *text = buf_steal(&b, NULL);
+	fast_same(name, NULL, text, unknown ? GS_ERR_INVALID : GS_OK, !unknown);
+	free(text);
+	for (int i = 0; i < N; i++)
+		free(codes[i]);
+}
+
 /* The first-import fast path against the general path, on files it applies and on
  * files it hands over (stored keys, conflicts, orders it does not handle). */
 static void test_fast_path(void)
@@ -930,6 +979,11 @@ static void test_fast_path(void)
 	fast_many("f-many-early.xml", 2, GS_ERR_INVALID, 0);
 	fast_many("f-many-unknown.xml", 3, GS_ERR_INVALID, 0);
 	fast_many("f-many-order.xml", 4, GS_OK, 0);
+	for (int u = 0; u <= 5; u++) {
+		char name[32];
+		snprintf(name, sizeof name, "f-wide-%d.xml", u);
+		fast_wide(name, u);
+	}
 	fast_same("f-dup-point.xml", NULL,
 		  "<?xml version=\"1.0\"?>\n<rollout xmlns=\"urn:gridscore:rollout:1\" station=\"T-S1\">\n<inventory>\n"
 		  "<point code=\"D1\" class=\"other\" since=\"2020-01-01\"/>\n<point code=\"D1\" class=\"other\" since=\"2021-01-01\"/>\n"
