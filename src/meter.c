@@ -228,6 +228,10 @@ struct imp {
 	struct fast_rows *points;  /* points read, not yet written (FAST_ROWS) */
 	struct fast_link *links;   /* links read, not yet written (FAST_LINK_CHUNK) */
 	size_t n_links;
+	struct fast_link *links_w; /* the chunk before, sorted, written a slice at a time */
+	size_t n_links_w, links_w_done;
+	uint32_t links_w_end;      /* the ordinal after links_w's last */
+	uint32_t links_below;      /* every link of a lower ordinal is written */
 	size_t chunk_links, chunk_ends, chunk_done; /* gathered before they are written (opts->fast_chunk) */
 };
 
@@ -830,6 +834,23 @@ static int64_t thread_cpu_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* The process's resident and peak resident set, KiB, for the step timings (0: unknown). */
+static void rss_kb(long *now, long *peak)
+{
+	*now = *peak = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return;
+	char line[128];
+	while (fgets(line, sizeof line, f)) {
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			*now = strtol(line + 6, NULL, 10);
+		else if (strncmp(line, "VmHWM:", 6) == 0)
+			*peak = strtol(line + 6, NULL, 10);
+	}
+	fclose(f);
+}
+
 static enum gs_result run_sql(struct imp *c, const char *sql, int yields_errors)
 {
 	int64_t t0 = util_monotonic_us(), cpu0 = thread_cpu_us();
@@ -1210,12 +1231,18 @@ struct fast_done {
 	uint16_t day;         /* (no line: a failed end bails, and the general path tells) */
 };
 
+/* The ends and their keys in two halves: one gathers while the other, sorted, is looked
+ * up a slice at a time (fast_ends_lookup). */
 struct fast_ends {
 	struct fast_end e[FAST_END_CHUNK];
-	size_t n, used;
+	size_t n, used;         /* the gathering half's */
+	int half;               /* the gathering half */
+	size_t look_n, look_at; /* the other half: ends, looked up so far (look_n 0: none) */
 	char arena[FAST_END_ARENA];
 	struct fast_done done[FAST_DONE_CHUNK];
 	size_t n_done;
+	size_t done_at; /* a full queue, sorted, is closed from here a slice at a time */
+	int done_sorted;
 };
 
 /* The file's point codes in memory, so that an event finds its point without a seek
@@ -1489,14 +1516,18 @@ static enum gs_result fast_begin(struct imp *c)
 	c->checks_off = 1;
 	c->ends = xmalloc(sizeof *c->ends);
 	c->links = xmalloc(FAST_LINK_CHUNK * sizeof *c->links);
-	c->n_links = 0;
+	c->links_w = xmalloc(FAST_LINK_CHUNK * sizeof *c->links_w);
+	c->n_links = c->n_links_w = c->links_w_done = 0;
+	c->links_w_end = c->links_below = 0;
 	c->meters = xcalloc(1, sizeof *c->meters);
 	c->points = xcalloc(1, sizeof *c->points);
 	size_t chunk = c->opts->fast_chunk;
 	c->chunk_links = chunk && chunk < FAST_LINK_CHUNK ? chunk : FAST_LINK_CHUNK;
-	c->chunk_ends = chunk && chunk < FAST_END_CHUNK ? chunk : FAST_END_CHUNK;
+	c->chunk_ends = chunk && chunk < FAST_END_CHUNK / 2 ? chunk : FAST_END_CHUNK / 2;
 	c->chunk_done = chunk && chunk < FAST_DONE_CHUNK ? chunk : FAST_DONE_CHUNK;
-	c->ends->n = c->ends->used = c->ends->n_done = 0;
+	c->ends->n = c->ends->used = c->ends->n_done = c->ends->done_at = 0;
+	c->ends->look_n = c->ends->look_at = 0;
+	c->ends->half = c->ends->done_sorted = 0;
 	c->fast = 1;
 	log_msg(LOG_DEBUG, "import: the fast path writes while reading");
 	return GS_OK;
@@ -1524,6 +1555,9 @@ static void fast_end_import(struct imp *c)
 	c->ends = NULL;
 	free(c->links);
 	c->links = NULL;
+	free(c->links_w);
+	c->links_w = NULL;
+	c->n_links_w = c->links_w_done = 0;
 	if (c->meters)
 		free(c->meters->text);
 	free(c->meters);
@@ -1574,15 +1608,17 @@ static int fast_link_cmp(const void *a, const void *b)
 	return x->k < y->k ? -1 : x->k > y->k;
 }
 
-static enum gs_result fast_links_flush(struct imp *c)
+/* Writes up to `max` more links of the chunk in links_w (all when max is 0). */
+static enum gs_result fast_links_write(struct imp *c, size_t max)
 {
-	qsort(c->links, c->n_links, sizeof c->links[0], fast_link_cmp);
-	size_t i = 0;
-	while (i < c->n_links) {
-		size_t n = c->n_links - i >= FAST_ROWS ? FAST_ROWS : 1;
+	size_t i = c->links_w_done, end = c->n_links_w;
+	if (max && end - i > max)
+		end = i + max;
+	while (i < end) {
+		size_t n = c->n_links_w - i >= FAST_ROWS ? FAST_ROWS : 1;
 		sqlite3_stmt *st = c->fst[n == FAST_ROWS ? FS_LINKS : FS_LINK];
 		for (size_t j = 0; j < n; j++) {
-			const struct fast_link *l = &c->links[i + j];
+			const struct fast_link *l = &c->links_w[i + j];
 			int b = (int)j * 5;
 			sqlite3_bind_int64(st, b + 1, c->l0 + 1 + l->k);
 			if (n == 1) {
@@ -1602,14 +1638,46 @@ static enum gs_result fast_links_flush(struct imp *c)
 				sqlite3_bind_text(st, b + 5, day, 10, SQLITE_TRANSIENT);
 			}
 		}
-		enum gs_result res = fast_step(c, st, (long)c->links[i].line, "a link stored before");
+		enum gs_result res = fast_step(c, st, (long)c->links_w[i].line, "a link stored before");
 		if (res != GS_OK)
 			return res;
 		i += n;
 	}
-	c->n_links = 0;
+	c->links_w_done = i;
+	if (i == c->n_links_w) {
+		c->n_links_w = c->links_w_done = 0;
+		c->links_below = c->links_w_end;
+	}
 	return GS_OK;
 }
+
+/* The gathered links become the chunk being written (the one before must be written
+ * out first); `all`: and it is written at once, else a slice at a time by
+ * fast_links_slice, between batches of records, so that the reading thread, whose
+ * queue holds only a few thousand records, need not wait while a whole chunk of
+ * ~0.1 s is written. */
+static enum gs_result fast_links_flush_mode(struct imp *c, int all)
+{
+	enum gs_result res = fast_links_write(c, 0);
+	if (res != GS_OK || !c->n_links)
+		return res;
+	struct fast_link *t = c->links_w;
+	c->links_w = c->links;
+	c->links = t;
+	c->n_links_w = c->n_links;
+	c->links_w_done = 0;
+	c->links_w_end = c->links_w[c->n_links_w - 1].k + 1; /* (gathered in ordinal order) */
+	c->n_links = 0;
+	qsort(c->links_w, c->n_links_w, sizeof c->links_w[0], fast_link_cmp);
+	return all ? fast_links_write(c, 0) : GS_OK;
+}
+
+/* Every link gathered so far written. */
+static enum gs_result fast_links_flush(struct imp *c)
+{
+	return fast_links_flush_mode(c, 1);
+}
+
 
 /* Adds a waiting row: ordinal k, five texts (NULL or copied), an integer. */
 static void fast_wait(struct fast_rows *fm, uint32_t k, const char *const text[5], int smart, long line)
@@ -1707,7 +1775,7 @@ static enum gs_result fast_meter_link(struct imp *c, const char *key, const char
 	enum gs_result res;
 	if (c->meters->n == FAST_ROWS && (res = fast_meters_flush(c)) != GS_OK)
 		return res;
-	if (c->n_links == c->chunk_links && (res = fast_links_flush(c)) != GS_OK)
+	if (c->n_links == c->chunk_links && (res = fast_links_flush_mode(c, 0)) != GS_OK)
 		return res;
 	c->links[c->n_links++] = (struct fast_link){.k = (uint32_t)k,
 	                                            .point = (uint32_t)pord,
@@ -1730,58 +1798,115 @@ static int fast_done_by_link(const void *a, const void *b)
 	return x->link < y->link ? -1 : x->link > y->link;
 }
 
-/* Closes the links of the ends found so far, in link order: each must be on the end's
- * point, started on or before its day, and open. */
-static enum gs_result fast_done_apply(struct imp *c)
+/* Closes up to `max` more links of the queue of found ends (all of them, and every
+ * link written first, when max is 0), in link order: each must be on the end's point,
+ * started on or before its day, and open. A slice stops at the first link not yet
+ * written (fast_links_slice writes it). */
+static enum gs_result fast_done_write(struct imp *c, size_t max)
 {
 	struct fast_ends *fe = c->ends;
-	qsort(fe->done, fe->n_done, sizeof fe->done[0], fast_done_by_link);
+	enum gs_result res;
+	if (!max && (res = fast_links_flush(c)) != GS_OK)
+		return res;
+	if (!fe->done_sorted) {
+		qsort(fe->done, fe->n_done, sizeof fe->done[0], fast_done_by_link);
+		fe->done_sorted = 1;
+	}
 	/* One a statement: an UPDATE ... FROM (VALUES ...) of 16 rows, checked by its count,
 	 * took 15 % more instructions than 16 of these (it materializes the VALUES and then
 	 * the rows to change, two temporary B-trees). */
 	sqlite3_stmt *st = c->fst[FS_END];
-	for (size_t i = 0; i < fe->n_done; i++) {
+	size_t i = fe->done_at, end = fe->n_done;
+	if (max && end - i > max)
+		end = i + max;
+	for (; i < end; i++) {
 		const struct fast_done *d = &fe->done[i];
+		if (d->link >= c->links_below)
+			break; /* (not when max is 0: every link is written) */
 		char day[11];
 		fast_day_string(d->day, day);
 		sqlite3_bind_int64(st, 1, c->l0 + 1 + d->link);
 		sqlite3_bind_text(st, 2, day, 10, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 3, c->p0 + 1 + d->point);
-		enum gs_result res = fast_step(c, st, 0, "link end");
+		res = fast_step(c, st, 0, "link end");
 		if (res != GS_OK)
 			return res;
 		if (sqlite3_changes(db_handle(c->db)) != 1)
 			return fast_bail(c, 0, "an end that does not close its meter's one open link in this file");
 	}
-	fe->n_done = 0;
+	fe->done_at = i;
+	if (i == fe->n_done) {
+		fe->n_done = fe->done_at = 0;
+		fe->done_sorted = 0;
+	}
 	return GS_OK;
 }
 
-/* Finds the links of the gathered ends (each the one link of its meter, which was
- * written before the end was read) and queues them for fast_done_apply. */
-static enum gs_result fast_ends_apply(struct imp *c)
+/* Closes every queued end's link. */
+static enum gs_result fast_done_apply(struct imp *c)
 {
-	enum gs_result res = fast_points_flush(c);
-	if (res != GS_OK || (res = fast_meters_flush(c)) != GS_OK || (res = fast_links_flush(c)) != GS_OK)
-		return res;
-	struct fast_ends *fe = c->ends;
-	if (!fe->n)
+	return fast_done_write(c, 0);
+}
+
+/* Between batches of records (pipe_consume): the next slices of the links' chunk being
+ * written and of the queue of found ends being closed. A batch of PIPE_BATCH records
+ * brings at most two links a record (an install's and its legacy meter's), so a chunk
+ * is out before the next one is full; the queue is out after 128 batches, about when
+ * the next chunk of ends comes (else fast_ends_apply closes the rest at once). */
+#define FAST_LINK_SLICE (FAST_ROWS * 128)
+#define FAST_END_SLICE (FAST_ROWS * 32)
+#define FAST_DONE_SLICE 2048
+static enum gs_result fast_ends_lookup(struct imp *c, size_t max);
+
+static enum gs_result fast_slice(struct imp *c)
+{
+	if (!c->fast || c->bail)
 		return GS_OK;
-	qsort_r(fe->e, fe->n, sizeof fe->e[0], fast_end_by_key, fe->arena);
-	for (size_t i = 1; i < fe->n; i++)
-		if (strcmp(fe->arena + fe->e[i].key, fe->arena + fe->e[i - 1].key) == 0)
-			return fast_bail(c, fe->e[i].line, "a meter taken off twice");
+	enum gs_result res = GS_OK;
+	if (c->n_links_w)
+		res = fast_links_write(c, FAST_LINK_SLICE);
+	if (res == GS_OK && c->ends->done_sorted)
+		res = fast_done_write(c, FAST_DONE_SLICE);
+	if (res == GS_OK && c->ends->look_n)
+		res = fast_ends_lookup(c, FAST_END_SLICE);
+	return res;
+}
+
+#define FAST_END_HALF_ARENA (FAST_END_ARENA / 2)
+
+static struct fast_end *fast_ends_half(struct fast_ends *fe, int half)
+{
+	return fe->e + (size_t)half * (FAST_END_CHUNK / 2);
+}
+
+static char *fast_ends_arena(struct fast_ends *fe, int half)
+{
+	return fe->arena + (size_t)half * FAST_END_HALF_ARENA;
+}
+
+/* Finds up to `max` more links of the half being looked up (all when max is 0): each
+ * end's meter, which must have been written before the end was read, and its one link;
+ * when all are found, queues them for fast_done_write. */
+static enum gs_result fast_ends_lookup(struct imp *c, size_t max)
+{
+	struct fast_ends *fe = c->ends;
+	struct fast_end *le = fast_ends_half(fe, !fe->half);
+	const char *arena = fast_ends_arena(fe, !fe->half);
+	size_t i = fe->look_at, end = fe->look_n;
+	if (max && end - i > max)
+		end = i + max;
+	enum gs_result res;
 	/* the meters by key, FAST_ROWS a statement (the rest one at a time) */
-	for (size_t i = 0; i < fe->n;) {
-		size_t n = fe->n - i >= FAST_ROWS ? FAST_ROWS : 1;
+	while (i < end) {
+		size_t n = fe->look_n - i >= FAST_ROWS ? FAST_ROWS : 1;
 		sqlite3_stmt *st = c->fst[n == FAST_ROWS ? FS_METER_IDS : FS_METER_ID];
 		for (size_t j = 0; j < n; j++) {
 			if (n == 1) {
-				sqlite3_bind_text(st, 1, fe->arena + fe->e[i].key, -1, SQLITE_STATIC);
+				sqlite3_bind_text(st, 1, arena + le[i].key, -1, SQLITE_STATIC);
 				break;
 			}
 			sqlite3_bind_int(st, (int)j * 2 + 1, (int)j);
-			sqlite3_bind_text(st, (int)j * 2 + 2, fe->arena + fe->e[i + j].key, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, (int)j * 2 + 2, arena + le[i + j].key, -1, SQLITE_STATIC);
 		}
 		size_t got = 0;
 		int row;
@@ -1790,7 +1915,7 @@ static enum gs_result fast_ends_apply(struct imp *c)
 			int col = n == 1 ? 0 : 1;
 			if (j >= n)
 				break;
-			struct fast_end *e = &fe->e[i + j];
+			struct fast_end *e = &le[i + j];
 			int64_t ord = sqlite3_column_type(st, col) == SQLITE_NULL
 			                  ? -1
 			                  : sqlite3_column_int64(st, col) - c->m0 - 1;
@@ -1805,19 +1930,63 @@ static enum gs_result fast_ends_apply(struct imp *c)
 		if (row < 0)
 			return GS_ERR_DB;
 		if (got != n) /* no meter by that key (the one-row statement), or a surprise */
-			return fast_bail(c, fe->e[i].line, "an end of a meter not written before it in this file");
+			return fast_bail(c, le[i].line, "an end of a meter not written before it in this file");
 		i += n;
 	}
-	/* applied as soon as the queue is full, so that a full queue does not wait for the
-	 * next chunk of ends, or for fast_finish, after the reading */
-	for (size_t i = 0; i < fe->n; i++) {
-		const struct fast_end *e = &fe->e[i];
+	fe->look_at = i;
+	if (i < fe->look_n)
+		return GS_OK;
+	/* A queue being closed a slice at a time is closed out before it grows. A queue that
+	 * could not take another half of ends is closed from now on, a slice between batches
+	 * of records (fast_slice), so that neither the reading thread waits for a whole queue
+	 * (~0.3 s) nor the queue for the next ends, or for fast_finish, after the reading. A
+	 * queue full before a half is in is closed at once. */
+	if (fe->done_sorted && (res = fast_done_apply(c)) != GS_OK)
+		return res;
+	for (i = 0; i < fe->look_n; i++) {
+		const struct fast_end *e = &le[i];
 		fe->done[fe->n_done++] = (struct fast_done){.link = e->link, .point = e->point, .day = e->day};
-		if (fe->n_done == c->chunk_done && (res = fast_done_apply(c)) != GS_OK)
+		if (fe->n_done == c->chunk_done && i + 1 < fe->look_n && (res = fast_done_apply(c)) != GS_OK)
 			return res;
 	}
-	fe->n = fe->used = 0;
+	fe->look_n = fe->look_at = 0;
+	if (fe->n_done + c->chunk_ends > c->chunk_done) {
+		qsort(fe->done, fe->n_done, sizeof fe->done[0], fast_done_by_link);
+		fe->done_sorted = 1;
+	}
 	return GS_OK;
+}
+
+/* The gathered half of the ends (each the one link of its meter, which was written
+ * before the end was read) is to be looked up, after the half before it; `all`: at
+ * once, else a slice at a time by fast_slice. */
+static enum gs_result fast_ends_turn(struct imp *c, int all)
+{
+	enum gs_result res = fast_points_flush(c);
+	if (res != GS_OK || (res = fast_meters_flush(c)) != GS_OK)
+		return res; /* (the links are written before the first end is closed) */
+	struct fast_ends *fe = c->ends;
+	if (fe->look_n && (res = fast_ends_lookup(c, 0)) != GS_OK)
+		return res;
+	if (!fe->n)
+		return GS_OK;
+	struct fast_end *ge = fast_ends_half(fe, fe->half);
+	char *arena = fast_ends_arena(fe, fe->half);
+	qsort_r(ge, fe->n, sizeof ge[0], fast_end_by_key, arena);
+	for (size_t i = 1; i < fe->n; i++)
+		if (strcmp(arena + ge[i].key, arena + ge[i - 1].key) == 0)
+			return fast_bail(c, ge[i].line, "a meter taken off twice");
+	fe->look_n = fe->n;
+	fe->look_at = 0;
+	fe->half = !fe->half;
+	fe->n = fe->used = 0;
+	return all ? fast_ends_lookup(c, 0) : GS_OK;
+}
+
+/* Every end gathered so far looked up and queued. */
+static enum gs_result fast_ends_apply(struct imp *c)
+{
+	return fast_ends_turn(c, 1);
 }
 
 /* Gathers an end of the meter `key` on point ordinal `point` at `day`. */
@@ -1825,17 +1994,17 @@ static enum gs_result fast_end_add(struct imp *c, const char *key, size_t point,
 {
 	struct fast_ends *fe = c->ends;
 	size_t len = strlen(key) + 1;
-	if (fe->n == c->chunk_ends || fe->used + len > FAST_END_ARENA) {
-		enum gs_result r = fast_ends_apply(c);
+	if (fe->n == c->chunk_ends || fe->used + len > FAST_END_HALF_ARENA) {
+		enum gs_result r = fast_ends_turn(c, 0);
 		if (r != GS_OK)
 			return r;
 	}
-	memcpy(fe->arena + fe->used, key, len);
-	fe->e[fe->n++] = (struct fast_end){.key = (uint32_t)fe->used,
-	                                   .point = (uint32_t)point,
-	                                   .seen = (uint32_t)c->n_meters,
-	                                   .day = (uint16_t)day,
-	                                   .line = line};
+	memcpy(fast_ends_arena(fe, fe->half) + fe->used, key, len);
+	fast_ends_half(fe, fe->half)[fe->n++] = (struct fast_end){.key = (uint32_t)fe->used,
+	                                                          .point = (uint32_t)point,
+	                                                          .seen = (uint32_t)c->n_meters,
+	                                                          .day = (uint16_t)day,
+	                                                          .line = line};
 	fe->used += len;
 	return GS_OK;
 }
@@ -1919,6 +2088,9 @@ static enum gs_result fast_finish(struct imp *c)
 	c->ends = NULL;
 	free(c->links);
 	c->links = NULL;
+	free(c->links_w);
+	c->links_w = NULL;
+	c->n_links_w = c->links_w_done = 0;
 	struct fast_scan *scan = xcalloc(c->n_pts ? c->n_pts : 1, sizeof *scan);
 	int32_t *dp = xcalloc(2 * (size_t)(FAST_FAR + 1), sizeof *dp), *ds = dp + FAST_FAR + 1;
 	for (size_t i = 0; i < c->n_pts; i++) {
@@ -2124,6 +2296,9 @@ struct pipe {
 	struct fast_codes codes;    /* reader side: the inventory's codes, for the fast path */
 	_Atomic int no_codes;       /* the consumer will not take the fast path: keep none */
 	int64_t wait_us;            /* consumer side: time waited for a batch */
+	long waits;                 /* consumer side: how often it waited */
+	int64_t put_wait_us;        /* reader side: time waited for room in the queue */
+	long put_waits;             /* reader side: how often it waited */
 	const char *path, *name;
 	const struct rollout_limits *limits;
 };
@@ -2131,8 +2306,13 @@ struct pipe {
 static struct pipe_batch *pipe_get_free(struct pipe *p)
 {
 	pthread_mutex_lock(&p->lock);
-	while (p->n_free == 0)
-		pthread_cond_wait(&p->can_put, &p->lock);
+	if (p->n_free == 0) {
+		int64_t t0 = util_monotonic_us();
+		while (p->n_free == 0)
+			pthread_cond_wait(&p->can_put, &p->lock);
+		p->put_wait_us += util_monotonic_us() - t0;
+		p->put_waits++;
+	}
 	struct pipe_batch *b = p->free_list[--p->n_free];
 	pthread_mutex_unlock(&p->lock);
 	b->n = 0;
@@ -2149,8 +2329,13 @@ static void pipe_put(struct pipe *p)
 	if (!b)
 		return;
 	pthread_mutex_lock(&p->lock);
-	while (p->count == PIPE_DEPTH)
-		pthread_cond_wait(&p->can_put, &p->lock);
+	if (p->count == PIPE_DEPTH) {
+		int64_t t0 = util_monotonic_us();
+		while (p->count == PIPE_DEPTH)
+			pthread_cond_wait(&p->can_put, &p->lock);
+		p->put_wait_us += util_monotonic_us() - t0;
+		p->put_waits++;
+	}
 	p->slot[(p->head + p->count) % PIPE_DEPTH] = b;
 	p->count++;
 	pthread_cond_signal(&p->can_take);
@@ -2166,6 +2351,7 @@ static struct pipe_batch *pipe_take(struct pipe *p)
 		while (p->count == 0 && !p->done)
 			pthread_cond_wait(&p->can_take, &p->lock);
 		p->wait_us += util_monotonic_us() - t0;
+		p->waits++;
 	}
 	struct pipe_batch *b = NULL;
 	if (p->count) {
@@ -2287,8 +2473,9 @@ static enum gs_result pipe_finish(struct pipe *p, pthread_t thread, struct rollo
 		while ((b = pipe_take(p)) != NULL)
 			pipe_give_back(p, b);
 		pthread_join(thread, NULL);
-		log_msg(LOG_DEBUG, "import: %.3f s waited for records (the reading thread's cpu %.3f s)",
-		        (double)p->wait_us / 1e6, (double)p->reader_cpu_us / 1e6);
+		log_msg(LOG_DEBUG, "import: %.3f s waited for records %ld times (the reading thread's cpu %.3f s, "
+		        "it waited %.3f s for room %ld times)", (double)p->wait_us / 1e6, p->waits,
+		        (double)p->reader_cpu_us / 1e6, (double)p->put_wait_us / 1e6, p->put_waits);
 	}
 	enum gs_result r = p->reader_result;
 	for (size_t i = 0; i < p->errs.n; i++) {
@@ -2336,6 +2523,8 @@ static enum gs_result pipe_consume(struct pipe *p, struct imp *c)
 		if (b->has_header && !c->fast)
 			p->no_codes = 1;
 		pipe_give_back(p, b);
+		if (r == GS_OK)
+			r = fast_slice(c);
 		if (r != GS_OK && !p->stop)
 			p->stop = (int)r;
 	}
@@ -2545,8 +2734,12 @@ stage:
 	}
 	pipe = NULL;
 	sqlite3_reset(c.ins);
-	log_msg(LOG_DEBUG, "import: %.3f s (cpu %.3f s) reading and staging", elapsed(t0),
-		(double)thread_cpu_us() / 1e6);
+	if (getenv("GS_IMPORT_TIMINGS")) {
+		long rss, hwm;
+		rss_kb(&rss, &hwm);
+		log_msg(LOG_DEBUG, "import: %.3f s (cpu %.3f s) reading and staging (rss %ld KiB, peak %ld KiB)",
+			elapsed(t0), (double)thread_cpu_us() / 1e6, rss, hwm);
+	}
 	if (c.in_stage && (r = db_exec(db, "COMMIT")) != GS_OK)
 		goto fail;
 	c.in_stage = 0;
