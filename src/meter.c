@@ -232,6 +232,7 @@ struct imp {
 	size_t n_links_w, links_w_done;
 	uint32_t links_w_end;      /* the ordinal after links_w's last */
 	uint32_t links_below;      /* every link of a lower ordinal is written */
+	size_t slice_links, slice_ends; /* links and ends gathered at the last fast_slice */
 	size_t chunk_links, chunk_ends, chunk_done; /* gathered before they are written (opts->fast_chunk) */
 };
 
@@ -1519,6 +1520,7 @@ static enum gs_result fast_begin(struct imp *c)
 	c->links_w = xmalloc(FAST_LINK_CHUNK * sizeof *c->links_w);
 	c->n_links = c->n_links_w = c->links_w_done = 0;
 	c->links_w_end = c->links_below = 0;
+	c->slice_links = c->slice_ends = 0;
 	c->meters = xcalloc(1, sizeof *c->meters);
 	c->points = xcalloc(1, sizeof *c->points);
 	size_t chunk = c->opts->fast_chunk;
@@ -1849,26 +1851,57 @@ static enum gs_result fast_done_apply(struct imp *c)
 }
 
 /* Between batches of records (pipe_consume): the next slices of the links' chunk being
- * written and of the queue of found ends being closed. A batch of PIPE_BATCH records
- * brings at most two links a record (an install's and its legacy meter's), so a chunk
- * is out before the next one is full; the queue is out after 128 batches, about when
- * the next chunk of ends comes (else fast_ends_apply closes the rest at once). */
-#define FAST_LINK_SLICE (FAST_ROWS * 128)
-#define FAST_END_SLICE (FAST_ROWS * 32)
-#define FAST_DONE_SLICE 2048
+ * written, of the queue of found ends being closed and of the half of ends being looked
+ * up, so that each is done before the links or ends being gathered meanwhile need its
+ * place: after each batch a slice paced by how fast they come (what is left × what the
+ * batch brought / the room left, at least a small base), and small slices (`idle`)
+ * whenever no batch is ready, instead of waiting for one. *did: any was there to do.
+ * The rest is done at once when the place is needed (fast_links_flush_mode,
+ * fast_ends_turn). */
+#define FAST_LINK_SLICE (FAST_ROWS * 16)
+#define FAST_END_SLICE (FAST_ROWS * 4)
+#define FAST_DONE_SLICE 256
 static enum gs_result fast_ends_lookup(struct imp *c, size_t max);
 
-static enum gs_result fast_slice(struct imp *c)
+static size_t fast_pace(size_t left, size_t came, size_t room, size_t base)
 {
+	size_t n = room ? (left * came + room - 1) / room : left;
+	return n > base ? n : base;
+}
+
+static enum gs_result fast_slice(struct imp *c, int idle, int *did)
+{
+	*did = 0;
 	if (!c->fast || c->bail)
 		return GS_OK;
+	struct fast_ends *fe = c->ends;
+	size_t came_l = 0, came_e = 0;
+	if (!idle) {
+		came_l = c->n_links >= c->slice_links ? c->n_links - c->slice_links : c->n_links;
+		came_e = fe->n >= c->slice_ends ? fe->n - c->slice_ends : fe->n;
+		c->slice_links = c->n_links;
+		c->slice_ends = fe->n;
+	}
+	size_t room_l = c->chunk_links - c->n_links, room_e = c->chunk_ends - fe->n;
 	enum gs_result res = GS_OK;
-	if (c->n_links_w)
-		res = fast_links_write(c, FAST_LINK_SLICE);
-	if (res == GS_OK && c->ends->done_sorted)
-		res = fast_done_write(c, FAST_DONE_SLICE);
-	if (res == GS_OK && c->ends->look_n)
-		res = fast_ends_lookup(c, FAST_END_SLICE);
+	if (c->n_links_w) {
+		size_t left = c->n_links_w - c->links_w_done;
+		res = fast_links_write(c, idle ? FAST_LINK_SLICE / 2 : fast_pace(left, came_l, room_l, FAST_LINK_SLICE));
+		*did = 1;
+	}
+	if (res == GS_OK && fe->done_sorted) {
+		size_t at = fe->done_at, left = fe->n_done - fe->done_at;
+		res = fast_done_write(c, idle ? FAST_DONE_SLICE / 2 : fast_pace(left, came_e, room_e, FAST_DONE_SLICE));
+		*did |= fe->done_at != at || !fe->done_sorted;
+	}
+	if (res == GS_OK && fe->look_n && fe->look_at < fe->look_n) {
+		size_t left = fe->look_n - fe->look_at;
+		res = fast_ends_lookup(c, idle ? FAST_END_SLICE / 2 : fast_pace(left, came_e, room_e, FAST_END_SLICE));
+		*did = 1;
+	} else if (res == GS_OK && fe->look_n && !fe->done_sorted) {
+		res = fast_ends_lookup(c, 1); /* looked up, waiting for the queue: queued now */
+		*did = 1;
+	}
 	return res;
 }
 
@@ -1934,8 +1967,8 @@ static enum gs_result fast_ends_lookup(struct imp *c, size_t max)
 		i += n;
 	}
 	fe->look_at = i;
-	if (i < fe->look_n)
-		return GS_OK;
+	if (i < fe->look_n || (max && fe->done_sorted))
+		return GS_OK; /* (a slice leaves the found ends until the queue is closed) */
 	/* A queue being closed a slice at a time is closed out before it grows. A queue that
 	 * could not take another half of ends is closed from now on, a slice between batches
 	 * of records (fast_slice), so that neither the reading thread waits for a whole queue
@@ -2257,7 +2290,7 @@ static enum gs_result log_write(struct db *db, const struct meter_import_opts *o
  * already imported, unknown station) stops the reader at its next record. */
 #define PIPE_BATCH 1024           /* records per batch */
 #define PIPE_ARENA (256u << 10)   /* string bytes per batch (a record holds at most 16 × max_text) */
-#define PIPE_DEPTH 3              /* batches in flight */
+#define PIPE_DEPTH 6              /* batches in flight: ~6k records, ~1.2 MB (~40 ms of reading) */
 
 enum { PF_POINT, PF_CLASS, PF_SINCE, PF_UNTIL, PF_METER, PF_SERIAL, PF_MAKER, PF_MODEL, PF_DATE,
        PF_REMOVED, PF_STATUS, PF_REPLACES, PF_OLD_METER, PF_OLD_SERIAL, PF_OLD_MAKER, PF_REASON, PF_COUNT };
@@ -2363,6 +2396,20 @@ static struct pipe_batch *pipe_take(struct pipe *p)
 	return b;
 }
 
+/* Consumer side: the next batch if one is ready, else NULL at once. */
+static struct pipe_batch *pipe_take_ready(struct pipe *p)
+{
+	pthread_mutex_lock(&p->lock);
+	struct pipe_batch *b = NULL;
+	if (p->count) {
+		b = p->slot[p->head];
+		p->head = (p->head + 1) % PIPE_DEPTH;
+		p->count--;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return b;
+}
+
 static void pipe_give_back(struct pipe *p, struct pipe_batch *b)
 {
 	pthread_mutex_lock(&p->lock);
@@ -2393,9 +2440,11 @@ static enum gs_result pipe_record(void *ctx, const struct rollout_record *r)
 				   r->serial,   r->manufacturer,   r->model,   r->date,      r->removed,
 				   r->status,   r->replaces,       r->old_meter, r->old_serial, r->old_manufacturer,
 				   r->reason};
-	size_t need = 0;
-	for (int i = 0; i < PF_COUNT; i++)
-		need += f[i] ? strlen(f[i]) + 1 : 0;
+	size_t need = 0, len[PF_COUNT];
+	for (int i = 0; i < PF_COUNT; i++) {
+		len[i] = f[i] ? strlen(f[i]) + 1 : 0;
+		need += len[i];
+	}
 	if (need > PIPE_ARENA)
 		return GS_ERR_TOO_LARGE; /* cannot happen within the reader's text cap */
 	if (p->cur && (p->cur->n == PIPE_BATCH || p->cur->alen + need > PIPE_ARENA))
@@ -2423,10 +2472,9 @@ static enum gs_result pipe_record(void *ctx, const struct rollout_record *r)
 			q->off[i] = 0;
 			continue;
 		}
-		size_t len = strlen(f[i]) + 1;
-		memcpy(b->arena + b->alen, f[i], len);
+		memcpy(b->arena + b->alen, f[i], len[i]);
 		q->off[i] = (uint32_t)b->alen + 1;
-		b->alen += len;
+		b->alen += len[i];
 	}
 	return GS_OK;
 }
@@ -2501,7 +2549,18 @@ static enum gs_result pipe_consume(struct pipe *p, struct imp *c)
 {
 	enum gs_result r = GS_OK;
 	struct pipe_batch *b;
-	while ((b = pipe_take(p)) != NULL) {
+	for (;;) {
+		int did = 0;
+		b = pipe_take_ready(p);
+		if (!b && r == GS_OK) { /* nothing to stage yet: write meanwhile */
+			r = fast_slice(c, 1, &did);
+			if (r != GS_OK && !p->stop)
+				p->stop = (int)r;
+			if (did)
+				continue;
+		}
+		if (!b && (b = pipe_take(p)) == NULL)
+			break;
 		if (b->has_header && r == GS_OK)
 			r = on_header(c, &b->header);
 		for (size_t i = 0; r == GS_OK && i < b->n; i++) {
@@ -2524,7 +2583,7 @@ static enum gs_result pipe_consume(struct pipe *p, struct imp *c)
 			p->no_codes = 1;
 		pipe_give_back(p, b);
 		if (r == GS_OK)
-			r = fast_slice(c);
+			r = fast_slice(c, 0, &did);
 		if (r != GS_OK && !p->stop)
 			p->stop = (int)r;
 	}
