@@ -2334,6 +2334,7 @@ struct pipe {
 	long put_waits;             /* reader side: how often it waited */
 	const char *path, *name;
 	const struct rollout_limits *limits;
+	size_t batch;               /* records a batch (PIPE_BATCH; less in tests) */
 };
 
 static struct pipe_batch *pipe_get_free(struct pipe *p)
@@ -2447,7 +2448,7 @@ static enum gs_result pipe_record(void *ctx, const struct rollout_record *r)
 	}
 	if (need > PIPE_ARENA)
 		return GS_ERR_TOO_LARGE; /* cannot happen within the reader's text cap */
-	if (p->cur && (p->cur->n == PIPE_BATCH || p->cur->alen + need > PIPE_ARENA))
+	if (p->cur && (p->cur->n == p->batch || p->cur->alen + need > PIPE_ARENA))
 		pipe_put(p);
 	if (!p->cur)
 		p->cur = pipe_get_free(p);
@@ -2494,7 +2495,7 @@ static void *pipe_reader(void *arg)
 	return NULL;
 }
 
-static struct pipe *pipe_start(const char *path, const char *name, const struct rollout_limits *limits,
+static struct pipe *pipe_start(const char *path, const char *name, const struct rollout_limits *limits, size_t batch,
 			       pthread_t *thread)
 {
 	struct pipe *p = xcalloc(1, sizeof *p);
@@ -2506,6 +2507,7 @@ static struct pipe *pipe_start(const char *path, const char *name, const struct 
 	p->path = path;
 	p->name = name;
 	p->limits = limits;
+	p->batch = batch && batch < PIPE_BATCH ? batch : PIPE_BATCH;
 	p->threaded = 1;
 	if (pthread_create(thread, NULL, pipe_reader, p) != 0)
 		p->threaded = 0; /* no second thread: the caller reads on its own */
@@ -2719,7 +2721,7 @@ static enum gs_result import_run(struct db *db, const char *path, const struct m
 		goto reject;
 	}
 	/* the reader starts at once; this thread hashes the file meanwhile */
-	pipe = pipe_start(path, name, &opts->limits, &reader);
+	pipe = pipe_start(path, name, &opts->limits, opts->pipe_batch, &reader);
 	/* A run that may take the fast path hashes on another thread and checks for an
 	 * earlier import of the same content at the end (sha_later): a file imported before
 	 * cannot be a first import, and whatever is not one bails, so the general run, which

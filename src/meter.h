@@ -36,6 +36,9 @@ struct meter_import_opts {
 	size_t fast_chunk;       /* tests: the fast path gathers at most this many links,
 	                          * ends and found ends before it writes them (0: its own
 	                          * sizes), so small files cross the chunk boundaries */
+	size_t pipe_batch;       /* tests: the reading thread hands over at most this many
+	                          * records a batch (0: its own size), so that the fast path
+	                          * writes its slices between batches of small files too */
 	struct rollout_limits limits;
 };
 /* Zeroes opts and sets the default limits. */

@@ -83,6 +83,7 @@ static int cov_plan;
 /* 1: the general path only (main runs the suites with and without the fast path) */
 static int no_fast;
 static size_t fast_chunk; /* opts.fast_chunk: test_fast_path runs with 0 and with 2 */
+static size_t pipe_batch; /* opts.pipe_batch: and with batches of 3 and of 1 record */
 
 static void opts_pin(struct meter_import_opts *o, const char *today)
 {
@@ -91,6 +92,7 @@ static void opts_pin(struct meter_import_opts *o, const char *today)
 	o->cov_plan = cov_plan;
 	o->no_fast = no_fast;
 	o->fast_chunk = fast_chunk;
+	o->pipe_batch = pipe_batch;
 }
 
 static enum gs_result import(struct db *db, const char *path, const char *today, struct meter_import_report *rep)
@@ -1081,7 +1083,14 @@ int main(void)
 	test_fast_path();
 	fast_chunk = 2; /* links and ends written two at a time */
 	test_fast_path();
-	fast_chunk = 0;
+	/* batches ending inside a record's sequence (an install and its legacy meter's
+	 * end, a chunk of links half written), so the slices run between them */
+	pipe_batch = 3;
+	test_fast_path();
+	fast_chunk = 5;
+	pipe_batch = 1;
+	test_fast_path();
+	fast_chunk = pipe_batch = 0;
 	test_already_empty();
 	test_cache_restored();
 	test_days();
