@@ -1886,7 +1886,8 @@ static enum gs_result fast_slice(struct imp *c, int idle, int *did)
 	enum gs_result res = GS_OK;
 	if (c->n_links_w) {
 		size_t left = c->n_links_w - c->links_w_done;
-		res = fast_links_write(c, idle ? FAST_LINK_SLICE / 2 : fast_pace(left, came_l, room_l, FAST_LINK_SLICE));
+		size_t n = idle ? FAST_LINK_SLICE / 2 : fast_pace(left, came_l, room_l, FAST_LINK_SLICE);
+		res = fast_links_write(c, n);
 		*did = 1;
 	}
 	if (res == GS_OK && fe->done_sorted) {
@@ -2523,9 +2524,11 @@ static enum gs_result pipe_finish(struct pipe *p, pthread_t thread, struct rollo
 		while ((b = pipe_take(p)) != NULL)
 			pipe_give_back(p, b);
 		pthread_join(thread, NULL);
-		log_msg(LOG_DEBUG, "import: %.3f s waited for records %ld times (the reading thread's cpu %.3f s, "
-		        "it waited %.3f s for room %ld times)", (double)p->wait_us / 1e6, p->waits,
-		        (double)p->reader_cpu_us / 1e6, (double)p->put_wait_us / 1e6, p->put_waits);
+		log_msg(LOG_DEBUG,
+		        "import: %.3f s waited for records %ld times (the reading thread's cpu %.3f s, "
+		        "it waited %.3f s for room %ld times)",
+		        (double)p->wait_us / 1e6, p->waits, (double)p->reader_cpu_us / 1e6,
+		        (double)p->put_wait_us / 1e6, p->put_waits);
 	}
 	enum gs_result r = p->reader_result;
 	for (size_t i = 0; i < p->errs.n; i++) {
