@@ -1680,7 +1680,6 @@ static enum gs_result fast_links_flush(struct imp *c)
 	return fast_links_flush_mode(c, 1);
 }
 
-
 /* Adds a waiting row: ordinal k, five texts (NULL or copied), an integer. */
 static void fast_wait(struct fast_rows *fm, uint32_t k, const char *const text[5], int smart, long line)
 {
@@ -1840,6 +1839,8 @@ static enum gs_result fast_done_write(struct imp *c, size_t max)
 	if (i == fe->n_done) {
 		fe->n_done = fe->done_at = 0;
 		fe->done_sorted = 0;
+	} else if (!max) { /* every link is written by now: a surprise, never a silent skip */
+		return fast_bail(c, 0, "an end of a link not written");
 	}
 	return GS_OK;
 }
