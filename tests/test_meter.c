@@ -44,6 +44,18 @@ static int64_t unit_id(struct db *db, const char *code)
 	return id;
 }
 
+/* The rows of s, each as its columns' text and '|', one a line. */
+static void dump_rows(struct buf *b, sqlite3_stmt *s)
+{
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		for (int i = 0; i < sqlite3_column_count(s); i++) {
+			const unsigned char *v = sqlite3_column_text(s, i);
+			buf_printf(b, "%s|", v ? (const char *)v : "NULL");
+		}
+		buf_putc(b, '\n');
+	}
+}
+
 /* Every row of every table (optionally not the import log), in a stable order. */
 static char *dump(struct db *db, int with_log)
 {
@@ -63,13 +75,7 @@ static char *dump(struct db *db, int with_log)
 			continue;
 		}
 		buf_printf(&b, "[%s]\n", name);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			for (int i = 0; i < sqlite3_column_count(s); i++) {
-				const unsigned char *v = sqlite3_column_text(s, i);
-				buf_printf(&b, "%s|", v ? (const char *)v : "NULL");
-			}
-			buf_putc(&b, '\n');
-		}
+		dump_rows(&b, s);
 		sqlite3_finalize(s);
 		free(sql);
 	}
@@ -685,7 +691,6 @@ static void test_edges(void)
 	db_close(db);
 }
 
-
 /* The stored history by natural keys (ids differ between the two paths: the fast one
  * inserts a legacy meter beside the meter that replaces it, the general one after all). */
 static char *dump_keys(struct db *db)
@@ -708,13 +713,7 @@ static char *dump_keys(struct db *db)
 		sqlite3_stmt *s;
 		CHECK_INT(sqlite3_prepare_v2(db_handle(db), q[k], -1, &s, NULL), SQLITE_OK);
 		buf_printf(&b, "[%zu]\n", k);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			for (int i = 0; i < sqlite3_column_count(s); i++) {
-				const unsigned char *v = sqlite3_column_text(s, i);
-				buf_printf(&b, "%s|", v ? (const char *)v : "NULL");
-			}
-			buf_putc(&b, '\n');
-		}
+		dump_rows(&b, s);
 		sqlite3_finalize(s);
 	}
 	return buf_steal(&b, NULL);
