@@ -1714,53 +1714,59 @@ static void fast_bind_text(sqlite3_stmt *st, int i, const struct fast_rows *fm, 
 		sqlite3_bind_null(st, i);
 }
 
-/* Writes the waiting points: a full statement of FAST_ROWS, else one at a time. */
-static enum gs_result fast_points_flush(struct imp *c)
+/* Binds waiting row r of fr as the row at parameter offset b of a points or meters
+ * statement. */
+typedef void (*fast_bind_fn)(const struct imp *c, sqlite3_stmt *st, int b, const struct fast_rows *fr, size_t r);
+
+static void fast_bind_point(const struct imp *c, sqlite3_stmt *st, int b, const struct fast_rows *fp, size_t r)
 {
-	struct fast_rows *fp = c->points;
+	sqlite3_bind_int64(st, b + 1, c->p0 + 1 + fp->row[r].k);
+	fast_bind_text(st, b + 2, fp, fp->row[r].off[0]);
+	sqlite3_bind_int64(st, b + 3, c->station_id);
+	for (int f = 1; f < 4; f++)
+		fast_bind_text(st, b + 3 + f, fp, fp->row[r].off[f]);
+}
+
+static void fast_bind_meter(const struct imp *c, sqlite3_stmt *st, int b, const struct fast_rows *fm, size_t r)
+{
+	sqlite3_bind_int64(st, b + 1, c->m0 + 1 + fm->row[r].k);
+	for (int f = 0; f < 5; f++)
+		fast_bind_text(st, b + 2 + f, fm, fm->row[r].off[f]);
+	sqlite3_bind_int(st, b + 7, fm->row[r].smart);
+}
+
+/* Writes the waiting rows of fr: a full statement of FAST_ROWS rows of `width`
+ * parameters (st_full), else one at a time (st_one); then empties fr. */
+static enum gs_result fast_rows_flush(struct imp *c, struct fast_rows *fr, int st_full, int st_one, int width,
+				      fast_bind_fn bind, const char *why)
+{
 	size_t i = 0;
-	while (i < fp->n) {
-		size_t n = fp->n - i == FAST_ROWS ? FAST_ROWS : 1;
-		sqlite3_stmt *st = c->fst[n == FAST_ROWS ? FS_POINTS : FS_POINT];
-		for (size_t j = 0; j < n; j++) {
-			int b = (int)j * 6;
-			sqlite3_bind_int64(st, b + 1, c->p0 + 1 + fp->row[i + j].k);
-			fast_bind_text(st, b + 2, fp, fp->row[i + j].off[0]);
-			sqlite3_bind_int64(st, b + 3, c->station_id);
-			for (int f = 1; f < 4; f++)
-				fast_bind_text(st, b + 3 + f, fp, fp->row[i + j].off[f]);
-		}
-		enum gs_result res = fast_step(c, st, fp->row[i].line, "a point stored before or named twice");
+	while (i < fr->n) {
+		size_t n = fr->n - i == FAST_ROWS ? FAST_ROWS : 1;
+		sqlite3_stmt *st = c->fst[n == FAST_ROWS ? st_full : st_one];
+		for (size_t j = 0; j < n; j++)
+			bind(c, st, (int)j * width, fr, i + j);
+		enum gs_result res = fast_step(c, st, fr->row[i].line, why);
 		if (res != GS_OK)
 			return res;
 		i += n;
 	}
-	fp->n = fp->used = 0;
+	fr->n = fr->used = 0;
 	return GS_OK;
 }
 
-/* Writes the waiting meters: a full statement of FAST_ROWS, else one at a time. */
+/* Writes the waiting points. */
+static enum gs_result fast_points_flush(struct imp *c)
+{
+	return fast_rows_flush(c, c->points, FS_POINTS, FS_POINT, 6, fast_bind_point,
+			       "a point stored before or named twice");
+}
+
+/* Writes the waiting meters. */
 static enum gs_result fast_meters_flush(struct imp *c)
 {
-	struct fast_rows *fm = c->meters;
-	size_t i = 0;
-	while (i < fm->n) {
-		size_t n = fm->n - i == FAST_ROWS ? FAST_ROWS : 1;
-		sqlite3_stmt *st = c->fst[n == FAST_ROWS ? FS_METERS : FS_METER];
-		for (size_t j = 0; j < n; j++) {
-			int b = (int)j * 7;
-			sqlite3_bind_int64(st, b + 1, c->m0 + 1 + fm->row[i + j].k);
-			for (int f = 0; f < 5; f++)
-				fast_bind_text(st, b + 2 + f, fm, fm->row[i + j].off[f]);
-			sqlite3_bind_int(st, b + 7, fm->row[i + j].smart);
-		}
-		enum gs_result res = fast_step(c, st, fm->row[i].line, "a meter stored before or named twice");
-		if (res != GS_OK)
-			return res;
-		i += n;
-	}
-	fm->n = fm->used = 0;
-	return GS_OK;
+	return fast_rows_flush(c, c->meters, FS_METERS, FS_METER, 7, fast_bind_meter,
+			       "a meter stored before or named twice");
 }
 
 /* Meter k of the file has id m0 + 1 + k and its one link id l0 + 1 + k: the next meter
