@@ -1155,11 +1155,7 @@ static void *maint_main(void *arg)
 	pthread_mutex_lock(&b->lock);
 	while (!b->stop) {
 		if (b->unchecked < MAINT_ITEMS) {
-			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += MAINT_PERIOD_MS * 1000000L;
-			until.tv_sec += until.tv_nsec / 1000000000L;
-			until.tv_nsec %= 1000000000L;
+			struct timespec until = util_deadline_us(MAINT_PERIOD_MS * 1000L);
 			pthread_cond_timedwait(&b->work, &b->lock, &until);
 			if (b->stop)
 				break;
@@ -1465,17 +1461,6 @@ static void callbacks_run(struct batch_item *async)
 	}
 }
 
-/* CLOCK_REALTIME us microseconds from now, for pthread_cond_timedwait. */
-static struct timespec realtime_in(int64_t us)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_nsec += (long)(us % 1000000) * 1000L;
-	t.tv_sec += (time_t)(us / 1000000) + t.tv_nsec / 1000000000L;
-	t.tv_nsec %= 1000000000L;
-	return t;
-}
-
 /* With b->lock held and a short queue: waits, without spinning, while submissions keep
  * coming, so that more of them share the commit. A commit writes the pages of the rows'
  * table and indexes whatever the batch's size, and each batch wakes the server threads
@@ -1493,7 +1478,7 @@ static void coalesce(struct survey_batcher *b)
 		int64_t left = until - util_monotonic_us();
 		if (left <= 0)
 			break;
-		struct timespec t = realtime_in(left < WRITER_SLICE_US ? left : WRITER_SLICE_US);
+		struct timespec t = util_deadline_us(left < WRITER_SLICE_US ? left : WRITER_SLICE_US);
 		pthread_cond_timedwait(&b->queued, &b->lock, &t);
 		if (b->queued_n == before)
 			break; /* nothing came: the load is light, commit now */
@@ -1521,11 +1506,7 @@ static void *writer_main(void *arg)
 				pthread_mutex_lock(&b->lock);
 				continue;
 			}
-			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += MAINT_PERIOD_MS * 1000000L;
-			until.tv_sec += until.tv_nsec / 1000000000L;
-			until.tv_nsec %= 1000000000L;
+			struct timespec until = util_deadline_us(MAINT_PERIOD_MS * 1000L);
 			pthread_cond_timedwait(&b->queued, &b->lock, &until);
 			continue;
 		}

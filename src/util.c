@@ -255,6 +255,16 @@ int64_t util_monotonic_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+struct timespec util_deadline_us(int64_t us)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_nsec += (long)(us % 1000000) * 1000L;
+	t.tv_sec += (time_t)(us / 1000000) + t.tv_nsec / 1000000000L;
+	t.tv_nsec %= 1000000000L;
+	return t;
+}
+
 int util_memeq_ct(const void *a, const void *b, size_t n)
 {
 	const volatile unsigned char *x = a, *y = b;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "gs.h"
 
@@ -49,6 +50,9 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 
 int64_t util_now(void);          /* wall clock, unix seconds */
 int64_t util_monotonic_us(void); /* monotonic clock, microseconds */
+/* The CLOCK_REALTIME time `us` microseconds from now: a deadline for
+ * pthread_cond_timedwait (the struct timespec of <time.h>). */
+struct timespec util_deadline_us(int64_t us);
 
 /* Constant-time comparison of two byte strings of length n. 1 if equal. */
 int util_memeq_ct(const void *a, const void *b, size_t n);
