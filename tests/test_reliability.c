@@ -152,14 +152,33 @@ static long join_clients(pthread_t *th, struct client *cl)
 	return acked;
 }
 
+/* Waits (up to 20 s) until a submission beyond the first `from` is acknowledged: on a
+ * loaded machine (ctest -j2 beside a build) the server may not answer one in the first
+ * 150 ms, and a kill before any acknowledgement tests nothing. */
+static void wait_ack_beyond(size_t from)
+{
+	for (int i = 0; i < 2000; i++) {
+		pthread_mutex_lock(&acks_lock);
+		size_t n = n_acks;
+		pthread_mutex_unlock(&acks_lock);
+		if (n > from)
+			return;
+		usleep(10000);
+	}
+}
+
 static void crash_round(int round, unsigned seed)
 {
 	CHECK_INT(start_server(round), 0);
 	CHECK_INT(test_survey_path(srv.port, token, "T-H2", survey, sizeof survey), 0);
 	pthread_t th[CLIENTS];
 	struct client cl[CLIENTS];
+	pthread_mutex_lock(&acks_lock);
+	size_t from = n_acks;
+	pthread_mutex_unlock(&acks_lock);
 	start_clients(th, cl, round);
-	/* Kill at a random moment between 150 and 900 ms into the load. */
+	/* Kill at a random moment between 150 and 900 ms after the first acknowledgement. */
+	wait_ack_beyond(from);
 	usleep(150000 + (seed % 750) * 1000);
 	kill(srv.pid, SIGKILL);
 	waitpid(srv.pid, NULL, 0);
@@ -179,7 +198,11 @@ static void backup_under_load(int round)
 	CHECK_INT(test_survey_path(srv.port, token, "T-H2", survey, sizeof survey), 0);
 	pthread_t th[CLIENTS];
 	struct client cl[CLIENTS];
+	pthread_mutex_lock(&acks_lock);
+	size_t from = n_acks;
+	pthread_mutex_unlock(&acks_lock);
 	start_clients(th, cl, round);
+	wait_ack_beyond(from);
 	usleep(300000);
 	pthread_mutex_lock(&acks_lock);
 	size_t before = n_acks;
