@@ -25,7 +25,7 @@
 
 #define HTTP_MAX_URL 2048                /* bytes of path; longer: 414 */
 #define HTTP_PAGE_MAX (8u * 1024 * 1024) /* cap on a rendered response */
-#define HTTP_CONN_MEMORY (64 * 1024)     /* request line + headers must fit */
+#define HTTP_CONN_MEMORY (16 * 1024)     /* request line + headers must fit (MHD zeroes it per request) */
 #define HTTP_MAX_DBS 256
 #define HTTP_DRAIN_MS 10000                   /* how long a stop waits for in-flight requests */
 #define HTTP_UPLOAD_DRAIN (16u * 1024 * 1024) /* bytes read past a refused upload's cap before hanging up */

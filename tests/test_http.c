@@ -247,6 +247,18 @@ static void test_limits(void)
 	CHECK_INT(test_request(srv.port, "GET", url, NULL, NULL, &r), 0);
 	CHECK(r.status == 414 || r.status == 413 || r.status == 431);
 	test_response_free(&r);
+	/* Headers: 7 KiB of cookies (more than browsers send) fit in a connection's 16 KiB;
+	 * 40 KiB are refused whole. */
+	for (size_t len = 7 * 1024; len <= 40 * 1024; len += 33 * 1024) {
+		char *hdr = malloc(len + 64);
+		int n = snprintf(hdr, 64, "Cookie: big=");
+		memset(hdr + n, 'c', len);
+		memcpy(hdr + n + len, "\r\n", 3);
+		CHECK_INT(test_request(srv.port, "GET", "/healthz", hdr, NULL, &r), 0);
+		CHECK_INT(r.status, len < 16 * 1024 ? 200 : 431);
+		test_response_free(&r);
+		free(hdr);
+	}
 }
 
 static void test_rate_limit(void)
