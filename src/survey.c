@@ -362,9 +362,9 @@ enum gs_result survey_hall_rotate_key(struct db *db, const char *hall_code, int 
 enum gs_result survey_client_hash(struct db *db, const char *ip, const char *user_agent, int64_t now,
 				  unsigned char out[SURVEY_CLIENT_HASH_LEN])
 {
-	char day[11], name[32];
+	char name[32] = "client-hash:"; /* + the local day: 23 bytes with the NUL */
+	char *day = name + strlen(name);
 	survey_local_time(now, day, NULL, NULL);
-	snprintf(name, sizeof name, "client-hash:%s", day);
 	int fresh = 0;
 	enum gs_result r = cached_server_key(&client_key_cache, db, name, &fresh);
 	if (r != GS_OK)
@@ -627,6 +627,18 @@ static enum gs_result hours_read(struct db *db, int64_t hall_id, struct hours_ca
 	return GS_OK;
 }
 
+/* "HH:MM" of a minute of the day (0..1439). By hand: the writer formats two per response. */
+static void hhmm_put(char out[6], int minute)
+{
+	int h = minute / 60 % 24, m = minute % 60;
+	out[0] = (char)('0' + h / 10);
+	out[1] = (char)('0' + h % 10);
+	out[2] = ':';
+	out[3] = (char)('0' + m / 10);
+	out[4] = (char)('0' + m % 10);
+	out[5] = '\0';
+}
+
 /* 1 if the hall has opening hours and t (local) falls outside all of them, allowing
  * 30 minutes after closing for customers served at the last minute. */
 static int outside_hours(struct db *db, int64_t hall_id, int64_t t, enum gs_result *r)
@@ -637,8 +649,8 @@ static int outside_hours(struct db *db, int64_t hall_id, int64_t t, enum gs_resu
 	int minute = (int)(((t + SURVEY_TZ_OFFSET_S) % 86400 + 86400) % 86400 / 60);
 	/* Just after midnight the grace would reach back into yesterday: it stops at 00:00. */
 	int late = minute >= 30 ? minute - 30 : 0;
-	snprintf(hhmm, sizeof hhmm, "%02d:%02d", minute / 60 % 24, minute % 60);
-	snprintf(hhmm_late, sizeof hhmm_late, "%02d:%02d", late / 60 % 24, late % 60);
+	hhmm_put(hhmm, minute);
+	hhmm_put(hhmm_late, late);
 	struct hours_cache *c = &hours_cache;
 	*r = GS_OK;
 	if (c->db != db_serial(db) || c->hall_id != hall_id ||
@@ -855,7 +867,18 @@ static char *choices_json(const struct survey_submission *s)
 static void burst_key(const unsigned char *client_hash, int64_t hall_id, char out[2 * SURVEY_CLIENT_HASH_LEN + 24])
 {
 	util_hex(client_hash, SURVEY_CLIENT_HASH_LEN, out);
-	snprintf(out + 2 * SURVEY_CLIENT_HASH_LEN, 24, "/%lld", (long long)hall_id);
+	/* "/{hall_id}" by hand (twice per stored response, in the writer). */
+	char *p = out + 2 * SURVEY_CLIENT_HASH_LEN, digits[20];
+	*p++ = '/';
+	uint64_t v = hall_id < 0 ? 0 : (uint64_t)hall_id; /* row ids are positive */
+	size_t n = 0;
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = digits[--n];
+	*p = '\0';
 }
 
 /* Records a stored response in the burst window (add = 1) or takes it back (0). */

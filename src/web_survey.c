@@ -175,11 +175,44 @@ static const char *posted(void *ctx, const char *name, size_t index)
 	return NULL;
 }
 
+/* Copies up to three strings one after another into out (len > 0), cut to fit and
+ * NUL-terminated; b and c may be NULL. The submit path builds its keys and paths this
+ * way: snprintf's format parsing was about 2 us of a submission's CPU. */
+static void str_join(char *out, size_t len, const char *a, const char *b, const char *c)
+{
+	const char *parts[3] = {a, b, c};
+	size_t at = 0;
+	for (int i = 0; i < 3; i++) {
+		if (!parts[i])
+			continue;
+		size_t n = strlen(parts[i]);
+		if (n > len - 1 - at)
+			n = len - 1 - at;
+		memcpy(out + at, parts[i], n);
+		at += n;
+	}
+	out[at] = '\0';
+}
+
+/* Writes v (>= 0) in decimal at out; returns the digits written (at most 20). */
+static size_t put_decimal(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
 /* The customer's address: the peer, or behind the trusted proxy the last hop it saw. */
 static void client_address(struct http_request *req, char *out, size_t len)
 {
 	struct web_app *app = app_of(req);
-	snprintf(out, len, "%s", req->client_ip ? req->client_ip : "");
+	str_join(out, len, req->client_ip ? req->client_ip : "", NULL, NULL);
 	if (!app->trusted_proxy || strcmp(out, app->trusted_proxy) != 0)
 		return;
 	const char *xff = http_header(req, "X-Forwarded-For");
@@ -208,18 +241,20 @@ static void stamp_make(const struct web_app *app, const char *instance, const ch
 		memcpy(cache.key, app->stamp_key, sizeof cache.key);
 		cache.set = 1;
 	}
+	/* "{instance}\n{hall}\n{t}"; callers pass checked instances and codes, and t > 0. */
 	char msg[256];
-	int n = snprintf(msg, sizeof msg, "%s\n%s\n%lld", instance, hall, (long long)t);
-	if (n < 0 || (size_t)n >= sizeof msg) /* callers pass checked instances and codes */
-		n = n < 0 ? 0 : (int)sizeof msg - 1;
+	str_join(msg, sizeof msg - 22, instance, "\n", hall);
+	size_t n = strlen(msg);
+	msg[n++] = '\n';
+	n += put_decimal(msg + n, (uint64_t)t);
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	crypto_auth_hmacsha256_state st = cache.keyed;
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)msg, (unsigned long long)n);
 	crypto_auth_hmacsha256_final(&st, mac);
 	sodium_memzero(&st, sizeof st);
-	char hex[33];
-	util_hex(mac, 16, hex);
-	snprintf(out, 96, "%lld.%s", (long long)t, hex);
+	size_t at = put_decimal(out, (uint64_t)t);
+	out[at++] = '.';
+	util_hex(mac, 16, out + at); /* 32 digits and the NUL: at most 54 bytes in all */
 }
 
 /* Seconds since the page was rendered, or -1 if the stamp is missing or forged. */
@@ -465,9 +500,9 @@ static enum gs_result submit(struct http_request *req, struct http_response *res
 	enum gs_result r = survey_client_hash(req->db, ip, http_header(req, "User-Agent"), k.now, k.ch);
 	if (r != GS_OK)
 		return r;
-	snprintf(k.hall_code, sizeof k.hall_code, "%s", hall->code);
+	str_join(k.hall_code, sizeof k.hall_code, hall->code, NULL, NULL);
 	util_hex(k.ch, sizeof k.ch, k.client_key);
-	snprintf(k.pair_key, sizeof k.pair_key, "%s/%s", k.client_key, hall->code);
+	str_join(k.pair_key, sizeof k.pair_key, k.client_key, "/", hall->code);
 	/* The hall's and the client's tokens are taken as they are checked (one lookup
 	 * each) and given back when a later limit refuses. */
 	unsigned wait = ratelimit_acquire(app->rl_hall, k.hall_code, k.now);
@@ -553,7 +588,7 @@ static enum gs_result submit_job_answer(struct http_request *req, struct http_re
 		return GS_OK;
 	}
 	char thanks[ROUTE_PARAM_MAX + 16];
-	snprintf(thanks, sizeof thanks, "/s/%s/thanks", req->match.params[0]);
+	str_join(thanks, sizeof thanks, "/s/", req->match.params[0], "/thanks");
 	int seen = 0;
 	enum gs_result r = submit_stored(req, res, j->result, &j->stored, thanks, &seen);
 	/* Only "already received" shows the hall: then the hall as this thread resolves its
@@ -668,8 +703,8 @@ enum gs_result web_survey_submit(struct http_request *req, struct http_response 
 	if (r != GS_OK)
 		return r;
 	char action[ROUTE_PARAM_MAX + 8], thanks[ROUTE_PARAM_MAX + 16];
-	snprintf(action, sizeof action, "/s/%s", req->match.params[0]);
-	snprintf(thanks, sizeof thanks, "/s/%s/thanks", req->match.params[0]);
+	str_join(action, sizeof action, "/s/", req->match.params[0], NULL);
+	str_join(thanks, sizeof thanks, "/s/", req->match.params[0], "/thanks");
 	return submit(req, res, hall, action, NULL, thanks);
 }
 
