@@ -868,16 +868,9 @@ static void burst_key(const unsigned char *client_hash, int64_t hall_id, char ou
 {
 	util_hex(client_hash, SURVEY_CLIENT_HASH_LEN, out);
 	/* "/{hall_id}" by hand (twice per stored response, in the writer). */
-	char *p = out + 2 * SURVEY_CLIENT_HASH_LEN, digits[20];
+	char *p = out + 2 * SURVEY_CLIENT_HASH_LEN;
 	*p++ = '/';
-	uint64_t v = hall_id < 0 ? 0 : (uint64_t)hall_id; /* row ids are positive */
-	size_t n = 0;
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = digits[--n];
+	p += util_put_u64(p, hall_id < 0 ? 0 : (uint64_t)hall_id); /* row ids are positive */
 	*p = '\0';
 }
 

@@ -332,6 +332,19 @@ void util_hex(const unsigned char *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+size_t util_put_u64(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
 int util_valid_code(const char *s)
 {
 	size_t n = 0;

@@ -68,6 +68,10 @@ enum gs_result util_mkdir_parent(const char *path);
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void util_hex(const unsigned char *p, size_t n, char *out);
 
+/* v in decimal at out, not NUL-terminated; returns the digits written (at most 20).
+ * For hot paths where snprintf's format parsing shows in a profile. */
+size_t util_put_u64(char *out, uint64_t v);
+
 /* The SHA-256 of n bytes at p as lowercase hex into out (65 bytes). */
 #define UTIL_SHA256_HEX_LEN 64
 void util_sha256_hex(const void *p, size_t n, char out[UTIL_SHA256_HEX_LEN + 1]);

@@ -194,20 +194,6 @@ static void str_join(char *out, size_t len, const char *a, const char *b, const 
 	out[at] = '\0';
 }
 
-/* Writes v (>= 0) in decimal at out; returns the digits written (at most 20). */
-static size_t put_decimal(char *out, uint64_t v)
-{
-	char tmp[20];
-	size_t n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
-}
-
 /* The customer's address: the peer, or behind the trusted proxy the last hop it saw. */
 static void client_address(struct http_request *req, char *out, size_t len)
 {
@@ -246,13 +232,13 @@ static void stamp_make(const struct web_app *app, const char *instance, const ch
 	str_join(msg, sizeof msg - 22, instance, "\n", hall);
 	size_t n = strlen(msg);
 	msg[n++] = '\n';
-	n += put_decimal(msg + n, (uint64_t)t);
+	n += util_put_u64(msg + n, (uint64_t)t);
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	crypto_auth_hmacsha256_state st = cache.keyed;
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)msg, (unsigned long long)n);
 	crypto_auth_hmacsha256_final(&st, mac);
 	sodium_memzero(&st, sizeof st);
-	size_t at = put_decimal(out, (uint64_t)t);
+	size_t at = util_put_u64(out, (uint64_t)t);
 	out[at++] = '.';
 	util_hex(mac, 16, out + at); /* 32 digits and the NUL: at most 54 bytes in all */
 }
