@@ -623,9 +623,9 @@ static const char sql_check_end_twice[] =
 /* Meter attributes of a record that differ from the stored meter m (absent fields keep
  * the stored value). */
 #define SQL_METER_DIFFERS                                                                                      \
-	"(m.mrid IS NOT coalesce(" SQL_MRID_STORED("r.mrid", "r.mkey") ", m.mrid) OR m.serial IS NOT coalesce(r.serial, m.serial) OR "           \
-	"m.manufacturer IS NOT coalesce(r.manufacturer, m.manufacturer) OR m.model IS NOT coalesce(r.model, "   \
-	"m.model) OR (r.smart >= 0 AND m.smart <> r.smart))"
+	"(m.mrid IS NOT coalesce(" SQL_MRID_STORED("r.mrid", "r.mkey") ", m.mrid) OR m.serial IS NOT "            \
+	"coalesce(r.serial, m.serial) OR m.manufacturer IS NOT coalesce(r.manufacturer, m.manufacturer) OR "     \
+	"m.model IS NOT coalesce(r.model, m.model) OR (r.smart >= 0 AND m.smart <> r.smart))"
 
 /* Record statuses: 2 inserted, 1 updated, 0 unchanged; +4 marks a native start whose
  * meter was stored as not smart (its other points' stations change too). */
@@ -664,8 +664,7 @@ static const char sql_merge_points[] =
 static const char sql_merge_meter_records[] =
 	"INSERT INTO meters(key, mrid, serial, manufacturer, model, smart, installed, removed, status) SELECT mkey, "
 	SQL_MRID_STORED("mrid", "mkey") ", serial, manufacturer, model, smart, date, removed, status FROM temp.mi_rec "
-	"WHERE kind = 5 ORDER BY rid "
-	"ON CONFLICT(key) DO UPDATE SET mrid = coalesce(excluded.mrid, mrid), serial = coalesce(excluded.serial, "
+	"WHERE kind = 5 ORDER BY rid ON CONFLICT(key) DO UPDATE SET mrid = coalesce(excluded.mrid, mrid), serial = coalesce(excluded.serial, "
 	"serial), manufacturer = coalesce(excluded.manufacturer, manufacturer), model = coalesce(excluded.model, "
 	"model), smart = CASE WHEN excluded.smart >= 0 THEN excluded.smart ELSE smart END, installed = "
 	"coalesce(excluded.installed, installed), removed = coalesce(excluded.removed, removed), status = "
