@@ -616,12 +616,16 @@ static const char sql_check_end_twice[] =
 	"WINDOW w AS (PARTITION BY link_id ORDER BY rid)) e JOIN temp.mi_rec r ON r.rid = e.rid WHERE e.rn > 1 "
 	"ORDER BY e.rid";
 
+/* The mRID as meters.mrid stores it: NULL when the key holds it ('m:' || mRID; migration
+ * 009), else as given. */
+#define SQL_MRID_STORED(mrid, key) "nullif(" mrid ", substr(" key ", 3))"
+
 /* Meter attributes of a record that differ from the stored meter m (absent fields keep
  * the stored value). */
 #define SQL_METER_DIFFERS                                                                                      \
-	"(m.mrid IS NOT coalesce(r.mrid, m.mrid) OR m.serial IS NOT coalesce(r.serial, m.serial) OR "           \
-	"m.manufacturer IS NOT coalesce(r.manufacturer, m.manufacturer) OR m.model IS NOT coalesce(r.model, "   \
-	"m.model) OR (r.smart >= 0 AND m.smart <> r.smart))"
+	"(m.mrid IS NOT coalesce(" SQL_MRID_STORED("r.mrid", "r.mkey") ", m.mrid) OR m.serial IS NOT "            \
+	"coalesce(r.serial, m.serial) OR m.manufacturer IS NOT coalesce(r.manufacturer, m.manufacturer) OR "     \
+	"m.model IS NOT coalesce(r.model, m.model) OR (r.smart >= 0 AND m.smart <> r.smart))"
 
 /* Record statuses: 2 inserted, 1 updated, 0 unchanged; +4 marks a native start whose
  * meter was stored as not smart (its other points' stations change too). */
@@ -659,8 +663,8 @@ static const char sql_merge_points[] =
 
 static const char sql_merge_meter_records[] =
 	"INSERT INTO meters(key, mrid, serial, manufacturer, model, smart, installed, removed, status) SELECT mkey, "
-	"mrid, serial, manufacturer, model, smart, date, removed, status FROM temp.mi_rec WHERE kind = 5 ORDER BY rid "
-	"ON CONFLICT(key) DO UPDATE SET mrid = coalesce(excluded.mrid, mrid), serial = coalesce(excluded.serial, "
+	SQL_MRID_STORED("mrid", "mkey") ", serial, manufacturer, model, smart, date, removed, status FROM temp.mi_rec "
+	"WHERE kind = 5 ORDER BY rid ON CONFLICT(key) DO UPDATE SET mrid = coalesce(excluded.mrid, mrid), serial = coalesce(excluded.serial, "
 	"serial), manufacturer = coalesce(excluded.manufacturer, manufacturer), model = coalesce(excluded.model, "
 	"model), smart = CASE WHEN excluded.smart >= 0 THEN excluded.smart ELSE smart END, installed = "
 	"coalesce(excluded.installed, installed), removed = coalesce(excluded.removed, removed), status = "
@@ -671,8 +675,8 @@ static const char sql_merge_meter_records[] =
 	"removed) OR status IS NOT coalesce(excluded.status, status)";
 
 static const char sql_merge_meter_starts[] =
-	"INSERT INTO meters(key, mrid, serial, manufacturer, model, smart) SELECT mkey, mrid, serial, manufacturer, "
-	"model, 1 FROM temp.mi_rec WHERE kind IN (2, 4) ORDER BY rid ON CONFLICT(key) DO UPDATE SET mrid = "
+	"INSERT INTO meters(key, mrid, serial, manufacturer, model, smart) SELECT mkey, "
+	SQL_MRID_STORED("mrid", "mkey") ", serial, manufacturer, model, 1 FROM temp.mi_rec WHERE kind IN (2, 4) ORDER BY rid ON CONFLICT(key) DO UPDATE SET mrid = "
 	"coalesce(excluded.mrid, mrid), serial = coalesce(excluded.serial, serial), manufacturer = "
 	"coalesce(excluded.manufacturer, manufacturer), model = coalesce(excluded.model, model), smart = 1 WHERE "
 	"mrid IS NOT coalesce(excluded.mrid, mrid) OR serial IS NOT coalesce(excluded.serial, serial) OR "
@@ -681,11 +685,11 @@ static const char sql_merge_meter_starts[] =
 
 /* Legacy meters an install replaces, and meters a link names before any MeterConfig. */
 static const char sql_merge_meter_legacy[] =
-	"INSERT OR IGNORE INTO meters(key, mrid, serial, manufacturer, smart) SELECT okey, omrid, oserial, "
-	"omanufacturer, 0 FROM temp.mi_rec WHERE kind = 2 AND okey IS NOT NULL ORDER BY rid";
+	"INSERT OR IGNORE INTO meters(key, mrid, serial, manufacturer, smart) SELECT okey, "
+	SQL_MRID_STORED("omrid", "okey") ", oserial, omanufacturer, 0 FROM temp.mi_rec WHERE kind = 2 AND okey IS NOT NULL ORDER BY rid";
 static const char sql_merge_meter_placeholders[] =
-	"INSERT OR IGNORE INTO meters(key, mrid, serial, manufacturer, smart) SELECT mkey, mrid, serial, "
-	"manufacturer, -1 FROM temp.mi_rec WHERE kind = 6 ORDER BY rid";
+	"INSERT OR IGNORE INTO meters(key, mrid, serial, manufacturer, smart) SELECT mkey, "
+	SQL_MRID_STORED("mrid", "mkey") ", serial, manufacturer, -1 FROM temp.mi_rec WHERE kind = 6 ORDER BY rid";
 
 static const char sql_merge_starts[] =
 	"INSERT INTO meter_links(meter_id, point_id, since) SELECT m.id, x.point_id, coalesce(r.date, x.since) FROM "
@@ -1777,6 +1781,9 @@ static enum gs_result fast_meter_link(struct imp *c, const char *key, const char
                                       long until, long line)
 {
 	int64_t k = (int64_t)c->n_meters;
+	/* mrid as SQL_MRID_STORED stores it: NULL when the key holds it */
+	if (mrid && strncmp(key, "m:", 2) == 0 && strcmp(key + 2, mrid) == 0)
+		mrid = NULL;
 	const char *text[5] = {key, mrid, serial, maker, model};
 	fast_wait(c->meters, (uint32_t)k, text, !legacy, line);
 	enum gs_result res;

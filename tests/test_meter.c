@@ -306,11 +306,16 @@ static void test_native(void)
 	sqlite3_finalize(st);
 	/* the legacy meter L1 was created and ends on the install day */
 	sqlite3_prepare_v2(db_handle(db),
-			   "SELECT m.smart, l.until FROM meters m JOIN meter_links l ON l.meter_id = m.id WHERE m.mrid "
-			   "= 'L1'",
+			   "SELECT m.smart, l.until FROM meters m JOIN meter_links l ON l.meter_id = m.id WHERE m.key "
+			   "= 'm:L1'",
 			   -1, &st, NULL);
 	CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0 &&
 	      strcmp((const char *)sqlite3_column_text(st, 1), "2026-02-10") == 0);
+	sqlite3_finalize(st);
+	/* an mRID is stored once, in the key (migration 009) */
+	sqlite3_prepare_v2(db_handle(db), "SELECT count(*) FROM meters WHERE mrid IS NOT NULL AND key GLOB 'm:*'", -1,
+			   &st, NULL);
+	CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0);
 	sqlite3_finalize(st);
 
 	/* the log */
