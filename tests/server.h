@@ -265,14 +265,24 @@ static inline int test_request(int port, const char *method, const char *path, c
 	int fd = test_connect(port);
 	if (fd < 0)
 		return -1;
-	char head[8192];
 	size_t blen = body ? strlen(body) : 0;
-	int n = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s", method,
-			 path, extra_headers ? extra_headers : "");
+	const char *extra = extra_headers ? extra_headers : "";
+	/* sized to what it holds: tests send headers of any length (test_limits: 40 KiB) */
+	size_t cap = strlen(method) + strlen(path) + strlen(extra) + 128;
+	char *head = malloc(cap);
+	if (!head) {
+		close(fd);
+		return -1;
+	}
+	int n = snprintf(head, cap, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s", method, path,
+			 extra);
 	if (body)
-		n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n", blen);
-	n += snprintf(head + n, sizeof head - (size_t)n, "\r\n");
-	if (send(fd, head, (size_t)n, MSG_NOSIGNAL) != n || (blen && send(fd, body, blen, MSG_NOSIGNAL) != (ssize_t)blen)) {
+		n += snprintf(head + n, cap - (size_t)n, "Content-Length: %zu\r\n", blen);
+	n += snprintf(head + n, cap - (size_t)n, "\r\n");
+	int sent = send(fd, head, (size_t)n, MSG_NOSIGNAL) == n &&
+		   (!blen || send(fd, body, blen, MSG_NOSIGNAL) == (ssize_t)blen);
+	free(head);
+	if (!sent) {
 		close(fd);
 		return -1;
 	}
