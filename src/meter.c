@@ -1468,13 +1468,13 @@ static long fast_codes_find(struct fast_codes *fc, const char *code)
  * passed over in order instead of at random (replaces come in no point order), while
  * the chunk's table and (meter, point, since) rows, whose ids are consecutive, stay in
  * the page cache. A link insert cannot fail here (its id and meter are new). */
-#define FAST_LINK_CHUNK 32768
+#define FAST_LINK_CHUNK 65536
 
 struct fast_link {
 	uint32_t k;            /* meter and link ordinal */
 	uint32_t point;        /* point ordinal */
 	uint16_t since, until; /* days; until FAST_FAR when open */
-	uint32_t line;
+	/* (no line: a link insert cannot fail, and if it did the general path would tell) */
 };
 
 /* Opens the write transaction at the header (the staging one held nothing yet). */
@@ -1772,7 +1772,7 @@ static enum gs_result fast_links_write(struct imp *c, size_t max)
 				sqlite3_bind_text(st, b + 5, day, 10, SQLITE_TRANSIENT);
 			}
 		}
-		enum gs_result res = fast_step(c, st, (long)c->links_w[i].line, "a link stored before");
+		enum gs_result res = fast_step(c, st, 0, "a link stored before");
 		if (res != GS_OK)
 			return res;
 		i += n;
@@ -1924,8 +1924,7 @@ static enum gs_result fast_meter_link(struct imp *c, const char *key, const char
 	c->links[c->n_links++] = (struct fast_link){.k = (uint32_t)k,
 	                                            .point = (uint32_t)pord,
 	                                            .since = (uint16_t)since,
-	                                            .until = (uint16_t)until,
-	                                            .line = (uint32_t)line};
+	                                            .until = (uint16_t)until};
 	fast_count_meter(c, legacy);
 	return GS_OK;
 }
