@@ -1467,14 +1467,16 @@ static long fast_codes_find(struct fast_codes *fc, const char *code)
 /* Links are written in chunks sorted by point (fast_link_cmp): meter_links_point is then
  * passed over in order instead of at random (replaces come in no point order), while
  * the chunk's table and (meter, point, since) rows, whose ids are consecutive, stay in
- * the page cache. A link insert cannot fail here (its id and meter are new). */
+ * the page cache. A link insert cannot fail here (its id and meter are new), so a link
+ * carries no line (if one did fail, the general path would tell where). Chunks of
+ * 65,536: half as many passes over meter_links_point as with 32,768 (4 % fewer page
+ * reads from the WAL at 1M, for 0.6 MB). */
 #define FAST_LINK_CHUNK 65536
 
 struct fast_link {
 	uint32_t k;            /* meter and link ordinal */
 	uint32_t point;        /* point ordinal */
 	uint16_t since, until; /* days; until FAST_FAR when open */
-	/* (no line: a link insert cannot fail, and if it did the general path would tell) */
 };
 
 /* Opens the write transaction at the header (the staging one held nothing yet). */
