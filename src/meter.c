@@ -1923,10 +1923,8 @@ static enum gs_result fast_meter_link(struct imp *c, const char *key, const char
 		return res;
 	if (c->n_links == c->chunk_links && (res = fast_links_flush_mode(c, 0)) != GS_OK)
 		return res;
-	c->links[c->n_links++] = (struct fast_link){.k = (uint32_t)k,
-	                                            .point = (uint32_t)pord,
-	                                            .since = (uint16_t)since,
-	                                            .until = (uint16_t)until};
+	c->links[c->n_links++] = (struct fast_link){
+	    .k = (uint32_t)k, .point = (uint32_t)pord, .since = (uint16_t)since, .until = (uint16_t)until};
 	fast_count_meter(c, legacy);
 	return GS_OK;
 }
@@ -1936,7 +1934,6 @@ static int fast_end_by_key(const void *a, const void *b, void *arena)
 	const struct fast_end *x = a, *y = b;
 	return strcmp((const char *)arena + x->key, (const char *)arena + y->key);
 }
-
 
 /* Closes up to `max` more links of the queue of found ends (all of them, and every
  * link written first, when max is 0), in link order: each must be on the end's point,
@@ -2096,7 +2093,8 @@ static enum gs_result fast_ends_lookup(struct imp *c, size_t max)
 			                  : sqlite3_column_int64(st, col) - c->m0 - 1;
 			if (ord < 0 || ord >= (int64_t)e->seen) {
 				sqlite3_reset(st);
-				return fast_bail(c, (long)e->line, "an end of a meter not written before it in this file");
+				return fast_bail(c, (long)e->line,
+				                 "an end of a meter not written before it in this file");
 			}
 			e->link = (uint32_t)ord;
 			got++;
@@ -2120,8 +2118,8 @@ static enum gs_result fast_ends_lookup(struct imp *c, size_t max)
 		return res;
 	for (i = 0; i < fe->look_n; i++) {
 		const struct fast_end *e = &le[i];
-		fe->done[fe->n_done++] = (uint64_t)e->link << FAST_DONE_LINK_SHIFT |
-		                         (uint64_t)e->point << FAST_DONE_POINT_SHIFT | e->day;
+		fe->done[fe->n_done++] =
+		    (uint64_t)e->link << FAST_DONE_LINK_SHIFT | (uint64_t)e->point << FAST_DONE_POINT_SHIFT | e->day;
 		if (fe->n_done == c->chunk_done && i + 1 < fe->look_n && (res = fast_done_apply(c)) != GS_OK)
 			return res;
 	}
