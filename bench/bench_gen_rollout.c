@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t rng(void)
@@ -24,39 +26,12 @@ static uint64_t rng(void)
 	return z ^ (z >> 31);
 }
 
-static long days_from_civil(long y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long)doe - 719468;
-}
-
-static void day_string(long z, char out[11])
-{
-	z += 719468;
-	long era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	unsigned d = doy - (153 * mp + 2) / 5 + 1;
-	unsigned m = mp < 10 ? mp + 3 : mp - 9;
-	long y = (long)yoe + era * 400 + (m <= 2);
-	char tmp[32];
-	snprintf(tmp, sizeof tmp, "%04ld-%02u-%02u", y % 10000, m % 100, d % 100);
-	memcpy(out, tmp, 10);
-	out[10] = '\0';
-}
-
 static long parse_day(const char *s)
 {
 	unsigned y, m, d;
 	if (sscanf(s, "%4u-%2u-%2u", &y, &m, &d) != 3)
 		return -1;
-	return days_from_civil(y, m, d);
+	return util_days_from_civil(y, m, d);
 }
 
 static const char *const makers[] = {"Sample Meter Works", "Acme Metering", "Holley", "Linyang", "Wasion"};
@@ -101,16 +76,16 @@ int main(int argc, char **argv)
 	static const char *const classes[] = {"residential", "residential", "residential", "residential",
 					      "residential", "residential", "commercial",  "commercial",
 					      "industrial",  "agricultural", "public",     "other"};
-	long d2000 = days_from_civil(2000, 1, 1), d2023 = days_from_civil(2023, 1, 1);
+	long d2000 = util_days_from_civil(2000, 1, 1), d2023 = util_days_from_civil(2023, 1, 1);
 	char since[11], until[11], day[11];
 	for (long i = 0; i < n; i++) {
 		uint64_t r = rng();
-		day_string(d2000 + (long)(r % (uint64_t)(d2023 - d2000)), since);
+		util_day_string(d2000 + (long)(r % (uint64_t)(d2023 - d2000)), since);
 		closed[i] = (r >> 32) % 100 == 0;
 		fprintf(f, "    <point code=\"%s-P%07ld\" class=\"%s\" since=\"%s\"", station, i + 1,
 			classes[(r >> 16) % 12], since);
 		if (closed[i]) {
-			day_string(d2023 + (long)((r >> 40) % 365), until);
+			util_day_string(d2023 + (long)((r >> 40) % 365), until);
 			fprintf(f, " until=\"%s\"", until);
 		}
 		fputs("/>\n", f);
@@ -121,13 +96,13 @@ int main(int argc, char **argv)
 	for (long i = 0; i < n; i++)
 		open_points += !closed[i];
 	/* installs: 2024-01-01 .. 2025-12-31, in point order */
-	long d2024 = days_from_civil(2024, 1, 1), d2026 = days_from_civil(2026, 1, 1);
+	long d2024 = util_days_from_civil(2024, 1, 1), d2026 = util_days_from_civil(2026, 1, 1);
 	long installs = m < open_points ? m : open_points;
 	long done = 0;
 	for (long i = 0; i < n && done < installs; i++) {
 		if (closed[i])
 			continue;
-		day_string(d2024 + (long)((double)done / (double)installs * (double)(d2026 - d2024)), day);
+		util_day_string(d2024 + (long)((double)done / (double)installs * (double)(d2026 - d2024)), day);
 		meter[i] = next_meter++;
 		fputs("    <install", f);
 		meter_attrs(f, meter[i], "");
@@ -147,7 +122,7 @@ int main(int argc, char **argv)
 			at = (at + stride) % n;
 		if (meter[at] == 0)
 			break; /* nothing left to change */
-		day_string(d2026 + (long)((double)k / (double)rest * (double)span), day);
+		util_day_string(d2026 + (long)((double)k / (double)rest * (double)span), day);
 		uint64_t r = rng();
 		if (r % 5 == 0) {
 			fputs("    <remove", f);

@@ -39,71 +39,19 @@
 
 /* ---- Days ----------------------------------------------------------------------- */
 
-static long days_from_civil(long y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long)doe - 719468;
-}
-
-static void day_string(long z, char out[11])
-{
-	z += 719468;
-	long era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	unsigned d = doy - (153 * mp + 2) / 5 + 1;
-	unsigned m = mp < 10 ? mp + 3 : mp - 9;
-	long y = (long)yoe + era * 400 + (m <= 2);
-	if (y < 0)
-		y = 0;
-	if (y > 9999)
-		y = 9999;
-	/* by hand: snprintf was a twentieth of the fast import's time */
-	out[0] = (char)('0' + y / 1000);
-	out[1] = (char)('0' + y / 100 % 10);
-	out[2] = (char)('0' + y / 10 % 10);
-	out[3] = (char)('0' + y % 10);
-	out[4] = '-';
-	out[5] = (char)('0' + m / 10);
-	out[6] = (char)('0' + m % 10);
-	out[7] = '-';
-	out[8] = (char)('0' + d / 10);
-	out[9] = (char)('0' + d % 10);
-	out[10] = '\0';
-}
-
-#define NO_DAY LONG_MIN /* day_number of an invalid date; every valid one is above it */
+#define NO_DAY UTIL_NO_DAY
 
 /* Day number of "YYYY-MM-DD" (days since 1970-01-01, negative before it), NO_DAY if it
  * is not a valid date of 1900 or later. */
 static long day_number(const char *s)
 {
-	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return NO_DAY;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return NO_DAY;
-	long y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
-	unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
-	static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return NO_DAY;
-	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return NO_DAY;
-	return days_from_civil(y, m, d);
+	return util_day_number(s, 1900);
 }
 
 void meter_today(char out[11])
 {
 	int64_t local = util_now() + METER_TZ_OFFSET_S;
-	day_string((long)(local / 86400), out);
+	util_day_string((long)(local / 86400), out);
 }
 
 /* ---- Options and errors ------------------------------------------------------------ */
@@ -1145,13 +1093,13 @@ static long fast_day(const char *s)
 	long d = day_number(s);
 	if (d == NO_DAY)
 		return -1;
-	d -= days_from_civil(1900, 1, 1);
+	d -= util_days_from_civil(1900, 1, 1);
 	return d < 0 || d >= (long)FAST_FAR ? -1 : d;
 }
 
 static void fast_day_string(long d, char out[11])
 {
-	day_string(d + days_from_civil(1900, 1, 1), out);
+	util_day_string(d + util_days_from_civil(1900, 1, 1), out);
 }
 
 static enum gs_result fast_bail(struct imp *c, long line, const char *why)
@@ -3415,9 +3363,9 @@ enum gs_result meter_coverage_months(struct db *db, int64_t unit_id, const char 
 	for (long i = 0; i < count; i++) {
 		int y = y0 + (int)((m0 - 1 + i) / 12), m = (int)((m0 - 1 + i) % 12) + 1;
 		/* the month's last day: the day before the next month's first */
-		long next = days_from_civil(m == 12 ? y + 1 : y, (unsigned)(m == 12 ? 1 : m + 1), 1);
+		long next = util_days_from_civil(m == 12 ? y + 1 : y, (unsigned)(m == 12 ? 1 : m + 1), 1);
 		char day[11];
-		day_string(next - 1, day);
+		util_day_string(next - 1, day);
 		if (strcmp(day, now) > 0 && strncmp(day, now, 7) == 0)
 			snprintf(day, sizeof day, "%s", now);
 		if ((r = coverage_read(db, unit_id, day, &v[i])) != GS_OK) {
@@ -3467,7 +3415,7 @@ void meter_project(const struct meter_coverage *cur, const struct meter_coverage
 		return;
 	}
 	long d = now + (long)days + ((double)(long)days < days ? 1 : 0);
-	day_string(d, out->projected);
+	util_day_string(d, out->projected);
 	out->late = strcmp(out->projected, out->target) > 0;
 }
 
@@ -3478,7 +3426,7 @@ static enum gs_result projection_for(struct db *db, int64_t unit_id, const char 
 	meter_projection_settings(db, target, &window);
 	long now = day_number(today);
 	char then_day[11];
-	day_string(now - window, then_day);
+	util_day_string(now - window, then_day);
 	struct meter_coverage cur, then;
 	enum gs_result r = coverage_read(db, unit_id, today, &cur);
 	if (r == GS_OK)

@@ -356,17 +356,6 @@ enum gs_result score_differentiation(const double *scores, size_t n, double targ
 
 /* ---------------------------------------------------------------- periods */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static long days_of(long y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long)doe - 719468;
-}
-
 enum gs_result score_period_parse(const char *s, struct score_period *out)
 {
 	if (!s)
@@ -423,7 +412,7 @@ void score_period_last_day(const struct score_period *p, char out[11])
 
 int64_t score_period_start(const struct score_period *p)
 {
-	return (int64_t)days_of(p->year, first_month(p), 1) * 86400 - SCORE_TZ_OFFSET_S;
+	return (int64_t)util_days_from_civil(p->year, first_month(p), 1) * 86400 - SCORE_TZ_OFFSET_S;
 }
 
 int64_t score_period_end(const struct score_period *p)
@@ -432,7 +421,7 @@ int64_t score_period_end(const struct score_period *p)
 	long y = p->year;
 	if (m > 12)
 		m = 1, y++;
-	return (int64_t)days_of(y, m, 1) * 86400 - SCORE_TZ_OFFSET_S;
+	return (int64_t)util_days_from_civil(y, m, 1) * 86400 - SCORE_TZ_OFFSET_S;
 }
 
 void score_period_previous(const struct score_period *p, struct score_period *out)

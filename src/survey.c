@@ -20,59 +20,15 @@
 
 /* ---- Local time ---------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (the usual era arithmetic). */
-static long days_from_civil(long y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long)doe - 719468;
-}
-
-static void civil_from_days(long z, long *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	long era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (long)yoe + era * 400 + (*m <= 2);
-}
-
 void survey_day_string(long days, char day[11])
 {
-	long y;
-	unsigned m, d;
-	civil_from_days(days, &y, &m, &d);
-	unsigned yy = (unsigned)(y < 0 ? 0 : y % 10000);
-	char s[11] = {(char)('0' + yy / 1000), (char)('0' + yy / 100 % 10), (char)('0' + yy / 10 % 10),
-		      (char)('0' + yy % 10), '-', (char)('0' + m / 10), (char)('0' + m % 10), '-',
-		      (char)('0' + d / 10), (char)('0' + d % 10), '\0'};
-	memcpy(day, s, sizeof s);
+	util_day_string(days, day);
 }
 
 long survey_day_number(const char *day)
 {
-	if (!day || strlen(day) != 10 || day[4] != '-' || day[7] != '-')
-		return -1;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (day[i] < '0' || day[i] > '9'))
-			return -1;
-	long y = (day[0] - '0') * 1000 + (day[1] - '0') * 100 + (day[2] - '0') * 10 + (day[3] - '0');
-	unsigned m = (unsigned)((day[5] - '0') * 10 + (day[6] - '0'));
-	unsigned d = (unsigned)((day[8] - '0') * 10 + (day[9] - '0'));
-	static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return -1;
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (m == 2 && d == 29 && !leap)
-		return -1;
-	return days_from_civil(y, m, d);
+	long n = util_day_number(day, 1970);
+	return n == UTIL_NO_DAY ? -1 : n;
 }
 
 void survey_local_time(int64_t t, char day[11], int *hour, int *weekday)
@@ -2052,7 +2008,7 @@ enum gs_result survey_monthly(struct db *db, const struct survey_scope *scope, c
 	for (long i = 0; i < months; i++) {
 		long k = (long)(m0 - 1) + i;
 		char day[11];
-		survey_day_string(days_from_civil(y0 + k / 12, (unsigned)(k % 12 + 1), 1), day);
+		survey_day_string(util_days_from_civil(y0 + k / 12, (unsigned)(k % 12 + 1), 1), day);
 		memcpy(m[i].month, day, 7);
 		m[i].month[7] = '\0';
 	}

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -64,6 +65,16 @@ enum gs_result util_read_file(const char *path, size_t max, char **out, size_t *
 /* Creates the parent folder of path (one level is enough for ./data/x.db; creates
  * every missing level). GS_ERR_IO on failure. */
 enum gs_result util_mkdir_parent(const char *path);
+
+/* ---- Days: proleptic Gregorian dates as day numbers since 1970-01-01 (negative
+ * before it), with the usual era arithmetic. */
+long util_days_from_civil(long y, unsigned m, unsigned d);
+void util_civil_from_days(long days, long *y, unsigned *m, unsigned *d);
+/* "YYYY-MM-DD" of a day number into out (11 bytes); years outside 0..9999 are clamped. */
+void util_day_string(long days, char out[11]);
+#define UTIL_NO_DAY LONG_MIN /* util_day_number of an invalid date; every valid one is above it */
+/* The day number of s if it is a valid "YYYY-MM-DD" of min_year or later, else UTIL_NO_DAY. */
+long util_day_number(const char *s, long min_year);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void util_hex(const unsigned char *p, size_t n, char *out);
