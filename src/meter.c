@@ -2465,6 +2465,17 @@ static void pipe_put(struct pipe *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* With p->lock held: the oldest batch, or NULL if none is queued. */
+static struct pipe_batch *pipe_pop_locked(struct pipe *p)
+{
+	if (!p->count)
+		return NULL;
+	struct pipe_batch *b = p->slot[p->head];
+	p->head = (p->head + 1) % PIPE_DEPTH;
+	p->count--;
+	return b;
+}
+
 /* Consumer side: the next batch, or NULL when the reader is done and all were taken. */
 static struct pipe_batch *pipe_take(struct pipe *p)
 {
@@ -2476,12 +2487,7 @@ static struct pipe_batch *pipe_take(struct pipe *p)
 		p->wait_us += util_monotonic_us() - t0;
 		p->waits++;
 	}
-	struct pipe_batch *b = NULL;
-	if (p->count) {
-		b = p->slot[p->head];
-		p->head = (p->head + 1) % PIPE_DEPTH;
-		p->count--;
-	}
+	struct pipe_batch *b = pipe_pop_locked(p);
 	pthread_mutex_unlock(&p->lock);
 	return b;
 }
@@ -2490,12 +2496,7 @@ static struct pipe_batch *pipe_take(struct pipe *p)
 static struct pipe_batch *pipe_take_ready(struct pipe *p)
 {
 	pthread_mutex_lock(&p->lock);
-	struct pipe_batch *b = NULL;
-	if (p->count) {
-		b = p->slot[p->head];
-		p->head = (p->head + 1) % PIPE_DEPTH;
-		p->count--;
-	}
+	struct pipe_batch *b = pipe_pop_locked(p);
 	pthread_mutex_unlock(&p->lock);
 	return b;
 }
