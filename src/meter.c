@@ -1642,41 +1642,12 @@ static void fast_sort(void *base, size_t n, size_t size, fast_cmp_fn cmp, void *
 	fast_sort_at(base, n, size, cmp, arg, depth);
 }
 
-/* The queue of found ends in link order (its numbers: see FAST_DONE_LINK_SHIFT). */
-static void fast_done_sort(uint64_t *v, size_t n)
+/* Found ends compare as numbers: link order (see FAST_DONE_LINK_SHIFT). */
+static int fast_done_cmp(const void *a, const void *b, void *arg)
 {
-	while (n > 16) {
-		uint64_t a = v[0], b = v[n / 2], c = v[n - 1], t;
-		uint64_t pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
-		size_t i = 0, j = n - 1;
-		for (;; i++, j--) {
-			while (v[i] < pivot)
-				i++;
-			while (pivot < v[j])
-				j--;
-			if (i >= j)
-				break;
-			t = v[i];
-			v[i] = v[j];
-			v[j] = t;
-		}
-		size_t left = j + 1;
-		if (left < n - left) {
-			fast_done_sort(v, left);
-			v += left;
-			n -= left;
-		} else {
-			fast_done_sort(v + left, n - left);
-			n = left;
-		}
-	}
-	for (size_t i = 1; i < n; i++) {
-		uint64_t x = v[i];
-		size_t k = i;
-		for (; k > 0 && v[k - 1] > x; k--)
-			v[k] = v[k - 1];
-		v[k] = x;
-	}
+	(void)arg;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
 }
 
 /* By point, then by ordinal: an install's two links (its meter k, then the legacy one
@@ -1894,7 +1865,7 @@ static enum gs_result fast_done_write(struct imp *c, size_t max)
 	if (!max && (res = fast_links_flush(c)) != GS_OK)
 		return res;
 	if (!fe->done_sorted) {
-		fast_done_sort(fe->done, fe->n_done);
+		fast_sort(fe->done, fe->n_done, sizeof fe->done[0], fast_done_cmp, NULL);
 		fe->done_sorted = 1;
 	}
 	/* One a statement: an UPDATE ... FROM (VALUES ...) of 16 rows, checked by its count,
@@ -2073,7 +2044,7 @@ static enum gs_result fast_ends_lookup(struct imp *c, size_t max)
 	}
 	fe->look_n = fe->look_at = 0;
 	if (fe->n_done + c->chunk_ends > c->chunk_done) {
-		fast_done_sort(fe->done, fe->n_done);
+		fast_sort(fe->done, fe->n_done, sizeof fe->done[0], fast_done_cmp, NULL);
 		fe->done_sorted = 1;
 	}
 	return GS_OK;
